@@ -1,0 +1,112 @@
+/**
+ * `deno task check` — type-checks lib, scripts, tests and every notebook's code cells,
+ * checks notebooks are committed clean (Deno kernelspec, no outputs, no secrets), then
+ * runs `deno lint` and `deno fmt --check`.
+ *
+ * @module
+ */
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
+import { ROOT } from "../lib/env/paths.ts";
+import { findSecrets } from "../lib/env/secrets.ts";
+import type { Notebook } from "./nb.ts";
+
+/** Every .ipynb under notebooks/ (generated Colab copies included), sorted. */
+export function listNotebooks(dir = join(ROOT, "notebooks")): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...listNotebooks(path));
+    else if (entry.name.endsWith(".ipynb")) found.push(path);
+  }
+  return found.sort();
+}
+
+/** The source of a cell as one string. */
+export function cellSource(cell: { source: string | string[] }): string {
+  return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+}
+
+/** A notebook's code cells joined into one TypeScript module, in order. */
+export function notebookModule(nb: Notebook): string {
+  return nb.cells.filter((c) => c.cell_type === "code")
+    .map((c, i) => `// --- celda ${i + 1}\n${cellSource(c)}\n`)
+    .join("\n") + "\nexport {};\n";
+}
+
+/**
+ * Problems with how a notebook is committed: kernelspec must be Deno/TypeScript, no
+ * outputs or execution counts, no secret-looking strings. Empty when all is well.
+ */
+export function notebookProblems(path: string): string[] {
+  const text = readFileSync(path, "utf8");
+  const nb: Notebook = JSON.parse(text);
+  const problems: string[] = [];
+  const spec = nb.metadata.kernelspec;
+  if (spec?.name !== "deno" || spec?.language !== "typescript") {
+    problems.push(
+      `kernelspec is ${JSON.stringify(spec)}, expected name "deno", language "typescript"`,
+    );
+  }
+  nb.cells.forEach((cell, i) => {
+    if (cell.cell_type !== "code") return;
+    if ((cell.outputs ?? []).length) problems.push(`cell ${i + 1} has outputs`);
+    if (cell.execution_count != null) problems.push(`cell ${i + 1} has an execution count`);
+  });
+  for (const secret of findSecrets(text)) {
+    problems.push(`secret-looking string ${secret.slice(0, 4)}…`);
+  }
+  return problems;
+}
+
+/**
+ * Type-checks a notebook's code cells: joins them into a temporary module next to the
+ * notebook (so relative imports resolve) and runs `deno check` on it.
+ */
+export async function typecheckNotebook(path: string): Promise<{ ok: boolean; output: string }> {
+  const nb: Notebook = JSON.parse(readFileSync(path, "utf8"));
+  const tmp = join(dirname(path), `.nbcheck_${basename(path, ".ipynb")}.ts`);
+  writeFileSync(tmp, notebookModule(nb));
+  try {
+    const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["check", "--quiet", tmp],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const dec = new TextDecoder();
+    return { ok: success, output: dec.decode(stdout) + dec.decode(stderr) };
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+async function step(label: string, args: string[]): Promise<boolean> {
+  console.log(`check: ${label}`);
+  const { success } = await new Deno.Command(Deno.execPath(), { args, cwd: ROOT }).output();
+  if (!success) console.error(`check: ${label} FAILED`);
+  return success;
+}
+
+if (import.meta.main) {
+  let ok = await step("deno check lib scripts tests", [
+    "check",
+    "--quiet",
+    "lib",
+    "scripts",
+    "tests",
+  ]);
+  for (const nb of listNotebooks()) {
+    const rel = relative(ROOT, nb);
+    const problems = notebookProblems(nb);
+    for (const p of problems) console.error(`check: ${rel}: ${p}`);
+    const typed = await typecheckNotebook(nb);
+    if (!typed.ok) console.error(`check: ${rel}: type errors\n${typed.output}`);
+    ok &&= problems.length === 0 && typed.ok;
+  }
+  ok = (await step("deno lint", ["lint", "--quiet"])) && ok;
+  ok = (await step("deno fmt --check", ["fmt", "--check", "--quiet"])) && ok;
+  if (!ok) Deno.exit(1);
+  console.log("check: all good");
+}
