@@ -21,6 +21,8 @@ export interface RunOptions {
   timeoutS?: number;
   /** Capture stdout/stderr instead of passing them through. */
   capture?: boolean;
+  /** Extra environment for the kernel (added to this process's environment). */
+  env?: Record<string, string>;
 }
 
 /** What a run of the notebook runner returned. */
@@ -49,7 +51,7 @@ export async function runNotebooks(paths: string[], opts: RunOptions = {}): Prom
   const io = opts.capture ? "piped" : "inherit";
   const child = new Deno.Command(SYSTEM_PYTHON, {
     args: [...args, ...paths],
-    env: { JUPYTER_PATH: JUPYTER_DIR, PYTHONUNBUFFERED: "1" },
+    env: { ...opts.env, JUPYTER_PATH: JUPYTER_DIR, PYTHONUNBUFFERED: "1" },
     stdout: io,
     stderr: io,
   });
@@ -66,12 +68,15 @@ export function readNotebook(path: string): Notebook {
 
 /** The parts of nbformat v4 the kit reads. */
 export interface Notebook {
+  nbformat?: number;
+  nbformat_minor?: number;
   metadata: { kernelspec?: { name?: string; language?: string; display_name?: string } };
   cells: Cell[];
 }
 
 /** One notebook cell (nbformat v4). */
 export interface Cell {
+  id?: string;
   cell_type: "code" | "markdown" | "raw";
   source: string | string[];
   metadata?: { tags?: string[] };
@@ -85,6 +90,8 @@ export interface Output {
   name?: string;
   text?: string | string[];
   data?: Record<string, string | string[]>;
+  metadata?: Record<string, unknown>;
+  execution_count?: number | null;
   ename?: string;
   evalue?: string;
 }

@@ -32,9 +32,9 @@ async function succeeds(cmd: string, args: string[]): Promise<boolean> {
   }
 }
 
-/** True when /usr/bin/python3 can import what the notebook runner uses. */
-export function hasJupyter(): Promise<boolean> {
-  return succeeds(SYSTEM_PYTHON, ["-c", "import jupyter_client, nbformat, zmq"]);
+/** True when `python` (default /usr/bin/python3) can import what the notebook runner uses. */
+export function hasJupyter(python = SYSTEM_PYTHON): Promise<boolean> {
+  return succeeds(python, ["-c", "import jupyter_client, nbformat, zmq"]);
 }
 
 async function run(cmd: string, args: string[]): Promise<void> {
@@ -52,8 +52,10 @@ async function run(cmd: string, args: string[]): Promise<void> {
  * root, otherwise throws a SetupError carrying the exact command to run.
  * Returns true when it installed something.
  */
-export async function ensureJupyter(isRoot = Deno.uid() === 0): Promise<boolean> {
-  if (await hasJupyter()) return false;
+export async function ensureJupyter(
+  { isRoot = Deno.uid() === 0, python = SYSTEM_PYTHON } = {},
+): Promise<boolean> {
+  if (await hasJupyter(python)) return false;
   if (!isRoot) {
     throw new SetupError(
       "Faltan los paquetes de Jupyter de Debian que usa el kit para ejecutar cuadernos.\n" +
@@ -67,14 +69,22 @@ export async function ensureJupyter(isRoot = Deno.uid() === 0): Promise<boolean>
     await run("apt-get", ["update", "-q"]);
     await run("apt-get", install);
   }
-  if (!await hasJupyter()) {
-    throw new SetupError(`apt-get terminó, pero ${SYSTEM_PYTHON} sigue sin ver jupyter_client.`);
+  if (!await hasJupyter(python)) {
+    throw new SetupError(`apt-get terminó, pero ${python} sigue sin ver jupyter_client.`);
   }
   return true;
 }
 
+/** A Jupyter kernelspec (kernel.json). */
+export interface KernelSpec {
+  argv: string[];
+  display_name: string;
+  language: string;
+  env: Record<string, string>;
+}
+
 /** The kernelspec the kit uses: this very Deno binary, no colours in text/plain results. */
-export function denoKernelSpec(denoPath = Deno.execPath()): Record<string, unknown> {
+export function denoKernelSpec(denoPath = Deno.execPath()): KernelSpec {
   return {
     argv: [denoPath, "jupyter", "--kernel", "--conn", "{connection_file}"],
     display_name: "Deno",

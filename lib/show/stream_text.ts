@@ -5,8 +5,8 @@ import { displayBundle, inJupyter, newDisplayId } from "./_jupyter.ts";
 export interface StreamText {
   /** Appends a piece of text (a token). */
   append(piece: string): void;
-  /** Shows the final text and returns it. */
-  finish(): string;
+  /** Shows the final text (read it from `text`). */
+  finish(): void;
   /** Everything appended so far. */
   readonly text: string;
 }
@@ -47,7 +47,6 @@ export function streamText(prefix = "", intervalMs = 50): StreamText {
     finish() {
       if (jupyter) show();
       else Deno.stdout.writeSync(encoder.encode("\n"));
-      return text;
     },
     get text() {
       return text;

@@ -1,0 +1,72 @@
+/** lib/show outside Jupyter: tables, progress lines, SVG charts. (In-cell behaviour: runner_test.) */
+import assert from "node:assert/strict";
+import { parseHTML } from "linkedom";
+import { formatCell, markdownTable, Plot, plotToSvg, progressBar } from "../lib/show/mod.ts";
+
+/** Splits a Markdown table row into cells (an escaped pipe is "\\|", never " | "). */
+function cells(line: string): string[] {
+  return line.slice(2, -2).split(" | ");
+}
+
+Deno.test("markdownTable: every row has as many cells as the header, whatever the values", () => {
+  const rows = [
+    { name: "a | b", value: 1.23456, note: "dos\nlíneas" },
+    { name: "c\\", value: 2, note: null },
+    { name: "d", value: -0.5 },
+  ];
+  const lines = markdownTable(rows).split("\n");
+  assert.equal(lines.length, 2 + rows.length);
+  for (const line of lines) assert.equal(cells(line).length, 3, line);
+  assert.deepEqual(cells(lines[1]), ["---", "---:", "---"]);
+  assert.deepEqual(cells(lines[2]), ["a \\| b", "1.23", "dos<br>líneas"]);
+  assert.deepEqual(cells(lines[4]), ["d", "-0.5", "—"]);
+});
+
+Deno.test("markdownTable: column order, header labels", () => {
+  const md = markdownTable([{ a: 1, b: "x" }], { columns: ["b", "a"], headers: { a: "Á" } });
+  assert.equal(md, "| b | Á |\n| --- | ---: |\n| x | 1 |");
+});
+
+Deno.test("formatCell: booleans in Spanish, numbers rounded to 2 decimals", () => {
+  assert.equal(formatCell(true), "sí");
+  assert.equal(formatCell(false), "no");
+  assert.equal(formatCell(2 / 3), "0.67");
+  assert.equal(formatCell(1e9), "1000000000");
+});
+
+Deno.test("progressBar outside Jupyter prints at most one line per 10 % step", () => {
+  const lines: string[] = [];
+  const log = console.log;
+  console.log = (...a: unknown[]) => lines.push(a.join(" "));
+  try {
+    const bar = progressBar("descarga", 1000);
+    for (let i = 1; i <= 1000; i++) bar.update(i);
+    bar.finish("listo");
+  } finally {
+    console.log = log;
+  }
+  assert.ok(lines.length <= 12, `${lines.length} lines`);
+  assert.match(lines[0], /^descarga ░{20} 0 % \(0\/1000\)$/);
+  assert.match(lines.at(-1)!, /^descarga █{20} 100 % \(1000\/1000\) listo$/);
+});
+
+Deno.test("plotToSvg: a standalone SVG with one bar per datum", () => {
+  const data = [{ k: "fp32", v: 28 }, { k: "fp16", v: 14 }, { k: "q4", v: 3.5 }];
+  const svg = plotToSvg({ title: "Título", marks: [Plot.barX(data, { x: "v", y: "k" })] });
+  const { document } = parseHTML(`<html><body>${svg}</body></html>`) as unknown as {
+    document: {
+      querySelector(
+        s: string,
+      ): {
+        getAttribute(a: string): string | null;
+        querySelectorAll(s: string): unknown[];
+        textContent: string;
+      } | null;
+    };
+  };
+  const root = document.querySelector("svg");
+  assert.ok(root);
+  assert.equal(root.getAttribute("xmlns"), "http://www.w3.org/2000/svg");
+  assert.equal(root.querySelectorAll("rect").length, data.length);
+  assert.equal(document.querySelector("svg > title")?.textContent, "Título");
+});
