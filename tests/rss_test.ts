@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { currentRssBytes, peakRssBytes, resetPeakRss } from "../lib/measure/rss.ts";
 
-Deno.test("peak RSS grows by a touched 256 MiB buffer, and resets afterwards", () => {
+Deno.test("peak RSS grows by a touched 256 MiB buffer after a reset", () => {
   assert.ok(resetPeakRss(), "clear_refs is writable on Linux");
   const before = peakRssBytes();
   let buf: Uint8Array | null = new Uint8Array(256 * 2 ** 20);
