@@ -1,0 +1,130 @@
+/**
+ * Method 2 — "optimized": the same library as the pipeline, with the choices made
+ * explicitly: the weights' `dtype` (fp32, fp16, q8, q4), the `device`, onnxruntime session
+ * options; the model loaded once and reused, the chat template applied, the KV cache kept
+ * between decoding steps (transformers.js `generate` feeds past_key_values back).
+ *
+ * @module
+ */
+import { AutoModelForCausalLM, AutoTokenizer } from "@huggingface/transformers";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { availableMemoryBytes } from "../env/machine.ts";
+import { assertFits, type Dtype, type LlamaDims } from "../measure/memory.ts";
+import { loadCatalogue, resolveModel } from "./catalogue.ts";
+import { configureTransformers, downloadProgress, localDtypes } from "./_transformers.ts";
+import {
+  generationSettings,
+  makeTransformersBackend,
+  type TransformersBackend,
+} from "./_hf_backend.ts";
+import { hubReachable } from "./_hub.ts";
+
+/** Where onnxruntime runs the model. */
+export type Device = "cpu" | "webgpu" | "cuda";
+
+/** Options for {@link createOptimizedBackend}. */
+export interface OptimizedOptions {
+  /** Catalogue id, hub id or model folder (default: the catalogue's online default when the hub is reachable, else the offline one). */
+  model?: string;
+  /** Weight format (default "q8"). */
+  dtype?: Dtype;
+  /** Default "cpu". */
+  device?: Device;
+  /** onnxruntime intra-op threads (default: all cores). */
+  threads?: number;
+}
+
+/** Thrown when a dtype or device cannot be used; the message says what can. */
+export class UnsupportedChoiceError extends Error {
+  override name = "UnsupportedChoiceError";
+}
+
+/** The default model for this machine: the online default if the hub answers, else the offline one. */
+export async function defaultModel(): Promise<string> {
+  const { defaults } = loadCatalogue();
+  return (await hubReachable()) ? defaults.online : defaults.offline;
+}
+
+/**
+ * Loads a model for method 2 and returns its backend.
+ *
+ * @example
+ * ```ts
+ * const backend = await createOptimizedBackend({ model: "tiny", dtype: "q4" });
+ * const { text, timings } = await backend.generate("La memoria", { maxTokens: 20 });
+ * ```
+ */
+export async function createOptimizedBackend(
+  opts: OptimizedOptions = {},
+): Promise<TransformersBackend> {
+  const dtype = opts.dtype ?? "q8";
+  const device = opts.device ?? "cpu";
+  const resolved = await resolveModel(opts.model ?? (await defaultModel()));
+  configureTransformers(resolved);
+  const dir = resolved.localModelPath ? join(resolved.localModelPath, resolved.id) : null;
+  const available = dir ? localDtypes(dir) : resolved.entry?.dtypes;
+  if (available && !available.includes(dtype)) {
+    throw new UnsupportedChoiceError(
+      `El modelo «${resolved.id}» no tiene pesos en ${dtype}; dtypes disponibles: ${
+        available.join(", ")
+      }.`,
+    );
+  }
+  const config: LlamaDims | undefined = dir
+    ? JSON.parse(readFileSync(join(dir, "config.json"), "utf8"))
+    : resolved.entry?.config;
+  if (config && device === "cpu") assertFits(config, dtype, availableMemoryBytes());
+
+  const started = performance.now();
+  const progress_callback = downloadProgress(resolved.id);
+  const tokenizer = await AutoTokenizer.from_pretrained(resolved.id, { progress_callback });
+  let model;
+  try {
+    model = await AutoModelForCausalLM.from_pretrained(resolved.id, {
+      dtype,
+      device,
+      progress_callback,
+      session_options: {
+        intraOpNumThreads: opts.threads ?? navigator.hardwareConcurrency,
+        graphOptimizationLevel: "all",
+      },
+    });
+  } catch (error) {
+    if (device === "cpu") throw error;
+    throw new UnsupportedChoiceError(
+      `El dispositivo «${device}» no está disponible aquí (${(error as Error).message}). ` +
+        `Usa device: "cpu".`,
+      { cause: error },
+    );
+  }
+  const loadMs = performance.now() - started;
+  // deno-lint-ignore no-explicit-any
+  const session = (model as any).sessions?.model?.config ?? {};
+
+  return makeTransformersBackend({
+    name: "Optimizado",
+    method: 2,
+    mode: resolved.mode,
+    model: resolved.id,
+    dtype: session.dtype ?? dtype,
+    device: session.device ?? device,
+    loadMs,
+    // deno-lint-ignore no-explicit-any
+    decoder: tokenizer as any,
+    run(prompt, genOpts, streamer, stop) {
+      const inputs = typeof prompt === "string"
+        ? tokenizer(prompt)
+        : tokenizer.apply_chat_template(prompt, { add_generation_prompt: true, return_dict: true });
+      // deno-lint-ignore no-explicit-any
+      return (model as any).generate({
+        // deno-lint-ignore no-explicit-any
+        ...(inputs as any),
+        ...generationSettings(genOpts),
+        streamer,
+        stopping_criteria: [stop],
+      });
+    },
+    dispose: () => model.dispose(),
+  });
+}
