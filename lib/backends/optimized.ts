@@ -77,7 +77,7 @@ export async function createOptimizedBackend(
   if (config && device === "cpu") assertFits(config, dtype, availableMemoryBytes());
 
   const started = performance.now();
-  const progress_callback = downloadProgress(resolved.id);
+  const progress_callback = resolved.mode === "online" ? downloadProgress(resolved.id) : undefined;
   const tokenizer = await AutoTokenizer.from_pretrained(resolved.id, { progress_callback });
   let model;
   try {

@@ -16,6 +16,23 @@ import {
 import { defaultModel } from "./optimized.ts";
 
 /**
+ * Chooses the model (the given one, or the online default when the hub is reachable, else
+ * the offline `tiny`, built on first use) and points transformers.js at it. Returns the id
+ * to pass to `pipeline(...)`: after this, the library's own three lines work unchanged.
+ *
+ * @example
+ * ```ts
+ * const id = await prepareModel();
+ * const generator = await pipeline("text-generation", id);
+ * ```
+ */
+export async function prepareModel(name?: string): Promise<string> {
+  const resolved = await resolveModel(name ?? (await defaultModel()));
+  configureTransformers(resolved);
+  return resolved.id;
+}
+
+/**
  * Creates the pipeline for a model (default: the online default when the hub is reachable,
  * else the offline `tiny`) and returns its backend. No dtype, device or session options:
  * whatever the library picks (reported back as `dtype` and `device`).
@@ -33,7 +50,7 @@ export async function createPipelineBackend(
   configureTransformers(resolved);
   const started = performance.now();
   const generator = await pipeline("text-generation", resolved.id, {
-    progress_callback: downloadProgress(resolved.id),
+    progress_callback: resolved.mode === "online" ? downloadProgress(resolved.id) : undefined,
   });
   const loadMs = performance.now() - started;
   // deno-lint-ignore no-explicit-any
