@@ -1,0 +1,227 @@
+/**
+ * Builds a Hugging Face-layout model folder for a preset: config, tokenizer, safetensors and
+ * the ONNX variants. Everything is written into `<out>.partial-<pid>` and renamed to `<out>`
+ * at the end, with forge.json (the completion stamp) written last: a failed or interrupted
+ * build never leaves a folder that looks complete.
+ *
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+import { encodeBpe, padVocab, trainBpe } from "./bpe.ts";
+import { loadCorpus } from "./corpus.ts";
+import { ensureFreeSpace, ensureWritableParent } from "./disk.ts";
+import { ForgeError } from "./errors.ts";
+import { generationConfig, hfConfig } from "./hf_config.ts";
+import { buildLlamaGraph, type LlamaGraph } from "./llama_graph.ts";
+import { graphWeightBytes, writeOnnx } from "./onnx_writer.ts";
+import {
+  type ForgeDtype,
+  getPreset,
+  type LlamaShape,
+  type Preset,
+  validateShape,
+} from "./presets.ts";
+import { safetensorsBytes, writeSafetensors } from "./safetensors.ts";
+import { llamaTensors } from "./tensors.ts";
+import { specialTokensMapJson, tokenizerConfigJson, tokenizerJson } from "./tokenizer_files.ts";
+import { bigramWeights, countBigrams, randomWeights, type WeightSource } from "./weights.ts";
+
+/** ONNX file name of each dtype (transformers.js's suffixes). */
+export const ONNX_FILES: Record<ForgeDtype, string> = {
+  fp32: "model.onnx",
+  fp16: "model_fp16.onnx",
+  q8: "model_quantized.onnx",
+  q4: "model_q4.onnx",
+};
+
+/** Name of the completion stamp written last into a finished model folder. */
+export const STAMP_FILE = "forge.json";
+
+/** Options of {@link buildModel}. */
+export interface BuildOptions {
+  /** ONNX variants to write (default: the preset's). */
+  dtypes?: ForgeDtype[];
+  /** Write model.safetensors (fp32) too (default: the preset's). */
+  safetensors?: boolean;
+  /** Weights in `<file>_data`: "auto" (variants over 1 GB), "always" or "never". */
+  externalData?: "auto" | "always" | "never";
+  /** Override hyper-parameters (validated like the presets'). */
+  shape?: Partial<LlamaShape>;
+  /** Progress lines (Spanish); default console.log. */
+  log?: (line: string) => void;
+  /** Extra fields stored in forge.json (e.g. the content hash of ensureModel). */
+  stamp?: Record<string, unknown>;
+}
+
+/** What a build wrote and how long it took. */
+export interface BuildReport {
+  dir: string;
+  preset: string;
+  dtypes: ForgeDtype[];
+  files: Record<string, number>;
+  seconds: Record<string, number>;
+  totalSeconds: number;
+}
+
+const EXTERNAL_AUTO_BYTES = 1e9;
+
+function weightSource(preset: Preset, shape: LlamaShape, sequences: number[][]): WeightSource {
+  if (preset.weights === "bigram") {
+    return bigramWeights(shape, preset.seed, countBigrams(sequences, shape.vocab_size));
+  }
+  const range = preset.name === "tiny-random" ? 0.25 : 0.02 * Math.sqrt(3);
+  return randomWeights(shape, preset.seed, range);
+}
+
+async function removeStalePartials(outDir: string): Promise<void> {
+  const prefix = `${basename(outDir)}.partial-`;
+  try {
+    for await (const e of Deno.readDir(dirname(outDir))) {
+      if (!e.name.startsWith(prefix)) continue;
+      const pid = Number(e.name.slice(prefix.length).split("-")[0]);
+      let alive = false;
+      try {
+        alive = pid > 0 && Deno.statSync(`/proc/${pid}`).isDirectory;
+      } catch { /* not running */ }
+      if (!alive) await Deno.remove(join(dirname(outDir), e.name), { recursive: true });
+    }
+  } catch { /* nothing to clean */ }
+}
+
+const writeJson = (path: string, v: unknown) =>
+  Deno.writeTextFile(path, JSON.stringify(v, null, 2) + "\n");
+
+/**
+ * Builds `preset` into `outDir` (replacing a previous folder there).
+ *
+ * @example
+ * ```ts
+ * await buildModel("tiny", ".cache/models/tiny", { dtypes: ["fp32", "q4"] });
+ * ```
+ */
+export async function buildModel(
+  presetName: string,
+  outDir: string,
+  opts: BuildOptions = {},
+): Promise<BuildReport> {
+  const t0 = performance.now();
+  const preset = getPreset(presetName);
+  const shape: LlamaShape = { ...preset.shape, ...opts.shape };
+  validateShape(shape);
+  if (preset.weights === "bigram" && shape.hidden_size !== shape.vocab_size) {
+    throw new ForgeError(
+      `Forma imposible: el preset "${preset.name}" necesita hidden_size = vocab_size.`,
+    );
+  }
+  const dtypes = [...new Set(opts.dtypes ?? preset.defaultDtypes)];
+  for (const d of dtypes) {
+    if (!(d in ONNX_FILES)) {
+      throw new ForgeError(`Tipo de dato desconocido: "${d}" (fp32, fp16, q8, q4).`);
+    }
+  }
+  const withSafetensors = opts.safetensors ?? preset.defaultSafetensors;
+  const log = opts.log ?? console.log;
+  const parent = await ensureWritableParent(outDir);
+
+  // Tokenizer (and, for the bigram preset, the corpus as token sequences).
+  const paragraphs = await loadCorpus();
+  const bpe = padVocab(
+    trainBpe(paragraphs, Math.min(preset.tokenizerSize, shape.vocab_size)),
+    shape.vocab_size,
+  );
+  if (bpe.vocab.size !== shape.vocab_size) {
+    throw new ForgeError(
+      `Forma imposible: vocab_size ${shape.vocab_size} es menor que el tokenizador.`,
+    );
+  }
+  const sequences = preset.weights === "bigram" ? paragraphs.map((p) => encodeBpe(bpe, p)) : [];
+  const source = weightSource(preset, shape, sequences);
+
+  // Graphs first (weights are lazy) to estimate the disk space before writing anything.
+  const graphs = new Map<ForgeDtype, LlamaGraph>(
+    dtypes.map((d) => [d, buildLlamaGraph(shape, d, source)]),
+  );
+  const tensors = llamaTensors(shape);
+  let needed = withSafetensors ? safetensorsBytes(tensors) : 0;
+  const external: string[] = [];
+  for (const [d, g] of graphs) {
+    const bytes = graphWeightBytes(g);
+    needed += bytes;
+    const ext = opts.externalData ?? "auto";
+    if (ext === "always" || (ext === "auto" && bytes > EXTERNAL_AUTO_BYTES)) {
+      external.push(ONNX_FILES[d]);
+    }
+  }
+  await ensureFreeSpace(parent, needed);
+
+  await removeStalePartials(outDir);
+  const tmp = `${outDir}.partial-${Deno.pid}-${Date.now()}`;
+  const files: Record<string, number> = {};
+  const seconds: Record<string, number> = {};
+  try {
+    await Deno.mkdir(join(tmp, "onnx"), { recursive: true });
+    await writeJson(join(tmp, "tokenizer.json"), tokenizerJson(bpe));
+    await writeJson(
+      join(tmp, "tokenizer_config.json"),
+      tokenizerConfigJson(shape.max_position_embeddings),
+    );
+    await writeJson(join(tmp, "special_tokens_map.json"), specialTokensMapJson());
+    await writeJson(join(tmp, "config.json"), hfConfig(shape, external));
+    await writeJson(join(tmp, "generation_config.json"), generationConfig());
+    if (withSafetensors) {
+      const t = performance.now();
+      files["model.safetensors"] = await writeSafetensors(
+        join(tmp, "model.safetensors"),
+        tensors,
+        source,
+      );
+      seconds["model.safetensors"] = (performance.now() - t) / 1000;
+      log(
+        `  model.safetensors: ${(files["model.safetensors"] / 1e6).toFixed(1)} MB en ${
+          seconds["model.safetensors"].toFixed(1)
+        } s`,
+      );
+    }
+    for (const [d, g] of graphs) {
+      const t = performance.now();
+      const name = ONNX_FILES[d];
+      files[`onnx/${name}`] = await writeOnnx(g, join(tmp, "onnx", name), external.includes(name));
+      seconds[d] = (performance.now() - t) / 1000;
+      log(
+        `  onnx/${name} (${d}): ${(files[`onnx/${name}`] / 1e6).toFixed(1)} MB en ${
+          seconds[d].toFixed(1)
+        } s`,
+      );
+    }
+    const totalSeconds = (performance.now() - t0) / 1000;
+    await writeJson(join(tmp, STAMP_FILE), {
+      preset: preset.name,
+      shape,
+      dtypes,
+      safetensors: withSafetensors,
+      externalData: external,
+      files,
+      seconds,
+      totalSeconds,
+      ...opts.stamp,
+    });
+    await replaceDir(tmp, outDir);
+    return { dir: outDir, preset: preset.name, dtypes, files, seconds, totalSeconds };
+  } catch (e) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+async function replaceDir(from: string, to: string): Promise<void> {
+  const old = `${to}.old-${Deno.pid}-${Date.now()}`;
+  let moved = false;
+  try {
+    await Deno.rename(to, old);
+    moved = true;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  await Deno.rename(from, to);
+  if (moved) await Deno.remove(old, { recursive: true });
+}

@@ -1,0 +1,73 @@
+/**
+ * "Make sure this model exists": builds a preset once into `.cache/models/<preset>` and reuses
+ * it while the forge's code, the corpus and the options stay the same (content hash).
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { CACHE_DIR } from "../env/paths.ts";
+import { buildModel, STAMP_FILE } from "./build.ts";
+import { CORPUS_PATH } from "./corpus.ts";
+import { type ForgeDtype, getPreset } from "./presets.ts";
+
+/** Options of {@link ensureModel}. */
+export interface EnsureOptions {
+  /** Model folder (default `.cache/models/<preset>`). */
+  out?: string;
+  /** ONNX variants that must exist (default: the preset's). */
+  dtypes?: ForgeDtype[];
+  /** Whether model.safetensors must exist (default: the preset's). */
+  safetensors?: boolean;
+  /** Progress lines (Spanish); default console.log. */
+  log?: (line: string) => void;
+}
+
+/** Default folder of a preset's model. */
+export function defaultModelDir(preset: string): string {
+  return join(CACHE_DIR, "models", preset);
+}
+
+/**
+ * SHA-256 of what determines a preset's files: the forge's sources, the corpus and the preset.
+ */
+export async function forgeContentHash(preset: string): Promise<string> {
+  const h = createHash("sha256");
+  const dir = import.meta.dirname!;
+  const names: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && e.name.endsWith(".ts")) names.push(e.name);
+  }
+  for (const n of names.sort()) h.update(n).update(await Deno.readFile(join(dir, n)));
+  h.update(await Deno.readFile(CORPUS_PATH));
+  h.update(JSON.stringify(getPreset(preset)));
+  return h.digest("hex");
+}
+
+/**
+ * Returns the folder of `preset`'s model, building it first (with a Spanish message) when it is
+ * missing or was made by other code. Load it with transformers.js by pointing
+ * `env.localModelPath` at the folder's parent and using the folder name as model id.
+ *
+ * @example
+ * ```ts
+ * const dir = await ensureModel("tiny"); // …/.cache/models/tiny
+ * ```
+ */
+export async function ensureModel(preset: string, opts: EnsureOptions = {}): Promise<string> {
+  const p = getPreset(preset);
+  const out = opts.out ?? defaultModelDir(preset);
+  const dtypes = opts.dtypes ?? p.defaultDtypes;
+  const safetensors = opts.safetensors ?? p.defaultSafetensors;
+  const hash = await forgeContentHash(preset);
+  try {
+    const stamp = JSON.parse(await Deno.readTextFile(join(out, STAMP_FILE)));
+    const has = (d: ForgeDtype) => (stamp.dtypes as ForgeDtype[]).includes(d);
+    if (stamp.hash === hash && dtypes.every(has) && (!safetensors || stamp.safetensors)) return out;
+  } catch { /* missing or unreadable: build */ }
+  const log = opts.log ?? console.log;
+  log(`Fabricando el modelo local «${preset}» en ${out} (solo la primera vez)…`);
+  const report = await buildModel(preset, out, { dtypes, safetensors, log, stamp: { hash } });
+  log(`Modelo «${preset}» listo en ${report.totalSeconds.toFixed(1)} s.`);
+  return out;
+}

@@ -1,0 +1,378 @@
+/**
+ * The ONNX graph of a Llama decoder (numerically HF's LlamaForCausalLM), in one of four
+ * weight formats. Inputs/outputs follow what transformers.js feeds and reads:
+ * input_ids, attention_mask, position_ids, past_key_values.N.key/value →
+ * logits, present.N.key/value ([batch_size, kv_heads, seq, head_dim]).
+ *
+ * How each format keeps its memory saving at run time (measured with peak RSS, see rss.ts):
+ * - q8: int8 weight initializers consumed by MatMulInteger, with the activations quantized at
+ *   run time by DynamicQuantizeLinear (ORT fuses the chain into DynamicQuantizeMatMul /
+ *   MatMulIntegerToFloat). Nothing in the chain can be constant-folded because one input of
+ *   every op depends on the activations, so the weights stay int8 in memory. The obvious
+ *   alternative, DequantizeLinear(int8 initializer) → MatMul, is a constant subgraph: ORT's
+ *   constant folding turns it into an fp32 initializer at load time and the memory is back at
+ *   4 bytes per weight.
+ * - q4: com.microsoft MatMulNBits (bits 4, block 32, symmetric, default zero point 8): the
+ *   packed 4-bit blocks are the kernel's own input format, dequantized block by block inside
+ *   the matmul, never as a whole tensor.
+ * - Embeddings in q8 and q4: an int8 table with one scale per row, Gather then Cast·scale on
+ *   the gathered rows only (again nothing constant to fold). The lm_head is a normal linear.
+ *   Measured (tinyllama-1.1b shape, peak RSS of load + generate minus the runtime's own):
+ *   q8 ≈ 1.05 bytes/parameter. q4 ≈ 0.84 with `session_options: { enableCpuMemArena: false }`
+ *   but ≈ 1.15 with transformers.js' defaults: MatMulNBits repacks its weights at load time and
+ *   onnxruntime's CPU arena keeps the freed originals resident (see rss.ts).
+ * - fp16: the whole graph is float16 (weights, KV cache, logits), as HF fp16 exports are;
+ *   RMSNorm and RoPE angles are computed in float32 as HF does. On the CPU execution provider
+ *   onnxruntime lacks most fp16 kernels and inserts Casts whose fp32 results are folded at load
+ *   time, so fp16 saves disk but not RAM there (measured ≈ fp32); it saves memory on a GPU.
+ *
+ * @module
+ */
+import {
+  DataType,
+  type DataTypeId,
+  type NodeSpec,
+  type TensorSpec,
+  type ValueSpec,
+} from "./onnx_proto.ts";
+import { type ForgeDtype, headDim, type LlamaShape } from "./presets.ts";
+import {
+  bytesOf,
+  quantizeLinearInt8,
+  quantizeQ4,
+  quantizeRowsInt8,
+  toFloat16Bytes,
+  transpose,
+} from "./quantize.ts";
+import type { WeightSource } from "./weights.ts";
+
+/** Block size of the 4-bit weights. */
+export const Q4_BLOCK_SIZE: number = 64;
+/**
+ * MatMulNBits accuracy_level 4: activations are quantized to int8 per block inside the kernel
+ * and the product runs on int8 dot products (as llama.cpp's q4 kernels do): about twice the
+ * decode speed of level 0 (fp32 compute) on this CPU, for an error of the size of q8's.
+ */
+export const Q4_ACCURACY_LEVEL: number = 4;
+
+/** An initializer's name, type and dims (its bytes come later from a {@link WeightGroup}). */
+export interface InitializerInfo {
+  name: string;
+  dataType: DataTypeId;
+  dims: number[];
+}
+
+/** Initializers made together from one HF tensor; `produce` returns their bytes in order. */
+export interface WeightGroup {
+  tensors: InitializerInfo[];
+  produce: () => Uint8Array[];
+}
+
+/** A decoder graph ready to be written: nodes, small inline constants and weight groups. */
+export interface LlamaGraph {
+  nodes: NodeSpec[];
+  inputs: ValueSpec[];
+  outputs: ValueSpec[];
+  constants: TensorSpec[];
+  weights: WeightGroup[];
+}
+
+class Builder {
+  nodes: NodeSpec[] = [];
+  constants: TensorSpec[] = [];
+  weights: WeightGroup[] = [];
+  #count = 0;
+  #cache = new Map<string, string>();
+
+  node(
+    op: string,
+    inputs: string[],
+    attrs: NodeSpec["attrs"] = {},
+    opts: { outputs?: string[]; nOut?: number; domain?: string } = {},
+  ): string[] {
+    const id = this.#count++;
+    const outputs = opts.outputs ??
+      Array.from({ length: opts.nOut ?? 1 }, (_, i) => `/${op.toLowerCase()}_${id}/out${i}`);
+    this.nodes.push({ op, inputs, outputs, name: `/${op}_${id}`, attrs, domain: opts.domain });
+    return outputs;
+  }
+
+  one(op: string, inputs: string[], attrs: NodeSpec["attrs"] = {}, out?: string, domain?: string) {
+    return this.node(op, inputs, attrs, { outputs: out ? [out] : undefined, domain })[0];
+  }
+
+  const(dataType: DataTypeId, dims: number[], values: number[]): string {
+    const key = `${dataType}|${dims}|${values}`;
+    const hit = this.#cache.get(key);
+    if (hit) return hit;
+    const name = `const_${this.constants.length}`;
+    let raw: Uint8Array;
+    if (dataType === DataType.INT64) raw = bytesOf(BigInt64Array.from(values.map(BigInt)));
+    else if (dataType === DataType.FLOAT) raw = bytesOf(Float32Array.from(values));
+    else if (dataType === DataType.FLOAT16) raw = toFloat16Bytes(Float32Array.from(values));
+    else throw new Error(`const of type ${dataType}`);
+    this.constants.push({ name, dataType, dims, raw });
+    this.#cache.set(key, name);
+    return name;
+  }
+
+  i64(values: number[], scalar = false): string {
+    return this.const(DataType.INT64, scalar ? [] : [values.length], values);
+  }
+
+  memo(key: string, make: () => string[]): string[] {
+    const hit = this.#cache.get(key);
+    if (hit) return JSON.parse(hit);
+    const v = make();
+    this.#cache.set(key, JSON.stringify(v));
+    return v;
+  }
+}
+
+/**
+ * Builds the decoder graph for `dtype` from `source` (weights are only read when the graph is
+ * written, one group at a time).
+ *
+ * @example
+ * ```ts
+ * const graph = buildLlamaGraph(getPreset("tiny-random").shape, "fp32", source);
+ * ```
+ */
+export function buildLlamaGraph(
+  s: LlamaShape,
+  dtype: ForgeDtype,
+  source: WeightSource,
+): LlamaGraph {
+  const g = new Builder();
+  const FT = dtype === "fp16" ? DataType.FLOAT16 : DataType.FLOAT;
+  const D = headDim(s);
+  const H = s.hidden_size;
+  const heads = s.num_attention_heads;
+  const kv = s.num_key_value_heads;
+  const groups = heads / kv;
+  const L = s.num_hidden_layers;
+  const fromF32 = (w: Float32Array) => (FT === DataType.FLOAT16 ? toFloat16Bytes(w) : bytesOf(w));
+
+  // Inputs and outputs, named as transformers.js expects.
+  const inputs: ValueSpec[] = [
+    { name: "input_ids", dataType: DataType.INT64, shape: ["batch_size", "sequence_length"] },
+    {
+      name: "attention_mask",
+      dataType: DataType.INT64,
+      shape: ["batch_size", "total_sequence_length"],
+    },
+    { name: "position_ids", dataType: DataType.INT64, shape: ["batch_size", "sequence_length"] },
+  ];
+  const outputs: ValueSpec[] = [
+    { name: "logits", dataType: FT, shape: ["batch_size", "sequence_length", s.vocab_size] },
+  ];
+  for (let i = 0; i < L; i++) {
+    for (const kind of ["key", "value"]) {
+      inputs.push({
+        name: `past_key_values.${i}.${kind}`,
+        dataType: FT,
+        shape: ["batch_size", kv, "past_sequence_length", D],
+      });
+      outputs.push({
+        name: `present.${i}.${kind}`,
+        dataType: FT,
+        shape: ["batch_size", kv, "total_sequence_length", D],
+      });
+    }
+  }
+
+  // Plain (fp32/fp16) weight: one initializer.
+  const plain = (name: string, dims: number[], make: () => Float32Array) => {
+    g.weights.push({ tensors: [{ name, dataType: FT, dims }], produce: () => [fromF32(make())] });
+    return name;
+  };
+
+  // y = x W^T for an HF linear weight [N, K].
+  const linear = (x: string, hf: string, K: number, N: number, out?: string): string => {
+    if (dtype === "fp32" || dtype === "fp16") {
+      const w = plain(`${hf}.T`, [K, N], () => transpose(source.get(hf), N, K));
+      return g.one("MatMul", [x, w], {}, out);
+    }
+    if (dtype === "q8") {
+      const qName = `${hf}.T.int8`;
+      const sName = `${hf}.scale`;
+      g.weights.push({
+        tensors: [
+          { name: qName, dataType: DataType.INT8, dims: [K, N] },
+          { name: sName, dataType: DataType.FLOAT, dims: [N] },
+        ],
+        produce: () => {
+          const { q, scale } = quantizeLinearInt8(source.get(hf), N, K);
+          return [bytesOf(q), bytesOf(scale)];
+        },
+      });
+      const [xq, xs, xz] = g.memo(
+        `dql:${x}`,
+        () => g.node("DynamicQuantizeLinear", [x], {}, { nOut: 3 }),
+      );
+      const acc = g.one("MatMulInteger", [xq, qName, xz]);
+      const accF = g.one("Cast", [acc], { to: { i: DataType.FLOAT } });
+      const scale = g.one("Mul", [xs, sName]);
+      return g.one("Mul", [accF, scale], {}, out);
+    }
+    const blocks = Math.ceil(K / Q4_BLOCK_SIZE);
+    const bName = `${hf}.q4`;
+    const sName = `${hf}.q4_scales`;
+    g.weights.push({
+      tensors: [
+        { name: bName, dataType: DataType.UINT8, dims: [N, blocks, Q4_BLOCK_SIZE / 2] },
+        { name: sName, dataType: DataType.FLOAT, dims: [N * blocks] },
+      ],
+      produce: () => {
+        const { packed, scales } = quantizeQ4(source.get(hf), N, K, Q4_BLOCK_SIZE);
+        return [packed, bytesOf(scales)];
+      },
+    });
+    return g.one(
+      "MatMulNBits",
+      [x, bName, sName],
+      {
+        K: { i: K },
+        N: { i: N },
+        bits: { i: 4 },
+        block_size: { i: Q4_BLOCK_SIZE },
+        accuracy_level: { i: Q4_ACCURACY_LEVEL },
+      },
+      out,
+      "com.microsoft",
+    );
+  };
+
+  const rmsNorm = (x: string, hf: string): string => {
+    const w = plain(hf, [H], () => source.get(hf));
+    const xf = FT === DataType.FLOAT16 ? g.one("Cast", [x], { to: { i: DataType.FLOAT } }) : x;
+    const sq = g.one("Mul", [xf, xf]);
+    const mean = g.one("ReduceMean", [sq], { axes: { ints: [-1] }, keepdims: { i: 1 } });
+    const eps = g.const(DataType.FLOAT, [], [s.rms_norm_eps]);
+    const rms = g.one("Sqrt", [g.one("Add", [mean, eps])]);
+    let y = g.one("Mul", [xf, g.one("Reciprocal", [rms])]);
+    if (FT === DataType.FLOAT16) y = g.one("Cast", [y], { to: { i: DataType.FLOAT16 } });
+    return g.one("Mul", [y, w]);
+  };
+
+  // Embeddings.
+  let x: string;
+  const V = s.vocab_size;
+  if (dtype === "fp32" || dtype === "fp16") {
+    const e = plain(
+      "model.embed_tokens.weight",
+      [V, H],
+      () => source.get("model.embed_tokens.weight"),
+    );
+    x = g.one("Gather", [e, "input_ids"], { axis: { i: 0 } });
+  } else {
+    g.weights.push({
+      tensors: [
+        { name: "model.embed_tokens.weight.int8", dataType: DataType.INT8, dims: [V, H] },
+        { name: "model.embed_tokens.weight.scale", dataType: DataType.FLOAT, dims: [V] },
+      ],
+      produce: () => {
+        const { q, scale } = quantizeRowsInt8(source.get("model.embed_tokens.weight"), V, H);
+        return [bytesOf(q), bytesOf(scale)];
+      },
+    });
+    const rows = g.one("Gather", ["model.embed_tokens.weight.int8", "input_ids"], {
+      axis: { i: 0 },
+    });
+    const rowScale = g.one("Gather", ["model.embed_tokens.weight.scale", "input_ids"], {
+      axis: { i: 0 },
+    });
+    x = g.one("Mul", [
+      g.one("Cast", [rows], { to: { i: DataType.FLOAT } }),
+      g.one("Unsqueeze", [rowScale, g.i64([-1])]),
+    ]);
+  }
+
+  // Sequence lengths: S (new tokens), P (cached), T = P + S.
+  const S = g.one("Shape", ["input_ids"], { start: { i: 1 }, end: { i: 2 } });
+  const P = g.one("Shape", ["past_key_values.0.key"], { start: { i: 2 }, end: { i: 3 } });
+  const T = g.one("Add", [P, S]);
+  const zero = g.i64([0], true);
+  const one = g.i64([1], true);
+  const squeeze0 = (v: string) => g.one("Squeeze", [v, g.i64([0])]);
+
+  // Mask [B,1,1,S,T]: key j visible from query i iff j <= P + i and attention_mask[b, j] = 1.
+  const qIdx = g.one("Range", [squeeze0(P), squeeze0(T), one]);
+  const kIdx = g.one("Range", [zero, squeeze0(T), one]);
+  const causal = g.one("LessOrEqual", [
+    g.one("Unsqueeze", [kIdx, g.i64([0])]),
+    g.one("Unsqueeze", [qIdx, g.i64([1])]),
+  ]);
+  const causal5 = g.one("Unsqueeze", [causal, g.i64([0, 1, 2])]);
+  const padding = g.one("Cast", ["attention_mask"], { to: { i: DataType.BOOL } });
+  const padding5 = g.one("Unsqueeze", [padding, g.i64([1, 2, 3])]);
+  const mask = g.one("And", [causal5, padding5]);
+  const minValue = g.const(FT, [], [FT === DataType.FLOAT16 ? -65504 : -3.4028234663852886e38]);
+
+  // RoPE (HF convention): angles = position * inv_freq, emb = [angles, angles], in float32.
+  const invFreq = Array.from({ length: D / 2 }, (_, i) => 1 / Math.pow(s.rope_theta, (2 * i) / D));
+  const pos = g.one("Unsqueeze", [
+    g.one("Cast", ["position_ids"], { to: { i: DataType.FLOAT } }),
+    g.i64([2]),
+  ]);
+  const freqs = g.one("Mul", [pos, g.const(DataType.FLOAT, [D / 2], invFreq)]);
+  const emb = g.one("Concat", [freqs, freqs], { axis: { i: -1 } });
+  const toFT = (v: string) => (FT === DataType.FLOAT16 ? g.one("Cast", [v], { to: { i: FT } }) : v);
+  const cos = g.one("Unsqueeze", [toFT(g.one("Cos", [emb])), g.i64([1])]);
+  const sin = g.one("Unsqueeze", [toFT(g.one("Sin", [emb])), g.i64([1])]);
+  const rope = (t: string) => {
+    const axes = g.i64([3]);
+    const x1 = g.one("Slice", [t, g.i64([0]), g.i64([D / 2]), axes]);
+    const x2 = g.one("Slice", [t, g.i64([D / 2]), g.i64([D]), axes]);
+    const rotated = g.one("Concat", [g.one("Neg", [x2]), x1], { axis: { i: 3 } });
+    return g.one("Add", [g.one("Mul", [t, cos]), g.one("Mul", [rotated, sin])]);
+  };
+  const heads4 = (t: string, n: number) =>
+    g.one("Transpose", [g.one("Reshape", [t, g.i64([0, 0, n, D])])], {
+      perm: { ints: [0, 2, 1, 3] },
+    });
+  const scale = g.const(FT, [], [1 / Math.sqrt(D)]);
+
+  for (let i = 0; i < L; i++) {
+    const p = `model.layers.${i}`;
+    const h = rmsNorm(x, `${p}.input_layernorm.weight`);
+    const q = rope(heads4(linear(h, `${p}.self_attn.q_proj.weight`, H, heads * D), heads));
+    const k = rope(heads4(linear(h, `${p}.self_attn.k_proj.weight`, H, kv * D), kv));
+    const v = heads4(linear(h, `${p}.self_attn.v_proj.weight`, H, kv * D), kv);
+    const kAll = g.one(
+      "Concat",
+      [`past_key_values.${i}.key`, k],
+      { axis: { i: 2 } },
+      `present.${i}.key`,
+    );
+    const vAll = g.one(
+      "Concat",
+      [`past_key_values.${i}.value`, v],
+      { axis: { i: 2 } },
+      `present.${i}.value`,
+    );
+    // Grouped heads: query head h uses KV head floor(h / groups) (HF repeat_kv), done by
+    // viewing the queries as [B, kv, groups, S, D] and broadcasting K/V over the groups.
+    const q5 = g.one("Reshape", [q, g.i64([0, kv, groups, -1, D])]);
+    const kT = g.one("Transpose", [g.one("Unsqueeze", [kAll, g.i64([2])])], {
+      perm: { ints: [0, 1, 2, 4, 3] },
+    });
+    const scores = g.one("Mul", [g.one("MatMul", [q5, kT]), scale]);
+    const probs = g.one("Softmax", [g.one("Where", [mask, scores, minValue])], { axis: { i: -1 } });
+    const ctx5 = g.one("MatMul", [probs, g.one("Unsqueeze", [vAll, g.i64([2])])]);
+    const ctx4 = g.one("Reshape", [ctx5, g.i64([0, heads, -1, D])]);
+    const ctx = g.one("Reshape", [
+      g.one("Transpose", [ctx4], { perm: { ints: [0, 2, 1, 3] } }),
+      g.i64([0, 0, heads * D]),
+    ]);
+    x = g.one("Add", [x, linear(ctx, `${p}.self_attn.o_proj.weight`, heads * D, H)]);
+    const m = rmsNorm(x, `${p}.post_attention_layernorm.weight`);
+    const gate = linear(m, `${p}.mlp.gate_proj.weight`, H, s.intermediate_size);
+    const up = linear(m, `${p}.mlp.up_proj.weight`, H, s.intermediate_size);
+    const act = g.one("Mul", [g.one("Mul", [gate, g.one("Sigmoid", [gate])]), up]);
+    x = g.one("Add", [x, linear(act, `${p}.mlp.down_proj.weight`, s.intermediate_size, H)]);
+  }
+  const final = rmsNorm(x, "model.norm.weight");
+  linear(final, "lm_head.weight", H, V, "logits");
+  return { nodes: g.nodes, inputs, outputs, constants: g.constants, weights: g.weights };
+}

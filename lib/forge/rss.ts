@@ -1,0 +1,67 @@
+/**
+ * Measures what a forged model really costs in memory: for each dtype, a fresh Deno process
+ * loads it with transformers.js and generates a few tokens; we read its peak RSS (VmHWM).
+ *
+ * @module
+ */
+import { fileURLToPath } from "node:url";
+import { ROOT } from "../env/paths.ts";
+import type { ForgeDtype } from "./presets.ts";
+
+/** Memory figures of one dtype (bytes, milliseconds). */
+export interface RssReport {
+  dtype: ForgeDtype;
+  /** Whether onnxruntime's CPU memory arena was on (transformers.js' default). */
+  arena: boolean;
+  /** RSS of the process after importing transformers.js, before loading the model. */
+  baselineRss: number;
+  afterLoadRss: number;
+  /** Peak RSS over load + generate. */
+  peakRss: number;
+  /** peakRss - baselineRss: what the model added. */
+  modelRss: number;
+  loadMs: number;
+  generateMs: number;
+  newTokens: number;
+  /** RSS split at the end of the run: anonymous memory and file-backed pages. */
+  endRssAnon: number;
+  endRssFile: number;
+}
+
+/**
+ * Runs the probe for each dtype in its own process (so peaks do not mix). With
+ * `arena: false` the session is created with `enableCpuMemArena: false`: onnxruntime's CPU
+ * arena keeps memory freed during load (the 4-bit weights before MatMulNBits repacks them)
+ * resident, which shows up in RSS with transformers.js' default session options.
+ *
+ * @example
+ * ```ts
+ * const rows = await measureRss(await ensureModel("tiny"), ["fp32", "q8", "q4"]);
+ * ```
+ */
+export async function measureRss(
+  modelDir: string,
+  dtypes: ForgeDtype[],
+  newTokens = 8,
+  arena = true,
+): Promise<RssReport[]> {
+  const probe = fileURLToPath(new URL("./_rss_probe.ts", import.meta.url));
+  const rows: RssReport[] = [];
+  for (const dtype of dtypes) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", probe, modelDir, dtype, String(newTokens), arena ? "arena" : "noarena"],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
+    if (!out.success || !text.startsWith("{")) {
+      throw new Error(
+        `medida de memoria (${dtype}) fallida: ${new TextDecoder().decode(out.stderr)}`,
+      );
+    }
+    const r = JSON.parse(text);
+    rows.push({ ...r, modelRss: r.peakRss - r.baselineRss });
+  }
+  return rows;
+}
