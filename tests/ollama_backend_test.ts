@@ -1,0 +1,172 @@
+/**
+ * lib/backends/ollama against the offline server generating with the forge's `tiny`:
+ * streamed = non-streamed, the exact greedy text (checked against an independent corpus-bigram
+ * oracle), Ollama's timings converted from ns, each failure mapped to a clear error, abort.
+ */
+import assert from "node:assert/strict";
+import { localBackend } from "../lib/offline/local_backend.ts";
+import {
+  ollamaBackend,
+  OllamaError,
+  ollamaTokensPerSecond,
+  ollamaVersion,
+  timingRows,
+} from "../lib/backends/ollama.ts";
+import { freePort, greedyTiny, startTestServer } from "./ollama_helpers.ts";
+
+const server = await startTestServer();
+const backend = await ollamaBackend({ model: "tiny", host: server.url });
+
+Deno.test("the backend says the server is the kit's offline stand-in", async () => {
+  assert.equal(backend.name, "Ollama");
+  assert.equal(backend.method, 3);
+  assert.equal(backend.mode, "offline");
+  assert.match(backend.serverVersion, /kit-offline/);
+  assert.deepEqual(await ollamaVersion(server.url), {
+    version: backend.serverVersion,
+    offline: true,
+  });
+});
+
+Deno.test("streamed pieces = generate()'s text, for a prompt and for chat messages", async () => {
+  for (const input of ["La memoria", [{ role: "user" as const, content: "¿Qué es Ollama?" }]]) {
+    const s = backend.stream(input, { maxTokens: 16 });
+    const pieces: string[] = [];
+    for await (const p of s) pieces.push(p);
+    const streamed = await s.result;
+    const whole = await backend.generate(input, { maxTokens: 16 });
+    assert.equal(pieces.join(""), whole.text);
+    assert.equal(streamed.text, whole.text);
+    assert.equal(whole.tokensOut, 16);
+    assert.equal(pieces.length, 16, "one piece per token");
+  }
+});
+
+Deno.test("greedy text from tiny = the corpus bigram chain, and = localBackend() directly", async () => {
+  const direct = await localBackend();
+  for (const prompt of ["La cuantización", "El modelo"]) {
+    const r = await backend.generate(prompt, { maxTokens: 20 });
+    assert.equal(r.text, await greedyTiny(prompt, 20));
+    assert.equal(r.stopReason, "length");
+    assert.equal((await direct.generate(prompt, { maxTokens: 20 })).text, r.text);
+  }
+});
+
+Deno.test("Ollama's own timings: ns converted to ms, next to the client's", async () => {
+  const r = await backend.generate("El modelo", { maxTokens: 10 });
+  const s = r.serviceTimings!;
+  for (const k of ["total_duration", "load_duration", "prompt_eval_duration", "eval_duration"]) {
+    assert.equal(typeof s[k], "number", k);
+  }
+  // ms, not ns: the server's whole request fits inside what the client measured.
+  assert.ok(s.total_duration > 0 && s.total_duration <= r.timings.totalMs, JSON.stringify(s));
+  assert.equal(r.details?.eval_count, 10);
+  assert.equal(r.tokensOut, 10);
+  assert.ok(r.tokensIn > 0);
+  assert.equal(
+    r.details?.ollama_tokens_per_second,
+    ollamaTokensPerSecond({ eval_count: 10, eval_duration: s.eval_duration * 1e6 }),
+  );
+  const rows = timingRows(r);
+  assert.equal(rows.find((x) => x.measure === "tokens/s")?.client, r.timings.tokensPerSecond);
+  assert.ok(r.timings.ttftMs! > 0);
+});
+
+Deno.test("model not found → OllamaError not_found, offering the pull", async () => {
+  const other = await ollamaBackend({ model: "llama3.2:1b", host: server.url });
+  await assert.rejects(other.generate("Hola"), (e: OllamaError) => {
+    assert.ok(e instanceof OllamaError);
+    assert.equal(e.kind, "not_found");
+    assert.equal(e.status, 404);
+    assert.match(e.message, /backend\.pull\("llama3\.2:1b"\)/);
+    assert.match(e.message, /scripts\/ollama_pull\.sh llama3\.2:1b/);
+    return true;
+  });
+  await assert.rejects(other.pull(), (e: OllamaError) => e.kind === "stream");
+});
+
+Deno.test("500 from the server → OllamaError server with the server's words", async () => {
+  const broken = await ollamaBackend({ model: "broken", host: server.url });
+  await assert.rejects(broken.generate("Hola"), (e: OllamaError) => {
+    assert.equal(e.kind, "server");
+    assert.equal(e.status, 500);
+    assert.match(e.serverMessage!, /onnxruntime/);
+    return true;
+  });
+});
+
+Deno.test("an error line mid-stream → OllamaError stream; the pieces before it arrived", async () => {
+  const flaky = await ollamaBackend({ model: "flaky", host: server.url });
+  const s = flaky.stream("El modelo", { maxTokens: 10 });
+  const pieces: string[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const p of s) pieces.push(p);
+    })(),
+    (e: OllamaError) => e.kind === "stream" && /CUDA out of memory/.test(e.message),
+  );
+  assert.equal(pieces.length, 3);
+  await assert.rejects(s.result, OllamaError);
+});
+
+Deno.test("server down → OllamaError server_down naming scripts/ollama_start.sh", async () => {
+  const host = `http://127.0.0.1:${freePort()}`;
+  await assert.rejects(ollamaBackend({ model: "tiny", host }), (e: OllamaError) => {
+    assert.equal(e.kind, "server_down");
+    assert.match(e.message, /scripts\/ollama_start\.sh/);
+    return true;
+  });
+});
+
+Deno.test("abort keeps the text so far; timeout reports it; the server is free after", async () => {
+  const s = backend.stream("El modelo", { maxTokens: 1000 });
+  const pieces: string[] = [];
+  for await (const p of s) {
+    pieces.push(p);
+    if (pieces.length === 3) s.abort();
+  }
+  const r = await s.result;
+  assert.equal(r.stopReason, "abort");
+  assert.equal(r.text, pieces.join(""));
+  assert.ok(pieces.length >= 3 && pieces.length < 1000);
+
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 50);
+  const byCaller = await backend.generate("El modelo", {
+    maxTokens: 1000,
+    signal: controller.signal,
+  });
+  assert.equal(byCaller.stopReason, "abort");
+
+  const timed = await backend.generate("El modelo", { maxTokens: 1000, timeoutMs: 100 });
+  assert.equal(timed.stopReason, "timeout");
+  assert.ok(timed.tokensOut < 1000);
+
+  const t0 = performance.now();
+  const next = await backend.generate("La memoria", { maxTokens: 4 });
+  assert.equal(next.tokensOut, 4);
+  assert.ok(performance.now() - t0 < 3000);
+});
+
+Deno.test("pull, list, ps, show", async () => {
+  const statuses = await backend.pull("tiny", { quiet: true });
+  assert.equal(statuses[0].status, "pulling manifest");
+  assert.equal(statuses.at(-1)?.status, "success");
+  const list = await backend.list();
+  const tiny = list.find((m) => m.name === "tiny:latest");
+  assert.ok(tiny && tiny.sizeMB > 1);
+  assert.ok((await backend.ps()).some((m) => m.name === "tiny:latest"));
+  assert.equal((await backend.show()).details.family, "llama");
+});
+
+Deno.test({
+  name: "close (last)",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await backend.close();
+    await server.close();
+    // The server is gone: a call now says so.
+    await assert.rejects(backend.generate("x"), (e: OllamaError) => e.kind === "server_down");
+  },
+});

@@ -1,0 +1,107 @@
+/**
+ * Test helpers for method 3: offline servers on free ports with the forge's `tiny` model, plus
+ * models whose backend fails on purpose (to check error codes and the mid-stream error line).
+ */
+import { localBackend } from "../lib/offline/local_backend.ts";
+import { type OfflineModel, tinyModel } from "../lib/offline/ollama_models.ts";
+import { type OllamaServer, startOllamaServer } from "../lib/offline/ollama_server.ts";
+import { measureStream } from "../lib/measure/stream.ts";
+import type { Backend } from "../lib/backends/types.ts";
+import { CORPUS_PATH, defaultModelDir, ensureModel } from "../lib/forge/mod.ts";
+import { AutoTokenizer, env } from "@huggingface/transformers";
+import { join } from "node:path";
+import { CACHE_DIR } from "../lib/env/paths.ts";
+import { bigramChain } from "./forge_reference.ts";
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Wraps a backend so that its stream throws after `after` pieces (0: before any). */
+export function failingAfter(inner: Backend, after: number, message: string): Backend {
+  const stream: Backend["stream"] = (prompt, opts) =>
+    measureStream(async function* (signal) {
+      let n = 0;
+      if (after === 0) throw new Error(message);
+      for await (const piece of inner.stream(prompt, { ...opts, signal })) {
+        yield { text: piece };
+        if (++n >= after) throw new Error(message);
+      }
+      return { tokensIn: 0, model: "flaky" };
+    }, opts);
+  return {
+    name: "flaky",
+    method: 2,
+    mode: "offline",
+    stream,
+    generate: (p, o) => stream(p, o).result,
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
+ * Starts an offline server on a free port with `tiny` (built if missing), "broken" (its backend
+ * cannot load: 500) and "flaky" (its generation fails after 3 tokens: error line mid-stream).
+ */
+export async function startTestServer(
+  log: string[] = [],
+): Promise<OllamaServer & { models: OfflineModel[] }> {
+  await ensureModel("tiny", { log: () => {} });
+  const tiny = tinyModel();
+  const broken: OfflineModel = {
+    ...tiny,
+    name: "broken:latest",
+    backend: () => Promise.reject(new Error("onnxruntime: no se pudo abrir el modelo (simulado)")),
+  };
+  const flaky: OfflineModel = {
+    ...tiny,
+    name: "flaky:latest",
+    backend: async () => failingAfter(await localBackend(), 3, "CUDA out of memory (simulado)"),
+  };
+  const models = [tiny, broken, flaky];
+  const server = await startOllamaServer({
+    port: freePort(),
+    models,
+    log: (l) => log.push(l),
+  });
+  return { ...server, models };
+}
+
+/** POSTs JSON to the server. */
+export function post(url: string, body: unknown): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Reads an NDJSON response into objects (independently of lib's reader). */
+export async function ndjsonLines(res: Response): Promise<Record<string, unknown>[]> {
+  const text = await res.text();
+  return text.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+
+/**
+ * The greedy continuation `tiny` must produce for a plain prompt, from the corpus-bigram oracle
+ * of tests/forge_reference.ts (independent of the forge's weights and of transformers.js's
+ * generation): the corpus tokenized by tiny's tokenizer, the chain of most frequent successors.
+ */
+export async function greedyTiny(prompt: string, steps: number): Promise<string> {
+  await ensureModel("tiny", { log: () => {} });
+  const dir = defaultModelDir("tiny");
+  env.allowRemoteModels = false;
+  env.cacheDir = join(CACHE_DIR, "hf");
+  env.localModelPath = dir.slice(0, dir.lastIndexOf("/") + 1);
+  const tokenizer = await AutoTokenizer.from_pretrained("tiny");
+  const paragraphs = (await Deno.readTextFile(CORPUS_PATH)).split(/\n\s*\n/)
+    .map((p) => p.replace(/\s+/g, " ").trim()).filter(Boolean);
+  const sequences = paragraphs.map((p) => tokenizer.encode(p, { add_special_tokens: false }));
+  const ids = tokenizer.encode(prompt, { add_special_tokens: false });
+  const chain = bigramChain(sequences, ids.at(-1)!, steps);
+  return tokenizer.decode(chain, { skip_special_tokens: true });
+}

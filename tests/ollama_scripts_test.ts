@@ -1,0 +1,261 @@
+/**
+ * scripts/ollama_*.sh run for real against the offline `ollama` executable (scripts/offline):
+ * start twice = one server, stop leaves no process, a foreign process on the port, a stale pid
+ * file, a failed or hung start (log tail shown, nothing left behind), pull, install's checks.
+ * Every test uses its own port (OLLAMA_HOST) and folder, and stops what it started.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT } from "../lib/env/paths.ts";
+import { freePort } from "./ollama_helpers.ts";
+
+const SCRIPTS = join(ROOT, "scripts");
+const OFFLINE_BIN = join(SCRIPTS, "offline");
+const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+interface Env {
+  OLLAMA_HOST: string;
+  OLLAMA_KIT_DIR: string;
+  PATH: string;
+  DENO_BIN: string;
+  [k: string]: string;
+}
+
+function testEnv(pathFirst = OFFLINE_BIN): Env {
+  return {
+    OLLAMA_HOST: `127.0.0.1:${freePort()}`,
+    OLLAMA_KIT_DIR: mkdtempSync("/tmp/ollama-kit-test-"),
+    PATH: `${pathFirst}:${SYSTEM_PATH}`,
+    DENO_BIN: Deno.execPath(),
+    HOME: Deno.env.get("HOME") ?? "/root",
+  };
+}
+
+async function run(
+  script: string,
+  env: Env,
+  args: string[] = [],
+): Promise<{ code: number; out: string; err: string }> {
+  const { code, stdout, stderr } = await new Deno.Command("bash", {
+    args: [join(SCRIPTS, script), ...args],
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code, out: dec.decode(stdout), err: dec.decode(stderr) };
+}
+
+/** Pids of processes whose command line contains "ollama serve" and this test's folder or port. */
+async function servePids(): Promise<number[]> {
+  const { stdout } = await new Deno.Command("pgrep", {
+    args: ["-f", "ollama serve"],
+    stdout: "piped",
+  })
+    .output();
+  return new TextDecoder().decode(stdout).split("\n").filter(Boolean).map(Number);
+}
+
+function alive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const pidOf = (env: Env) => Number(Deno.readTextFileSync(join(env.OLLAMA_KIT_DIR, "ollama.pid")));
+
+async function answers(env: Env): Promise<boolean> {
+  try {
+    const res = await fetch(`http://${env.OLLAMA_HOST}/api/version`);
+    await res.body?.cancel();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops whatever a test started (the stop script, then the pid file's process if any). */
+async function cleanup(env: Env) {
+  await run("ollama_stop.sh", env);
+  Deno.removeSync(env.OLLAMA_KIT_DIR, { recursive: true });
+}
+
+Deno.test("start twice = one server (offline, on OLLAMA_HOST's port); stop leaves nothing", async () => {
+  const before = await servePids();
+  const env = testEnv();
+  try {
+    const first = await run("ollama_start.sh", env);
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /nohup ollama serve/);
+    assert.match(first.out, /servidor local del kit, sin conexión; no es Ollama/);
+    const pid = pidOf(env);
+    assert.ok(alive(pid));
+    assert.ok(await answers(env));
+    const second = await run("ollama_start.sh", env);
+    assert.equal(second.code, 0, second.err);
+    assert.match(second.out, new RegExp(`ya está en marcha \\(pid ${pid}\\)`));
+    const during = (await servePids()).filter((p) => !before.includes(p));
+    assert.deepEqual(during, [pid], "exactly one new `ollama serve` process");
+    // The offline executable's client commands talk to it.
+    const list = await new Deno.Command(join(OFFLINE_BIN, "ollama"), {
+      args: ["list"],
+      env,
+      clearEnv: true,
+      stdout: "piped",
+    }).output();
+    assert.match(new TextDecoder().decode(list.stdout), /^NAME\s+ID\s+SIZE\s+MODIFIED/);
+
+    const stop = await run("ollama_stop.sh", env);
+    assert.equal(stop.code, 0, stop.err);
+    assert.match(stop.out, new RegExp(`Parado ollama serve \\(pid ${pid}`));
+    assert.ok(!alive(pid), "the server process is gone");
+    assert.deepEqual((await servePids()).filter((p) => !before.includes(p)), []);
+    assert.ok(!(await answers(env)), "nothing answers on the port");
+    const again = await run("ollama_stop.sh", env);
+    assert.match(again.out, /No había ningún ollama serve en marcha/);
+  } finally {
+    await cleanup(env);
+  }
+});
+
+Deno.test('stop without a pid file falls back to pkill -f "ollama serve"', async () => {
+  const env = testEnv();
+  try {
+    assert.equal((await run("ollama_start.sh", env)).code, 0);
+    const pid = pidOf(env);
+    Deno.removeSync(join(env.OLLAMA_KIT_DIR, "ollama.pid"));
+    const stop = await run("ollama_stop.sh", env);
+    assert.match(stop.out, /pkill -f "ollama serve"/);
+    assert.match(stop.out, new RegExp(`Parado ollama serve \\(pid ${pid}\\)`));
+    assert.ok(!alive(pid));
+  } finally {
+    await cleanup(env);
+  }
+});
+
+Deno.test("a port held by something that is not Ollama → a clear error, nothing started", async () => {
+  const env = testEnv();
+  const port = Number(env.OLLAMA_HOST.split(":")[1]);
+  const foreign = Deno.serve(
+    { port, hostname: "127.0.0.1", onListen() {} },
+    () => new Response("soy otro servicio"),
+  );
+  try {
+    const r = await run("ollama_start.sh", env);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      new RegExp(`el puerto ${port} está ocupado por otro proceso que no es Ollama`),
+    );
+    assert.match(r.err, /OLLAMA_HOST=127\.0\.0\.1:/);
+    assert.throws(() => pidOf(env), "no pid file written");
+  } finally {
+    await foreign.shutdown();
+    await cleanup(env);
+  }
+});
+
+Deno.test("a stale pid file is reported and replaced", async () => {
+  const env = testEnv();
+  const dead = new Deno.Command("true").spawn();
+  await dead.status;
+  writeFileSync(join(env.OLLAMA_KIT_DIR, "ollama.pid"), `${dead.pid}\n`);
+  try {
+    const r = await run("ollama_start.sh", env);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`Archivo pid obsoleto .*el pid ${dead.pid} ya no existe`));
+    assert.notEqual(pidOf(env), dead.pid);
+    assert.ok(alive(pidOf(env)));
+  } finally {
+    await cleanup(env);
+  }
+});
+
+Deno.test("a start that fails shows the log's tail; one that hangs is killed after the timeout", async () => {
+  const fakes = mkdtempSync("/tmp/ollama-fake-");
+  const fake = join(fakes, "ollama");
+  writeFileSync(fake, "#!/bin/sh\necho 'fallo simulado: no hay GPU compatible'\nexit 1\n", {
+    mode: 0o755,
+  });
+  const env = testEnv(fakes);
+  const failed = await run("ollama_start.sh", env);
+  assert.equal(failed.code, 1);
+  assert.match(failed.err, /terminó nada más arrancar/);
+  assert.match(failed.err, /últimas líneas de .*ollama\.log/);
+  assert.match(failed.err, /fallo simulado: no hay GPU compatible/);
+  assert.throws(() => pidOf(env));
+
+  const fakePid = join(fakes, "fake.pid");
+  writeFileSync(
+    fake,
+    `#!/bin/sh\necho $$ > ${fakePid}\necho 'cargando... (simulado, nunca responde)'\nexec sleep 60\n`,
+    { mode: 0o755 },
+  );
+  const hung = await run("ollama_start.sh", { ...env, OLLAMA_START_TIMEOUT: "2" });
+  assert.equal(hung.code, 1);
+  assert.match(hung.err, /no respondió .* tras 2 s: lo paro/);
+  assert.match(hung.err, /nunca responde/);
+  const pid = Number(Deno.readTextFileSync(fakePid).trim());
+  assert.ok(pid > 0 && !alive(pid), "the hung process was killed");
+  Deno.removeSync(fakes, { recursive: true });
+  Deno.removeSync(env.OLLAMA_KIT_DIR, { recursive: true });
+});
+
+Deno.test("pull shows progress and success; without a server it says which script starts it", async () => {
+  const env = testEnv();
+  try {
+    const down = await run("ollama_pull.sh", env, ["tiny"]);
+    assert.equal(down.code, 1);
+    assert.match(down.err, /scripts\/ollama_start\.sh/);
+    assert.equal((await run("ollama_start.sh", env)).code, 0);
+    const r = await run("ollama_pull.sh", env, ["tiny"]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /pulling manifest/);
+    assert.match(r.out, /pulling [0-9a-f]{12}\.\.\. 100%/);
+    assert.match(r.out, /success/);
+    const missing = await run("ollama_pull.sh", env, ["llama3.2:1b"]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /pull model manifest: file does not exist/);
+  } finally {
+    await cleanup(env);
+  }
+});
+
+Deno.test("install: skips when ollama is on PATH; says so clearly without network", async () => {
+  const env = testEnv();
+  const skip = await run("ollama_install.sh", env);
+  assert.equal(skip.code, 0);
+  assert.match(skip.out, /ya está instalado/);
+  assert.match(skip.out, /sustituto offline del kit/);
+
+  const noOllama = {
+    ...testEnv(""),
+    PATH: SYSTEM_PATH,
+    OLLAMA_INSTALL_URL: "http://127.0.0.1:9/install.sh",
+  };
+  const offline = await run("ollama_install.sh", noOllama);
+  assert.equal(offline.code, 2);
+  assert.match(offline.err, /Sin red: no se llega a http:\/\/127\.0\.0\.1:9\/install\.sh/);
+  for (const e of [env, noOllama]) Deno.removeSync(e.OLLAMA_KIT_DIR, { recursive: true });
+});
+
+Deno.test("the offline executable without deno says how to get it", async () => {
+  // A PATH with the tools the shim uses, but no deno.
+  const bin = mkdtempSync("/tmp/ollama-nodeno-");
+  for (const tool of ["dirname", "readlink"]) Deno.symlinkSync(`/usr/bin/${tool}`, join(bin, tool));
+  const { code, stderr } = await new Deno.Command("/bin/bash", {
+    args: [join(OFFLINE_BIN, "ollama"), "list"],
+    env: { PATH: bin, HOME: "/nonexistent" },
+    clearEnv: true,
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 127);
+  assert.match(new TextDecoder().decode(stderr), /necesita deno/);
+  Deno.removeSync(bin, { recursive: true });
+});
