@@ -83,3 +83,11 @@ export function taggedText(nb: Notebook, tag: string): string {
 }
 
 export { cellSource };
+
+/** The content of one MIME type in the outputs of the cell with the given tag. */
+export function taggedMime(nb: Notebook, tag: string, mime: string): string {
+  const outs = taggedCell(nb, tag).outputs ?? [];
+  return outs.filter((o) => o.data?.[mime] !== undefined).map((o) => joined(o.data![mime])).join(
+    "\n",
+  );
+}

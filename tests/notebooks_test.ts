@@ -11,11 +11,17 @@ import { listNotebooks, notebookProblems, typecheckNotebook } from "../scripts/c
 import { NB_EXIT, type Notebook } from "../scripts/nb.ts";
 import { execute } from "./_notebooks.ts";
 import { check00Entorno } from "./notebooks/00_entorno.ts";
+import { check01Pipeline } from "./notebooks/01_pipeline.ts";
+import { check02Optimizado } from "./notebooks/02_optimizado.ts";
+import { check03Ollama } from "./notebooks/03_ollama.ts";
 import { FAKE_GROQ_KEY, NOTEBOOK_TEST_ENV } from "./notebooks/env.ts";
 
 /** Per-notebook assertions on the executed copy. Every notebook must have one. */
 const CHECKS: Record<string, (nb: Notebook) => void | Promise<void>> = {
   "00_entorno.ipynb": check00Entorno,
+  "01_pipeline.ipynb": check01Pipeline,
+  "02_optimizado.ipynb": check02Optimizado,
+  "03_ollama.ipynb": check03Ollama,
 };
 
 const notebooks = listNotebooks();

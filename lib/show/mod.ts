@@ -8,5 +8,12 @@
 export { formatCell, markdownTable, type Row, showTable, type TableOptions } from "./table.ts";
 export { type ProgressBar, progressBar, progressText } from "./progress.ts";
 export { type StreamText, streamText } from "./stream_text.ts";
-export { Plot, type PlotOptions, plotToSvg, showPlot } from "./plot.ts";
+export {
+  Plot,
+  type PlotOptions,
+  plotToSvg,
+  type RenderedPlot,
+  renderPlot,
+  showPlot,
+} from "./plot.ts";
 export { inJupyter } from "./_jupyter.ts";

@@ -11,6 +11,7 @@ export type PlotOptions = Plot.PlotOptions;
 
 interface DomNode {
   tagName: string;
+  children: ArrayLike<DomNode>;
   textContent: string | null;
   firstChild: DomNode | null;
   outerHTML: string;
@@ -19,10 +20,17 @@ interface DomNode {
   insertBefore(node: DomNode, before: DomNode | null): void;
 }
 
+/** A rendered chart: the standalone SVG, and the HTML figure when Plot made one (legends). */
+export interface RenderedPlot {
+  svg: string;
+  html: string | null;
+}
+
 /**
  * Renders Observable Plot options to a standalone SVG string (xmlns set, so the text is a
  * valid .svg file). A chart Plot wraps in a <figure> (title, legend) is returned as its
- * main <svg>, with the title kept as the SVG's <title>.
+ * main <svg> (the figure's own <svg> child, not a legend swatch), with the title kept as the
+ * SVG's <title>.
  *
  * @example
  * ```ts
@@ -30,20 +38,27 @@ interface DomNode {
  * ```
  */
 export function plotToSvg(options: PlotOptions): string {
+  return renderPlot(options).svg;
+}
+
+/** Renders a chart to its standalone SVG and, for a <figure>, the figure's HTML too. */
+export function renderPlot(options: PlotOptions): RenderedPlot {
   // Deno has no DOM types; linkedom's document is typed here by the little we use.
   const { document } = parseHTML("<!DOCTYPE html><html><body></body></html>") as unknown as {
     document: { createElement(tag: string): DomNode };
   };
   const node = Plot.plot({ ...options, document } as PlotOptions) as unknown as DomNode;
-  const svg = node.tagName.toLowerCase() === "svg" ? node : node.querySelector("svg");
+  const isSvg = (n: DomNode) => n.tagName.toLowerCase() === "svg";
+  const svg = isSvg(node) ? node : Array.from(node.children).filter(isSvg).at(-1);
   if (!svg) throw new Error("Observable Plot no produjo ningún <svg>.");
+  const html = svg === node ? null : node.outerHTML;
   svg.setAttribute("xmlns", "http://www.w3.org/2000/svg");
   if (typeof options.title === "string" && svg !== node) {
     const title = document.createElement("title");
     title.textContent = options.title;
     svg.insertBefore(title, svg.firstChild);
   }
-  return svg.outerHTML;
+  return { svg: svg.outerHTML, html };
 }
 
 /**
@@ -52,8 +67,13 @@ export function plotToSvg(options: PlotOptions): string {
  * call {@link plotToSvg}.)
  */
 export function showPlot(options: PlotOptions, savePath?: string): void {
-  const svg = plotToSvg(options);
+  const { svg, html } = renderPlot(options);
   if (savePath) writeFileSync(savePath, svg);
-  if (inJupyter()) displayBundle({ "image/svg+xml": svg, "text/plain": "[gráfico SVG]" });
-  else if (savePath) console.log(`Gráfico guardado en ${savePath}`);
+  if (inJupyter()) {
+    displayBundle({
+      "image/svg+xml": svg,
+      ...(html ? { "text/html": html } : {}),
+      "text/plain": "[gráfico SVG]",
+    });
+  } else if (savePath) console.log(`Gráfico guardado en ${savePath}`);
 }

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import os from "node:os";
 import type { Notebook } from "../../scripts/nb.ts";
-import { taggedText } from "../_notebooks.ts";
+import { taggedMime, taggedText } from "../_notebooks.ts";
 import { FAKE_GROQ_KEY } from "./env.ts";
 
 async function hasNvidiaSmi(): Promise<boolean> {
@@ -43,7 +43,7 @@ export async function check00Entorno(nb: Notebook): Promise<void> {
   for (const [dtype, bytes] of [["fp32", 4], ["fp16", 2], ["q8", 1], ["q4", 0.5]] as const) {
     assert.match(table, new RegExp(`\\| ${dtype} \\| ${(7e9 * bytes) / 1e9} \\|`));
   }
-  const svg = taggedText(nb, "memory-plot");
+  const svg = taggedMime(nb, "memory-plot", "image/svg+xml");
   assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.equal(svg.match(/<rect /g)?.length, 4, "one bar per dtype");
   const verdict = taggedText(nb, "verdict");

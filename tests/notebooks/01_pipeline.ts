@@ -1,0 +1,38 @@
+/** What notebooks/01_pipeline.ipynb must show (offline, on tiny). */
+import assert from "node:assert/strict";
+import type { Notebook } from "../../scripts/nb.ts";
+import { taggedMime, taggedText } from "../_notebooks.ts";
+import { chatContinuation, continuation } from "../_tiny_oracle.ts";
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** Asserts the key cells of the executed 01_pipeline notebook. */
+export function check01Pipeline(nb: Notebook): void {
+  // Llama-2-7B by hand: 6 738 415 616 parameters × 4 / 2 / 1 / 0.5 bytes.
+  const weights = taggedText(nb, "weights-7b");
+  for (const [dtype, bytes] of [["fp32", 4], ["fp16", 2], ["q8", 1], ["q4", 0.5]] as const) {
+    const gb = Number((6_738_415_616 * bytes / 1e9).toFixed(2));
+    assert.match(weights, new RegExp(`\\| ${dtype} \\| ${esc(String(gb))} \\|`));
+  }
+  // KV cache: 2 · 32 layers · 32 heads · 128 dims · 2 bytes = 0.5 MiB per token, linear.
+  const kv = taggedText(nb, "kv-7b");
+  for (const tokens of [512, 1024, 2048, 4096, 8192]) {
+    assert.match(kv, new RegExp(`\\| ${tokens} \\| ${tokens / 2} \\| 0.5 \\|`));
+  }
+  const three = taggedText(nb, "three-lines");
+  const prompt = "La memoria de la GPU";
+  assert.ok(three.includes(`${prompt} ${continuation(prompt, 20)}`), three);
+
+  assert.match(
+    taggedText(nb, "backend"),
+    /Modelo: tiny \(modelo local del kit, sin conexión\); dtype elegido por la biblioteca: fp32; dispositivo: cpu/,
+  );
+  const streamed = taggedText(nb, "stream");
+  assert.equal(streamed, `Respuesta: ${chatContinuation("¿Qué es la cuantización?", 40)}`);
+  const row = taggedMime(nb, "measures", "text/markdown").split("\n").at(-1)!.split(" | ");
+  assert.equal(row[0], "| Pipeline");
+  assert.equal(row[1], "offline");
+  assert.equal(row[4], "40", "40 tokens out (maxTokens)");
+  const [ttft, total] = [Number(row[5]), Number(row[7])];
+  assert.ok(ttft > 0 && ttft <= total, row.join("|"));
+}

@@ -1,0 +1,69 @@
+/** What notebooks/02_optimizado.ipynb must show (offline, on tiny). */
+import assert from "node:assert/strict";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { Notebook } from "../../scripts/nb.ts";
+import { taggedMime, taggedText } from "../_notebooks.ts";
+import { chatContinuation, continuation, TINY_DIR, tokenizer } from "../_tiny_oracle.ts";
+
+/** Cells of a Markdown table's data rows. */
+function rows(md: string): string[][] {
+  return md.split("\n").slice(2).map((l) => l.slice(2, -2).split(" | "));
+}
+
+/** Asserts the key cells of the executed 02_optimizado notebook. */
+export function check02Optimizado(nb: Notebook): void {
+  assert.match(
+    taggedText(nb, "load"),
+    /Modelo tiny \(local del kit, sin conexión\), dtype q8, dispositivo cpu/,
+  );
+  const stream = taggedText(nb, "stream");
+  assert.ok(
+    stream.startsWith(`Respuesta: ${chatContinuation("¿Por qué cuantizar un modelo?", 32)}`),
+  );
+  assert.match(stream, /32 de salida/);
+
+  const table = rows(taggedMime(nb, "dtype-table", "text/markdown"));
+  const files = {
+    fp32: "model.onnx",
+    fp16: "model_fp16.onnx",
+    q8: "model_quantized.onnx",
+    q4: "model_q4.onnx",
+  };
+  assert.deepEqual(table.map((r) => r[0]), Object.keys(files));
+  for (const r of table) {
+    const bytes = statSync(join(TINY_DIR, "onnx", files[r[0] as keyof typeof files])).size;
+    assert.equal(Number(r[1]), Number((bytes / 1e6).toFixed(2)), `${r[0]} file size`);
+    assert.ok(Number(r[3]) > Number(r[2]), "peak above baseline");
+  }
+  // fp32 greedy text is exactly the corpus chain.
+  assert.equal(table[0][8], continuation("La memoria de la GPU", 24));
+  // Quantization saves memory at run time, not only on disk.
+  const added = Object.fromEntries(table.map((r) => [r[0], Number(r[4])]));
+  assert.ok(added.q4 < added.fp32 && added.q8 < added.fp32, JSON.stringify(added));
+
+  const svg = taggedMime(nb, "dtype-plot", "image/svg+xml");
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.equal(svg.match(/<rect /g)?.length, 8, "two bars per dtype");
+  assert.match(
+    taggedText(nb, "dtype-verdict"),
+    /el archivo q4 ocupa \d+\.\d veces menos que el fp32/,
+  );
+  assert.match(taggedText(nb, "device"), /no está disponible aquí|GPU disponible/);
+
+  const config = JSON.parse(readFileSync(join(TINY_DIR, "config.json"), "utf8"));
+  const headDim = config.hidden_size / config.num_attention_heads;
+  const kvPerToken = 2 * config.num_hidden_layers * config.num_key_value_heads * headDim * 4;
+  const promptTokens = tokenizer.encode("La memoria").length;
+  const kv = rows(taggedMime(nb, "kv-table", "text/markdown"));
+  assert.deepEqual(kv.map((r) => Number(r[0])), [128, 512, 1024].map((n) => n + promptTokens));
+  for (const r of kv) {
+    assert.equal(Number(r[1]), Number((Number(r[0]) * kvPerToken / 1e6).toFixed(2)));
+    assert.ok(Number(r[2]) > 0);
+  }
+  assert.match(
+    taggedText(nb, "kv-verdict"),
+    new RegExp(`${(kvPerToken / 1024).toFixed(1)} KB por token`),
+  );
+  assert.match(taggedMime(nb, "kv-plot", "image/svg+xml"), /^<svg /);
+}
