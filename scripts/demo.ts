@@ -1,23 +1,91 @@
 /**
- * `deno task demo` — the kit's main job. Until the four methods and the comparison exist,
- * it runs the environment check and says plainly what is still missing.
+ * `deno task demo` — the kit's main job and the instructor's live demo: the four methods on
+ * the same prompts, compared. Works offline with no keys (local model and local servers,
+ * labelled as such). Streams each method's answer to one prompt live, prints the measured
+ * table, writes out/demo/report.html (+ report.json), and stops everything it started, also
+ * on Ctrl-C.
+ *
+ * Options: --reps N (measured runs per prompt, default 3), --max-tokens N (default 48),
+ * --out DIR (default out/demo).
  *
  * @module
  */
-import { loadEnv, machineInfo, machineRows, methodModes } from "../lib/env/mod.ts";
-import { markdownTable } from "../lib/show/mod.ts";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadEnv, machineInfo, methodModes, OUT_DIR } from "../lib/env/mod.ts";
+import { type OpenedBackends, openAllBackends } from "../lib/backends/all.ts";
+import { loadPrompts, runComparison } from "../lib/measure/compare.ts";
+import { markdownTable, streamText } from "../lib/show/mod.ts";
+import { comparisonTable, writeReport } from "../lib/show/report.ts";
 
-loadEnv();
-console.log("\n== Esta máquina ==\n");
-console.log(markdownTable(machineRows(await machineInfo()), {
-  headers: { item: "Recurso", value: "Valor" },
-}));
-console.log("\n== Cómo iría cada método aquí ==\n");
-console.log(markdownTable(await methodModes(), {
-  headers: { method: "#", name: "Método", mode: "Modo", reason: "Motivo" },
-}));
-console.log(
-  "\nTodavía no disponible en esta versión del kit: los cuatro métodos (pipeline, optimizado," +
-    " Ollama, Groq) y su comparación medida con informe. Por ahora: el cuaderno" +
-    " notebooks/00_entorno.ipynb (deno task nb notebooks/00_entorno.ipynb).",
-);
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    reps: { type: "string", default: "3" },
+    "max-tokens": { type: "string", default: "48" },
+    out: { type: "string", default: join(OUT_DIR, "demo") },
+  },
+});
+const reps = Number(values.reps);
+const maxTokens = Number(values["max-tokens"]);
+if (!(reps >= 1) || !(maxTokens >= 1)) {
+  console.error("Uso: deno task demo [--reps N] [--max-tokens N] [--out carpeta]");
+  Deno.exit(2);
+}
+
+let opened: OpenedBackends | null = null;
+const stopAll = async () => {
+  await opened?.close();
+  opened = null;
+};
+Deno.addSignalListener("SIGINT", async () => {
+  console.log("\nInterrumpido: parando lo que arrancó la demo…");
+  await stopAll();
+  Deno.exit(130);
+});
+
+const label = (mode: string) => (mode === "offline" ? "offline: sustituto local del kit" : "online");
+
+try {
+  loadEnv();
+  console.log("\n=== Cuatro formas de ejecutar un modelo Llama: demo ===\n");
+  console.log(markdownTable(await methodModes(), {
+    headers: { method: "#", name: "Método", mode: "Modo", reason: "Motivo" },
+  }));
+  console.log("\nPreparando los cuatro métodos…");
+  opened = await openAllBackends();
+  for (const f of opened.failures) console.log(`  método ${f.method} (${f.name}): NO disponible: ${f.error}`);
+
+  const [first] = loadPrompts();
+  console.log(`\n=== La misma pregunta a cada método: «${first.messages.at(-1)!.content}» ===`);
+  for (const backend of opened.backends) {
+    console.log(`\n--- Método ${backend.method} · ${backend.name} · ${label(backend.mode)} ---`);
+    const out = streamText("");
+    const stream = backend.stream(first.messages, { maxTokens });
+    for await (const piece of stream) out.append(piece);
+    out.finish();
+    const r = await stream.result;
+    console.log(
+      `    (${r.model}: ${r.tokensOut} tokens, TTFT ${r.timings.ttftMs?.toFixed(0)} ms, ` +
+        `${r.timings.tokensPerSecond?.toFixed(1) ?? "—"} tok/s)`,
+    );
+  }
+
+  console.log(`\n=== Midiendo: ${loadPrompts().length} prompts × ${reps} repeticiones por método ===`);
+  const rows = await runComparison(opened.backends, {
+    repetitions: reps,
+    maxTokens,
+    onRun: () => Deno.stdout.writeSync(new TextEncoder().encode(".")),
+  });
+  console.log("\n\n" + markdownTable(comparisonTable(rows)));
+  const paths = writeReport({
+    title: "Comparación de los cuatro métodos",
+    createdAt: new Date().toISOString(),
+    machine: await machineInfo(),
+    rows,
+    notes: opened.failures.map((f) => `Método ${f.method} (${f.name}) no disponible: ${f.error}`),
+  }, values.out!);
+  console.log(`\nInforme: ${paths.html}\nDatos:   ${paths.json}`);
+} finally {
+  await stopAll();
+}
