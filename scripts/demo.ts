@@ -13,10 +13,10 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadEnv, machineInfo, methodModes, OUT_DIR } from "../lib/env/mod.ts";
-import { type OpenedBackends, openAllBackends } from "../lib/backends/all.ts";
+import { openAllBackends, type OpenedBackends } from "../lib/backends/all.ts";
 import { loadPrompts, runComparison } from "../lib/measure/compare.ts";
 import { markdownTable, streamText } from "../lib/show/mod.ts";
-import { comparisonTable, writeReport } from "../lib/show/report.ts";
+import { comparisonTable, modeLabel, writeReport } from "../lib/show/report.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -44,8 +44,6 @@ Deno.addSignalListener("SIGINT", async () => {
   Deno.exit(130);
 });
 
-const label = (mode: string) => (mode === "offline" ? "offline: sustituto local del kit" : "online");
-
 try {
   loadEnv();
   console.log("\n=== Cuatro formas de ejecutar un modelo Llama: demo ===\n");
@@ -54,12 +52,14 @@ try {
   }));
   console.log("\nPreparando los cuatro métodos…");
   opened = await openAllBackends();
-  for (const f of opened.failures) console.log(`  método ${f.method} (${f.name}): NO disponible: ${f.error}`);
+  for (const f of opened.failures) {
+    console.log(`  método ${f.method} (${f.name}): NO disponible: ${f.error}`);
+  }
 
   const [first] = loadPrompts();
   console.log(`\n=== La misma pregunta a cada método: «${first.messages.at(-1)!.content}» ===`);
   for (const backend of opened.backends) {
-    console.log(`\n--- Método ${backend.method} · ${backend.name} · ${label(backend.mode)} ---`);
+    console.log(`\n--- Método ${backend.method} · ${backend.name} · ${modeLabel(backend)} ---`);
     const out = streamText("");
     const stream = backend.stream(first.messages, { maxTokens });
     for await (const piece of stream) out.append(piece);
@@ -71,7 +71,9 @@ try {
     );
   }
 
-  console.log(`\n=== Midiendo: ${loadPrompts().length} prompts × ${reps} repeticiones por método ===`);
+  console.log(
+    `\n=== Midiendo: ${loadPrompts().length} prompts × ${reps} repeticiones por método ===`,
+  );
   const rows = await runComparison(opened.backends, {
     repetitions: reps,
     maxTokens,

@@ -43,11 +43,9 @@ Deno.test("deno task demo with no keys: exit 0, four offline methods, report, no
   const text = new TextDecoder().decode(stdout);
   assert.equal(code, 0, new TextDecoder().decode(stderr) + text);
   for (const [n, name] of [[1, "Pipeline"], [2, "Optimizado"], [3, "Ollama"], [4, "Groq"]]) {
-    assert.match(
-      text,
-      new RegExp(`--- Método ${n} · ${name} · offline: sustituto local del kit ---`),
-    );
-    assert.match(text, new RegExp(`\\| ${n} \\| ${name} \\| offline \\(sustituto local\\)`));
+    const label = Number(n) <= 2 ? "modelo local del kit" : "sustituto local del kit";
+    assert.match(text, new RegExp(`--- Método ${n} · ${name} · offline \\(${label}\\) ---`));
+    assert.match(text, new RegExp(`\\| ${n} \\| ${name} \\| offline \\(${label}\\)`));
   }
   assert.ok(existsSync(join(out, "report.html")));
   const json = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));

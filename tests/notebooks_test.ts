@@ -14,6 +14,7 @@ import { check00Entorno } from "./notebooks/00_entorno.ts";
 import { check01Pipeline } from "./notebooks/01_pipeline.ts";
 import { check02Optimizado } from "./notebooks/02_optimizado.ts";
 import { check03Ollama } from "./notebooks/03_ollama.ts";
+import { check05Comparacion } from "./notebooks/05_comparacion.ts";
 import { FAKE_GROQ_KEY, NOTEBOOK_TEST_ENV } from "./notebooks/env.ts";
 
 /** Per-notebook assertions on the executed copy. Every notebook must have one. */
@@ -22,6 +23,7 @@ const CHECKS: Record<string, (nb: Notebook) => void | Promise<void>> = {
   "01_pipeline.ipynb": check01Pipeline,
   "02_optimizado.ipynb": check02Optimizado,
   "03_ollama.ipynb": check03Ollama,
+  "05_comparacion.ipynb": check05Comparacion,
 };
 
 const notebooks = listNotebooks();

@@ -15,5 +15,6 @@ export {
   type RenderedPlot,
   renderPlot,
   showPlot,
+  showSvg,
 } from "./plot.ts";
 export { inJupyter } from "./_jupyter.ts";

@@ -77,3 +77,8 @@ export function showPlot(options: PlotOptions, savePath?: string): void {
     });
   } else if (savePath) console.log(`Gráfico guardado en ${savePath}`);
 }
+
+/** Shows SVG text (e.g. a chart from a report) in the cell; outside a notebook, does nothing. */
+export function showSvg(svg: string): void {
+  if (inJupyter()) displayBundle({ "image/svg+xml": svg, "text/plain": "[gráfico SVG]" });
+}

@@ -19,12 +19,21 @@ const fmt = (s: Stat | null, digits = 1, scale = 1) =>
       (s.max / scale).toFixed(digits)
     }]`;
 
+/**
+ * How a row's mode reads: online, or which offline stand-in (the local model for methods 1–2,
+ * a local server speaking the service's protocol for 3–4).
+ */
+export function modeLabel(r: { method: number; mode: "online" | "offline" }): string {
+  if (r.mode === "online") return "online";
+  return r.method <= 2 ? "offline (modelo local del kit)" : "offline (sustituto local del kit)";
+}
+
 /** The comparison as display rows (Spanish headers; "mediana [mín–máx]"). */
 export function comparisonTable(rows: ComparisonRow[]): Record<string, string | number>[] {
   return rows.map((r) => ({
     "#": r.method,
     "Método": r.name,
-    "Modo": r.mode === "offline" ? "offline (sustituto local)" : "online",
+    "Modo": modeLabel(r),
     "Modelo": r.model,
     "Ejecuciones": r.runs,
     "TTFT ms": fmt(r.ttftMs),
