@@ -2,8 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseHTML } from "linkedom";
-import { createOptimizedBackend } from "../lib/backends/optimized.ts";
-import { createPipelineBackend } from "../lib/backends/pipeline.ts";
+import { openAllBackends } from "../lib/backends/all.ts";
 import { loadPrompts, runComparison, stat } from "../lib/measure/compare.ts";
 import { machineInfo } from "../lib/env/machine.ts";
 import { writeReport } from "../lib/show/report.ts";
@@ -18,10 +17,10 @@ Deno.test("stat: median of odd and even samples, spread, nulls ignored", () => {
 });
 
 Deno.test("comparison on offline backends: one consistent row per method, and a report", async () => {
-  const backends = [
-    await createPipelineBackend({ model: "tiny" }),
-    await createOptimizedBackend({ model: "tiny", dtype: "q4" }),
-  ];
+  const opened = await openAllBackends();
+  const backends = opened.backends;
+  assert.deepEqual(opened.failures, []);
+  assert.deepEqual(backends.map((b) => b.method), [1, 2, 3, 4]);
   const prompts = loadPrompts();
   assert.deepEqual(prompts.map((p) => p.size), ["short", "medium", "long"]);
   const rows = await runComparison(backends, { repetitions: 2, maxTokens: 12 });
@@ -56,8 +55,11 @@ Deno.test("comparison on offline backends: one consistent row per method, and a 
   };
   assert.equal(document.querySelectorAll("figure > svg").length, 3, "one SVG per chart");
   assert.equal(document.querySelectorAll("table").length, 2);
-  assert.match(document.querySelector(".offline")!.textContent, /Pipeline, Optimizado/);
+  assert.match(
+    document.querySelector(".offline")!.textContent,
+    /Pipeline, Optimizado, Ollama, Groq/,
+  );
   const json = JSON.parse(readFileSync(paths.json, "utf8"));
-  assert.equal(json.rows.length, 2);
-  for (const b of backends) await b.close();
+  assert.equal(json.rows.length, 4);
+  await opened.close();
 });

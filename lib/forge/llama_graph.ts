@@ -9,18 +9,21 @@
  *   run time by DynamicQuantizeLinear (ORT fuses the chain into DynamicQuantizeMatMul /
  *   MatMulIntegerToFloat). Nothing in the chain can be constant-folded because one input of
  *   every op depends on the activations, so the weights stay int8 in memory. The obvious
- *   alternative, DequantizeLinear(int8 initializer) → MatMul, is a constant subgraph: ORT's
- *   constant folding turns it into an fp32 initializer at load time and the memory is back at
- *   4 bytes per weight.
- * - q4: com.microsoft MatMulNBits (bits 4, block 32, symmetric, default zero point 8): the
+ *   alternative, DequantizeLinear(int8 initializer) → MatMul (`q8Pattern: "dequantize"`),
+ *   makes onnxruntime materialize fp32 copies of the weights (a constant subgraph, computed
+ *   at load or per run, and the buffers stay in its arena): measured on the tinyllama-1.1b
+ *   shape, 1.95 bytes/parameter and 4× slower decoding, against 1.05 for MatMulInteger.
+ * - q4: com.microsoft MatMulNBits (bits 4, block 64, symmetric, default zero point 8): the
  *   packed 4-bit blocks are the kernel's own input format, dequantized block by block inside
- *   the matmul, never as a whole tensor.
+ *   the matmul, never as a whole tensor. (DequantizeLinear with int4 + MatMul would be folded
+ *   to fp32 like the int8 case.)
  * - Embeddings in q8 and q4: an int8 table with one scale per row, Gather then Cast·scale on
  *   the gathered rows only (again nothing constant to fold). The lm_head is a normal linear.
- *   Measured (tinyllama-1.1b shape, peak RSS of load + generate minus the runtime's own):
- *   q8 ≈ 1.05 bytes/parameter. q4 ≈ 0.84 with `session_options: { enableCpuMemArena: false }`
- *   but ≈ 1.15 with transformers.js' defaults: MatMulNBits repacks its weights at load time and
- *   onnxruntime's CPU arena keeps the freed originals resident (see rss.ts).
+ *   Measured (peak RSS of load + generate minus the runtime's own, bytes/parameter): q8 ≈ 1.0
+ *   on llama-2-7b and 1.05 on tinyllama-1.1b; q4 (block 64) ≈ 0.6 on llama-2-7b. On small
+ *   shapes q4 can show more with transformers.js' default session options: MatMulNBits
+ *   repacks its weights at load time and onnxruntime's CPU arena may keep the freed originals
+ *   resident (`session_options: { enableCpuMemArena: false }` avoids it; see rss.ts).
  * - fp16: the whole graph is float16 (weights, KV cache, logits), as HF fp16 exports are;
  *   RMSNorm and RoPE angles are computed in float32 as HF does. On the CPU execution provider
  *   onnxruntime lacks most fp16 kernels and inserts Casts whose fp32 results are folded at load
@@ -49,11 +52,13 @@ import type { WeightSource } from "./weights.ts";
 /** Block size of the 4-bit weights. */
 export const Q4_BLOCK_SIZE: number = 64;
 /**
- * MatMulNBits accuracy_level 4: activations are quantized to int8 per block inside the kernel
- * and the product runs on int8 dot products (as llama.cpp's q4 kernels do): about twice the
- * decode speed of level 0 (fp32 compute) on this CPU, for an error of the size of q8's.
+ * MatMulNBits accuracy_level. 0: the kernel dequantizes 4-bit blocks and multiplies in fp32
+ * (same numbers as the dequantized model, the lowest memory). 4 would quantize the activations
+ * to int8 per block and use int8 dot products: measured on llama-2-7b here ~3× the decode
+ * speed but +0.06 bytes/parameter of repacked weights and a q8-sized activation error. The
+ * memory lesson needs the smallest footprint, so 0.
  */
-export const Q4_ACCURACY_LEVEL: number = 4;
+export const Q4_ACCURACY_LEVEL: number = 0;
 
 /** An initializer's name, type and dims (its bytes come later from a {@link WeightGroup}). */
 export interface InitializerInfo {
@@ -75,6 +80,16 @@ export interface LlamaGraph {
   outputs: ValueSpec[];
   constants: TensorSpec[];
   weights: WeightGroup[];
+}
+
+/** Options of {@link buildLlamaGraph}. */
+export interface GraphOptions {
+  /**
+   * q8 operator pattern: "integer" (default, DynamicQuantizeLinear + MatMulInteger: weights
+   * stay int8 at run time) or "dequantize" (DequantizeLinear → MatMul: onnxruntime holds
+   * fp32 copies of the weights; kept to show that in the memory lesson).
+   */
+  q8Pattern?: "integer" | "dequantize";
 }
 
 class Builder {
@@ -142,6 +157,7 @@ export function buildLlamaGraph(
   s: LlamaShape,
   dtype: ForgeDtype,
   source: WeightSource,
+  opts: GraphOptions = {},
 ): LlamaGraph {
   const g = new Builder();
   const FT = dtype === "fp16" ? DataType.FLOAT16 : DataType.FLOAT;
@@ -206,6 +222,10 @@ export function buildLlamaGraph(
           return [bytesOf(q), bytesOf(scale)];
         },
       });
+      if (opts.q8Pattern === "dequantize") {
+        const w = g.one("DequantizeLinear", [qName, sName], { axis: { i: 1 } });
+        return g.one("MatMul", [x, w], {}, out);
+      }
       const [xq, xs, xz] = g.memo(
         `dql:${x}`,
         () => g.node("DynamicQuantizeLinear", [x], {}, { nOut: 3 }),

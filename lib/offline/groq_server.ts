@@ -76,14 +76,20 @@ export interface GroqServer {
   readonly modelId: string;
   /** Requests handled so far. */
   readonly log: readonly GroqServerLogEntry[];
-  /** Queues failures to imitate (null clears the queue). */
-  simulate(failure: GroqFailure | GroqFailure[] | null): void;
+  /**
+   * Queues failures to imitate (null clears the queue). Applied at once (the promise is for
+   * the same call on a server in another process, see groq_process.ts).
+   */
+  simulate(failure: GroqFailure | GroqFailure[] | null): Promise<void>;
   /** Stops generating, closes connections and stops listening. */
   close(): Promise<void>;
 }
 
 /** Retired Groq models the server answers with 400 model_decommissioned by default. */
 export const RETIRED_GROQ_MODELS = ["llama-3.1-8b-instant", "llama-3.3-70b-versatile"];
+
+/** Path prefix of the kit's control routes (POST /kit/simulate, GET /kit/log). */
+export const KIT_CONTROL_PREFIX = "/kit";
 
 const SYSTEM_FINGERPRINT = "fp_kit_offline";
 const OWNER = "kit-offline";
@@ -441,6 +447,35 @@ export function startGroqServer(opts: GroqServerOptions): Promise<GroqServer> {
     });
   }
 
+  function setFailures(f: GroqFailure | GroqFailure[] | null) {
+    failures.length = 0;
+    if (f) failures.push(...(Array.isArray(f) ? f : [f]));
+  }
+
+  /** The kit's own control routes (not Groq's): drive a server running in another process. */
+  async function control(req: Request, route: string): Promise<Response> {
+    if (req.method === "POST" && route === "/simulate") {
+      try {
+        setFailures(JSON.parse(await req.text()));
+        return json(200, { ok: true, pending: failures.length });
+      } catch {
+        return json(
+          400,
+          errorBody("body must be a GroqFailure, a list of them, or null", "invalid_request_error"),
+        );
+      }
+    }
+    if (req.method === "GET" && route === "/log") return json(200, log);
+    return json(
+      404,
+      errorBody(
+        `Unknown request URL: ${req.method} ${route}.`,
+        "invalid_request_error",
+        "unknown_url",
+      ),
+    );
+  }
+
   async function handle(req: Request): Promise<Response> {
     const path = new URL(req.url).pathname.replace(/\/+$/, "");
     const entry: GroqServerLogEntry = { method: req.method, path, status: 0 };
@@ -454,6 +489,9 @@ export function startGroqServer(opts: GroqServerOptions): Promise<GroqServer> {
       return done(
         json(401, errorBody("Invalid API Key", "invalid_request_error", "invalid_api_key")),
       );
+    }
+    if (path.startsWith(KIT_CONTROL_PREFIX)) {
+      return control(req, path.slice(KIT_CONTROL_PREFIX.length));
     }
     if (!path.startsWith(GROQ_API_PREFIX)) {
       return done(
@@ -520,8 +558,8 @@ export function startGroqServer(opts: GroqServerOptions): Promise<GroqServer> {
           modelId,
           log,
           simulate(f) {
-            failures.length = 0;
-            if (f) failures.push(...(Array.isArray(f) ? f : [f]));
+            setFailures(f);
+            return Promise.resolve();
           },
           async close() {
             stopAll.abort();
