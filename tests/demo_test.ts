@@ -11,7 +11,7 @@ import { tempDir } from "./_notebooks.ts";
 /** PIDs of the kit's stand-in servers running now. */
 async function standIns(): Promise<string[]> {
   const { stdout } = await new Deno.Command("pgrep", {
-    args: ["-f", "ollama serve|serve_groq\\.ts"],
+    args: ["-f", "ollama serve|groq_process\\.ts"],
     stdout: "piped",
   }).output();
   return new TextDecoder().decode(stdout).split("\n").filter(Boolean);

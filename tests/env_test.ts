@@ -77,9 +77,19 @@ Deno.test("ollamaHost reads OLLAMA_HOST as Ollama does", () => {
   assert.equal(ollamaHost("http://localhost:11434/"), "http://localhost:11434");
 });
 
-Deno.test("forcedOffline accepts the usual yes values only", () => {
+Deno.test("forcedOffline accepts the usual yes values only, and reads KIT_OFFLINE", () => {
   for (const v of ["1", "true", "YES", "sí", "si"]) assert.ok(forcedOffline(v), v);
-  for (const v of [undefined, "", "0", "false", "no"]) assert.ok(!forcedOffline(v), String(v));
+  for (const v of ["", "0", "false", "no"]) assert.ok(!forcedOffline(v), v);
+  const saved = Deno.env.get("KIT_OFFLINE");
+  try {
+    Deno.env.delete("KIT_OFFLINE");
+    assert.equal(forcedOffline(), false);
+    Deno.env.set("KIT_OFFLINE", "1");
+    assert.equal(forcedOffline(), true);
+  } finally {
+    if (saved === undefined) Deno.env.delete("KIT_OFFLINE");
+    else Deno.env.set("KIT_OFFLINE", saved);
+  }
 });
 
 Deno.test("parseNvidiaSmi: names with commas, MiB to bytes", () => {

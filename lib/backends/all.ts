@@ -10,7 +10,8 @@ import { methodModes } from "../env/services.ts";
 import { ollamaHost } from "../env/services.ts";
 import { OFFLINE_PLACEHOLDER_KEY } from "../offline/groq_connect.ts";
 import { ONLINE_DEFAULT_MODEL } from "../offline/ollama_setup.ts";
-import { spawnGroqStandIn, spawnOllamaStandIn } from "../offline/stand_ins.ts";
+import { spawnGroqServer } from "../offline/groq_process.ts";
+import { spawnOllamaStandIn } from "../offline/stand_ins.ts";
 import { groqBackend } from "./groq.ts";
 import { ollamaBackend } from "./ollama.ts";
 import { createOptimizedBackend } from "./optimized.ts";
@@ -71,8 +72,8 @@ export async function openAllBackends(): Promise<OpenedBackends> {
   });
   await attempt(4, "Groq", async () => {
     if (online(4)) return await groqBackend({ notify: () => {} });
-    const server = await spawnGroqStandIn();
-    stops.push(server.stop);
+    const server = await spawnGroqServer({ log: () => {} });
+    stops.push(() => server.close());
     return await groqBackend({
       baseURL: server.url,
       apiKey: OFFLINE_PLACEHOLDER_KEY,

@@ -74,7 +74,14 @@ function isAbort(error: unknown, signal: AbortSignal): boolean {
  */
 export function measureStream(source: Source, opts: GenerateOptions = {}): GenerationStream {
   const controller = new AbortController();
-  const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  // A timer we clear when the stream ends (AbortSignal.timeout would keep the process alive
+  // until it fires, as long as a library left a listener on it).
+  const timeoutController = new AbortController();
+  const timeout = timeoutController.signal;
+  const timer = setTimeout(
+    () => timeoutController.abort(new DOMException("timeout", "TimeoutError")),
+    opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  );
   const signals = [controller.signal, timeout, ...(opts.signal ? [opts.signal] : [])];
   const signal = AbortSignal.any(signals);
   let resolve!: (r: GenerateResult) => void;
@@ -118,6 +125,7 @@ export function measureStream(source: Source, opts: GenerateOptions = {}): Gener
         throw error;
       }
     } finally {
+      clearTimeout(timer);
       if (!end) await it.return?.(undefined as never).catch(() => {});
     }
     if (signal.aborted) stop = timeout.aborted && !controller.signal.aborted ? "timeout" : "abort";

@@ -1,14 +1,14 @@
 /**
- * Starts the kit's offline stand-ins for Ollama and Groq as separate processes, as the real
- * services are: the offline `ollama serve` (scripts/offline/ollama) and the offline
- * Groq-protocol server (lib/offline/serve_groq.ts), each on a free loopback port. Separate
- * processes also keep their generation from competing with the client's event loop, so the
- * client's TTFT and tok/s mean what they mean against a real server.
+ * Starts the kit's offline `ollama serve` (scripts/offline/ollama) as its own process on a
+ * free loopback port, as the real service runs. A separate process also keeps generation from
+ * competing with the client's event loop, so the client's TTFT and tok/s mean what they mean
+ * against a real server. (The Groq stand-in's process: lib/offline/groq_process.ts.)
  *
  * @module
  */
 import { join } from "node:path";
 import { ROOT } from "../env/paths.ts";
+import { SECRET_VARS } from "../env/secrets.ts";
 
 /** A stand-in server running in its own process. */
 export interface StandIn {
@@ -50,7 +50,17 @@ async function spawn(
   readyUrl: string,
   baseUrl: string,
 ): Promise<StandIn> {
-  const child = new Deno.Command(cmd, { args, env, stdout: "null", stderr: "null" }).spawn();
+  // The stand-in needs no secrets: it gets the environment without them.
+  const clean = Object.fromEntries(
+    Object.entries(Deno.env.toObject()).filter(([k]) => !(k in SECRET_VARS)),
+  );
+  const child = new Deno.Command(cmd, {
+    args,
+    clearEnv: true,
+    env: { ...clean, ...env },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
   const stop = async () => {
     try {
       child.kill("SIGTERM");
@@ -81,19 +91,6 @@ export function spawnOllamaStandIn(): Promise<StandIn> {
     [join(ROOT, "scripts", "offline", "ollama"), "serve"],
     { OLLAMA_HOST: `127.0.0.1:${port}`, DENO_BIN: Deno.execPath() },
     `${url}/api/version`,
-    url,
-  );
-}
-
-/** Starts the offline Groq-protocol server on a free port. */
-export function spawnGroqStandIn(): Promise<StandIn> {
-  const port = freePort();
-  const url = `http://127.0.0.1:${port}`;
-  return spawn(
-    Deno.execPath(),
-    ["run", "-A", join(ROOT, "lib", "offline", "serve_groq.ts"), "--port", String(port)],
-    {},
-    `${url}/openai/v1/models`,
     url,
   );
 }

@@ -63,7 +63,7 @@ export async function check05Comparacion(nb: Notebook): Promise<void> {
 
   // close() stopped the stand-in servers the notebook started.
   const { stdout } = await new Deno.Command("pgrep", {
-    args: ["-f", "serve_groq\\.ts"],
+    args: ["-f", "groq_process\\.ts"],
     stdout: "piped",
   }).output();
   assert.equal(new TextDecoder().decode(stdout).trim(), "", "no Groq stand-in left running");
