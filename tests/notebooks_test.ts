@@ -14,6 +14,7 @@ import { check00Entorno } from "./notebooks/00_entorno.ts";
 import { check01Pipeline } from "./notebooks/01_pipeline.ts";
 import { check02Optimizado } from "./notebooks/02_optimizado.ts";
 import { check03Ollama } from "./notebooks/03_ollama.ts";
+import { check04Groq } from "./notebooks/04_groq.ts";
 import { check05Comparacion } from "./notebooks/05_comparacion.ts";
 import { FAKE_GROQ_KEY, NOTEBOOK_TEST_ENV } from "./notebooks/env.ts";
 
@@ -23,6 +24,7 @@ const CHECKS: Record<string, (nb: Notebook) => void | Promise<void>> = {
   "01_pipeline.ipynb": check01Pipeline,
   "02_optimizado.ipynb": check02Optimizado,
   "03_ollama.ipynb": check03Ollama,
+  "04_groq.ipynb": check04Groq,
   "05_comparacion.ipynb": check05Comparacion,
 };
 

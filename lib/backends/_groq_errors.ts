@@ -253,7 +253,8 @@ export function toGroqKitError(error: unknown, ctx: ErrorContext): GroqKitError 
       { status },
     );
   }
-  if (status !== undefined && status >= 500) {
+  // 498: Groq's flex tier has no capacity now; like a 5xx, it passes.
+  if (status !== undefined && (status >= 500 || status === 498)) {
     return new GroqKitError(
       "server",
       `Groq tuvo un error en su lado (${status})${quoted}: no es un fallo de tu código.${retried} ` +

@@ -187,7 +187,14 @@ export function parseRateLimits(headers: HeaderLike | undefined | null): RateLim
   return Object.keys(limits).length ? limits : null;
 }
 
-/** Seconds in Spanish for a student: "7.7 s", "2 min 59.6 s", "1 h 2 min". */
+/**
+ * Seconds in Spanish for a student: "7.7 s", "2 min 59.6 s", "1 h 2 min".
+ *
+ * @example
+ * ```ts
+ * formatSeconds(179.56); // "2 min 59.6 s"
+ * ```
+ */
 export function formatSeconds(seconds: number): string {
   const s = Math.max(0, seconds);
   if (s < 60) return `${Number(s.toFixed(1))} s`;

@@ -133,7 +133,14 @@ export interface GroqBackend extends Backend {
 /** Ids of models that are not for chat (speech, guards, TTS, agent systems). */
 const NOT_CHAT = /whisper|tts|guard|orpheus|playai|distil|compound|safeguard|embed/i;
 
-/** The chat models of a list, active ones only. */
+/**
+ * The chat models of a list, active ones only (no speech, guard, TTS or agent systems).
+ *
+ * @example
+ * ```ts
+ * chatModels(groq.models).map((m) => m.id);
+ * ```
+ */
 export function chatModels(models: GroqModelEntry[]): GroqModelEntry[] {
   return models.filter((m) => m.active !== false && !NOT_CHAT.test(m.id));
 }
@@ -257,7 +264,9 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
     for (let i = 0;; i++) {
       const left = deadline - performance.now();
       try {
-        return await attempt(Math.max(1, Math.min(requestTimeoutMs, Math.floor(left))));
+        // A little under the call's own limit, so that a request that gets no answer ends
+        // with the Spanish timeout message rather than a silent stopReason "timeout".
+        return await attempt(Math.max(1, Math.min(requestTimeoutMs, Math.floor(left) - 50)));
       } catch (error) {
         if (signal.aborted) throw error;
         let err = toGroqKitError(
@@ -395,57 +404,55 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
     o: GenerateOptions,
     signal: AbortSignal,
   ): AsyncGenerator<Piece, SourceEnd> {
-    {
-      const deadline = performance.now() + (o.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-      const { data: stream, response } = await withRetries(
-        (timeout) =>
-          client.chat.completions.create({ ...body(prompt, o), stream: true }, { signal, timeout })
-            .withResponse(),
-        signal,
-        deadline,
-      );
-      remember(response.headers);
-      let usage: GroqUsage | undefined;
-      let finish: string | null | undefined;
-      let requestId: string | undefined;
-      let text = "";
-      let pieces = 0;
-      try {
-        for await (const chunk of stream) {
-          requestId ??= chunk.x_groq?.id ?? undefined;
-          if (chunk.x_groq?.error) {
-            throw new GroqKitError(
-              "server",
-              `Groq interrumpió la respuesta: «${chunk.x_groq.error}». Repite la petición.`,
-              { partialText: text },
-            );
-          }
-          const u = (chunk.x_groq?.usage ?? (chunk as { usage?: GroqUsage }).usage) as
-            | GroqUsage
-            | undefined;
-          if (u) usage = u;
-          const choice = chunk.choices?.[0];
-          if (choice?.finish_reason) finish = choice.finish_reason;
-          const piece = choice?.delta?.content ?? "";
-          if (piece) {
-            text += piece;
-            pieces += 1;
-            yield { text: piece };
-          }
+    const deadline = performance.now() + (o.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const { data: stream, response } = await withRetries(
+      (timeout) =>
+        client.chat.completions.create({ ...body(prompt, o), stream: true }, { signal, timeout })
+          .withResponse(),
+      signal,
+      deadline,
+    );
+    remember(response.headers);
+    let usage: GroqUsage | undefined;
+    let finish: string | null | undefined;
+    let requestId: string | undefined;
+    let text = "";
+    let pieces = 0;
+    try {
+      for await (const chunk of stream) {
+        requestId ??= chunk.x_groq?.id ?? undefined;
+        if (chunk.x_groq?.error) {
+          throw new GroqKitError(
+            "server",
+            `Groq interrumpió la respuesta: «${chunk.x_groq.error}». Repite la petición.`,
+            { partialText: text },
+          );
         }
-      } catch (error) {
-        if (signal.aborted) throw error;
-        throw toGroqKitError(error, ctx({ partialText: text, partialTokens: pieces }));
+        const u = (chunk.x_groq?.usage ?? (chunk as { usage?: GroqUsage }).usage) as
+          | GroqUsage
+          | undefined;
+        if (u) usage = u;
+        const choice = chunk.choices?.[0];
+        if (choice?.finish_reason) finish = choice.finish_reason;
+        const piece = choice?.delta?.content ?? "";
+        if (piece) {
+          text += piece;
+          pieces += 1;
+          yield { text: piece };
+        }
       }
-      if (!finish && !signal.aborted) {
-        // The stream ended without a final chunk: the connection was cut.
-        throw toGroqKitError(
-          new Error("stream ended early"),
-          ctx({ partialText: text, partialTokens: pieces }),
-        );
-      }
-      return end(usage, finish, true, requestId);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw toGroqKitError(error, ctx({ partialText: text, partialTokens: pieces }));
     }
+    if (!finish && !signal.aborted) {
+      // The stream ended without a final chunk: the connection was cut.
+      throw toGroqKitError(
+        new Error("stream ended early"),
+        ctx({ partialText: text, partialTokens: pieces }),
+      );
+    }
+    return end(usage, finish, true, requestId);
   }
 
   function jsonSource(prompt: PromptInput, o: GenerateOptions): Source {

@@ -16,11 +16,22 @@ import {
   type GroqOptions,
 } from "../backends/groq.ts";
 import type { Backend } from "../backends/types.ts";
-import { type GroqServer, startGroqServer } from "./groq_server.ts";
-import { localBackend } from "./local_backend.ts";
+import { type GroqFailure, startGroqServer } from "./groq_server.ts";
+import { spawnGroqServer } from "./groq_process.ts";
+import type { Dtype } from "../measure/memory.ts";
 
 /** The key groq-sdk gets in offline mode: not a key, and says so (matches no secret pattern). */
 export const OFFLINE_PLACEHOLDER_KEY = "kit-offline-no-es-una-clave";
+
+/** The offline server, in this process or a child one: what a connection needs of it. */
+export interface OfflineGroqServer {
+  readonly url: string;
+  readonly port: number;
+  readonly modelId: string;
+  /** Queues failures to imitate (null clears the queue). */
+  simulate(failure: GroqFailure | GroqFailure[] | null): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** A Groq backend and where it points. */
 export interface GroqConnection {
@@ -30,7 +41,7 @@ export interface GroqConnection {
   /** Why this mode (Spanish). */
   reason: string;
   /** The local server in offline mode; null online. */
-  server: GroqServer | null;
+  server: OfflineGroqServer | null;
   /** Closes the backend and stops the local server, if any. */
   close(): Promise<void>;
 }
@@ -39,8 +50,14 @@ export interface GroqConnection {
 export interface ConnectOptions {
   /** Options for the online backend (key, model, retries…). */
   groq?: GroqOptions;
-  /** Generator for offline mode (default: `localBackend()`, the forge's `tiny`). */
+  /**
+   * Generator for offline mode, run in this process. Default: a child process running the
+   * server on `localBackend()` (the forge's `tiny`), so that client timings are not skewed by
+   * generation sharing this process's event loop.
+   */
   offlineBackend?: () => Promise<Backend>;
+  /** dtype of the local model in the child process (default fp32). */
+  dtype?: Dtype;
   /**
    * Online failures at connection time (network, bad key, retired model) fall back to the
    * local server, with the reason shown (default true). False: they are thrown.
@@ -63,8 +80,9 @@ export async function connectOffline(
   reason: string,
   opts: ConnectOptions = {},
 ): Promise<GroqConnection> {
-  const generator = await (opts.offlineBackend ?? (() => localBackend()))();
-  const server = await startGroqServer({ backend: generator });
+  const server: OfflineGroqServer = opts.offlineBackend
+    ? await startGroqServer({ backend: await opts.offlineBackend() })
+    : await spawnGroqServer({ dtype: opts.dtype, log: opts.notify });
   try {
     const backend = await groqBackend({
       ...opts.groq,
@@ -139,7 +157,14 @@ export async function connectGroq(opts: ConnectOptions = {}): Promise<GroqConnec
   }
 }
 
-/** One row per fact of a connection, for showTable (Spanish labels, no secret). */
+/**
+ * One row per fact of a connection, for showTable (Spanish labels, no secret).
+ *
+ * @example
+ * ```ts
+ * showTable(connectionRows(await connectGroq()));
+ * ```
+ */
 export function connectionRows(conn: GroqConnection): { item: string; value: string }[] {
   const b = conn.backend;
   return [

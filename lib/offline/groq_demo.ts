@@ -82,18 +82,20 @@ export async function errorDemos(conn: GroqConnection): Promise<ErrorDemo[]> {
         mensaje: redact([...notes, e.message].join(" "), secrets),
       });
     } finally {
-      server?.simulate(null);
+      await server?.simulate(null);
     }
   }
   const chat = (notify: (m: string) => void, extra: Record<string, unknown> = {}) =>
     groqBackend({ ...base, model: conn.backend.model, notify, ...extra }).then((b) =>
       b.generate("Hola", { maxTokens: 8 })
     );
-  const simulate = (f: GroqFailure) => server?.simulate(f);
+  const simulate = async (f: GroqFailure) => {
+    await server?.simulate(f);
+  };
 
   // A wrong key: the real Groq answers 401; the local server is told to.
   await attempt("clave incorrecta (401)", async (notify) => {
-    if (offline) simulate({ kind: "unauthorized" });
+    if (offline) await simulate({ kind: "unauthorized" });
     await groqBackend({ ...base, apiKey: "clave-incorrecta", notify });
   });
   await attempt(
@@ -107,29 +109,29 @@ export async function errorDemos(conn: GroqConnection): Promise<ErrorDemo[]> {
   );
   if (!offline) return rows;
 
-  await attempt("429 con retry-after: 1 s, una vez (el kit espera y reintenta)", (notify) => {
-    simulate({ kind: "rate-limit", retryAfterS: 1 });
+  await attempt("429 con retry-after: 1 s, una vez (el kit espera y reintenta)", async (notify) => {
+    await simulate({ kind: "rate-limit", retryAfterS: 1 });
     return chat(notify);
   });
-  await attempt("429 que no cede (3 veces seguidas)", (notify) => {
-    simulate({ kind: "rate-limit", retryAfterS: 1, times: 3 });
+  await attempt("429 que no cede (3 veces seguidas)", async (notify) => {
+    await simulate({ kind: "rate-limit", retryAfterS: 1, times: 3 });
     return chat(notify, { maxRetries: 1 });
   });
-  await attempt("500 del servidor (3 veces seguidas)", (notify) => {
-    simulate({ kind: "server-error", status: 500, times: 3 });
+  await attempt("500 del servidor (3 veces seguidas)", async (notify) => {
+    await simulate({ kind: "server-error", status: 500, times: 3 });
     return chat(notify, { maxRetries: 1 });
   });
-  await attempt("modelo retirado durante la sesión (400 model_decommissioned)", (notify) => {
-    simulate({ kind: "retired" });
+  await attempt("modelo retirado durante la sesión (400 model_decommissioned)", async (notify) => {
+    await simulate({ kind: "retired" });
     return chat(notify);
   });
   await attempt("conexión cortada a mitad del streaming", async (notify) => {
-    simulate({ kind: "disconnect", afterChunks: 3 });
+    await simulate({ kind: "disconnect", afterChunks: 3 });
     const b = await groqBackend({ ...base, model: conn.backend.model, notify });
     await b.stream("Hola", { maxTokens: 8 }).result;
   });
-  await attempt("respuesta lenta (tiempo límite de 0.5 s)", (notify) => {
-    simulate({ kind: "slow", delayMs: 1500 });
+  await attempt("respuesta lenta (tiempo límite de 0.5 s)", async (notify) => {
+    await simulate({ kind: "slow", delayMs: 1500 });
     return chat(notify, { requestTimeoutMs: 500, maxRetries: 0 });
   });
   return rows;
