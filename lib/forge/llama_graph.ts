@@ -19,11 +19,10 @@
  *   to fp32 like the int8 case.)
  * - Embeddings in q8 and q4: an int8 table with one scale per row, Gather then Cast·scale on
  *   the gathered rows only (again nothing constant to fold). The lm_head is a normal linear.
- *   Measured (peak RSS of load + generate minus the runtime's own, bytes/parameter): q8 ≈ 1.0
- *   on llama-2-7b and 1.05 on tinyllama-1.1b; q4 (block 64) ≈ 0.6 on llama-2-7b. On small
- *   shapes q4 can show more with transformers.js' default session options: MatMulNBits
- *   repacks its weights at load time and onnxruntime's CPU arena may keep the freed originals
- *   resident (`session_options: { enableCpuMemArena: false }` avoids it; see rss.ts).
+ *   Measured (peak RSS of load + 8 generated tokens minus the runtime's own, bytes/parameter,
+ *   2-core CPU): llama-2-7b q8 1.01, q4 0.57; tinyllama-1.1b fp32 4.04, q8 1.05, q4 0.75 (its
+ *   int8 embedding table is 6% of its parameters). With 4-bit blocks of 32 instead of 64 the
+ *   fp32 block scales cost 0.125 instead of 0.0625 bytes/parameter (llama-2-7b q4: 0.64).
  * - fp16: the whole graph is float16 (weights, KV cache, logits), as HF fp16 exports are;
  *   RMSNorm and RoPE angles are computed in float32 as HF does. On the CPU execution provider
  *   onnxruntime lacks most fp16 kernels and inserts Casts whose fp32 results are folded at load

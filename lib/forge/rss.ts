@@ -30,9 +30,9 @@ export interface RssReport {
 
 /**
  * Runs the probe for each dtype in its own process (so peaks do not mix). With
- * `arena: false` the session is created with `enableCpuMemArena: false`: onnxruntime's CPU
- * arena keeps memory freed during load (the 4-bit weights before MatMulNBits repacks them)
- * resident, which shows up in RSS with transformers.js' default session options.
+ * `arena: false` the session is created with `enableCpuMemArena: false`, to check that
+ * onnxruntime's CPU arena does not keep memory freed during load (e.g. weights repacked by
+ * MatMulNBits) resident; transformers.js' default keeps the arena on.
  *
  * @example
  * ```ts
