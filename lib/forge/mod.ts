@@ -10,9 +10,9 @@
  *
  * @module
  */
+export { countParams } from "../measure/memory.ts";
 export {
   ALL_DTYPES,
-  countParams,
   type ForgeDtype,
   getPreset,
   type LlamaShape,

@@ -191,12 +191,3 @@ export function validateShape(s: LlamaShape): void {
     );
   }
 }
-
-/** Number of parameters of a Llama model of this shape (untied embeddings). */
-export function countParams(s: LlamaShape): number {
-  const d = headDim(s);
-  const attn = s.hidden_size * d * (2 * s.num_attention_heads + 2 * s.num_key_value_heads);
-  const mlp = 3 * s.hidden_size * s.intermediate_size;
-  const layer = attn + mlp + 2 * s.hidden_size;
-  return 2 * s.vocab_size * s.hidden_size + s.num_hidden_layers * layer + s.hidden_size;
-}

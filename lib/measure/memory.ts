@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { PRESETS } from "../forge/presets.ts";
 
 /** Weight formats the kit teaches, as transformers.js names them. */
 export type Dtype = "fp32" | "fp16" | "q8" | "q4";
@@ -51,24 +52,13 @@ export interface LlamaDims {
   tie_word_embeddings?: boolean;
 }
 
-/** Real hyper-parameters of the models the session talks about (from their config.json). */
-export const KNOWN_CONFIGS: Record<string, LlamaDims> = {
-  "llama-2-7b": {
-    vocab_size: 32000,
-    hidden_size: 4096,
-    intermediate_size: 11008,
-    num_hidden_layers: 32,
-    num_attention_heads: 32,
-    num_key_value_heads: 32,
-  },
-  "tinyllama-1.1b": {
-    vocab_size: 32000,
-    hidden_size: 2048,
-    intermediate_size: 5632,
-    num_hidden_layers: 22,
-    num_attention_heads: 32,
-    num_key_value_heads: 4,
-  },
+/**
+ * Real hyper-parameters of the models the session talks about: the forge's presets of the
+ * same names carry them (from the models' config.json).
+ */
+export const KNOWN_CONFIGS: Record<"llama-2-7b" | "tinyllama-1.1b", LlamaDims> = {
+  "llama-2-7b": PRESETS["llama-2-7b"].shape,
+  "tinyllama-1.1b": PRESETS["tinyllama-1.1b"].shape,
 };
 
 function headDim(c: LlamaDims): number {
