@@ -4,6 +4,7 @@ import {
   assertFits,
   countParams,
   dtypeFits,
+  estimateActivationsBytes,
   estimateWeightsBytes,
   KNOWN_CONFIGS,
   kvCacheBytes,
@@ -70,4 +71,13 @@ Deno.test("dtypeFits and assertFits: the refusal names a dtype that fits", () =>
     return true;
   });
   assert.throws(() => assertFits(L7, "fp16", 2e9), /No cabe en ningún dtype/);
+});
+
+Deno.test("activations estimate: hidden + MLP, attention scores (quadratic), logits, fp32", () => {
+  // Llama-2-7B, 512 tokens: 512·(4·4096 + 2·11008) + 32·512² + 512·32000 values × 4 bytes.
+  const values = 512 * (4 * 4096 + 2 * 11008) + 32 * 512 * 512 + 512 * 32000;
+  assert.equal(estimateActivationsBytes(L7, 512), 4 * values);
+  assert.equal(estimateActivationsBytes(L7, 512, 2), 8 * values, "linear in the batch");
+  // The attention-score term makes doubling the prompt more than double the estimate.
+  assert.ok(estimateActivationsBytes(L7, 1024) > 2 * estimateActivationsBytes(L7, 512));
 });
