@@ -12,13 +12,20 @@ import { ROOT } from "../lib/env/paths.ts";
 import { findSecrets } from "../lib/env/secrets.ts";
 import type { Notebook } from "./nb.ts";
 
-/** Every .ipynb under notebooks/ (generated Colab copies included), sorted. */
+/**
+ * Generated Colab copies: Python kernelspec, `%%deno` cells. Left out of the Deno-kernel
+ * checks here; tests/colab_test.ts checks and executes them.
+ */
+export const COLAB_NOTEBOOKS_DIR: string = join(ROOT, "notebooks", "colab");
+
+/** Every Deno-kernel .ipynb under notebooks/, sorted (notebooks/colab/ is left out). */
 export function listNotebooks(dir = join(ROOT, "notebooks")): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...listNotebooks(path));
-    else if (entry.name.endsWith(".ipynb")) found.push(path);
+    if (entry.isDirectory()) {
+      if (path !== COLAB_NOTEBOOKS_DIR) found.push(...listNotebooks(path));
+    } else if (entry.name.endsWith(".ipynb")) found.push(path);
   }
   return found.sort();
 }

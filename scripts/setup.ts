@@ -9,8 +9,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CACHE_DIR, JUPYTER_DIR, ROOT, SYSTEM_PYTHON } from "../lib/env/paths.ts";
 
-/** Debian packages the headless runner needs (jupyter_client + nbformat on /usr/bin/python3). */
-export const JUPYTER_APT_PACKAGES = ["python3-jupyter-client", "python3-nbformat"];
+/**
+ * Debian packages the headless runner needs (jupyter_client + nbformat on /usr/bin/python3),
+ * plus the Python kernel (ipykernel) the Colab notebooks are tested in (tests/colab_test.ts).
+ */
+export const JUPYTER_APT_PACKAGES = [
+  "python3-jupyter-client",
+  "python3-nbformat",
+  "python3-ipykernel",
+];
 
 /** The exact command a non-root user must run to get Jupyter. */
 export const JUPYTER_INSTALL_COMMAND = `sudo apt-get install -y --no-install-recommends ${
@@ -32,9 +39,12 @@ async function succeeds(cmd: string, args: string[]): Promise<boolean> {
   }
 }
 
-/** True when `python` (default /usr/bin/python3) can import what the notebook runner uses. */
+/**
+ * True when `python` (default /usr/bin/python3) can import what the notebook runner uses
+ * and the Python kernel of the Colab notebooks' tests.
+ */
 export function hasJupyter(python = SYSTEM_PYTHON): Promise<boolean> {
-  return succeeds(python, ["-c", "import jupyter_client, nbformat, zmq"]);
+  return succeeds(python, ["-c", "import jupyter_client, nbformat, zmq, ipykernel"]);
 }
 
 async function run(cmd: string, args: string[]): Promise<void> {
