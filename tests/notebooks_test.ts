@@ -16,6 +16,7 @@ import { check02Optimizado } from "./notebooks/02_optimizado.ts";
 import { check03Ollama } from "./notebooks/03_ollama.ts";
 import { check04Groq } from "./notebooks/04_groq.ts";
 import { check05Comparacion } from "./notebooks/05_comparacion.ts";
+import { checkEjerciciosAlumno, checkEjerciciosFuente } from "./notebooks/ejercicios.ts";
 import { FAKE_GROQ_KEY, NOTEBOOK_TEST_ENV } from "./notebooks/env.ts";
 
 /** Per-notebook assertions on the executed copy. Every notebook must have one. */
@@ -26,6 +27,10 @@ const CHECKS: Record<string, (nb: Notebook) => void | Promise<void>> = {
   "03_ollama.ipynb": check03Ollama,
   "04_groq.ipynb": check04Groq,
   "05_comparacion.ipynb": check05Comparacion,
+  // Exercises: the source (solutions) passes every test; the student version runs to the end
+  // too, each test printing ❌ "sin implementar" (the notebook's test() catches).
+  "optimizacion_soluciones.ipynb": checkEjerciciosFuente,
+  "optimizacion.ipynb": checkEjerciciosAlumno,
 };
 
 const notebooks = listNotebooks();
