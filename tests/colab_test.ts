@@ -233,7 +233,7 @@ Deno.test("colab: 00_entorno runs in a Python kernel through %%deno, outputs ass
   assert.deepEqual(findSecrets(text), []);
 });
 
-/** The other course notebooks' own assertions, for the opt-in run of every Colab copy. */
+/** The other course notebooks' own assertions, checked on their Colab copies too. */
 const OTHER_CHECKS: Record<string, (nb: Notebook) => void | Promise<void>> = {
   "01_pipeline.ipynb": check01Pipeline,
   "02_optimizado.ipynb": check02Optimizado,
@@ -243,8 +243,7 @@ const OTHER_CHECKS: Record<string, (nb: Notebook) => void | Promise<void>> = {
 };
 
 Deno.test({
-  name: "colab: every other Colab copy runs through %%deno (opt-in: COLAB_ALL_NOTEBOOKS=1, ~1 min)",
-  ignore: Deno.env.get("COLAB_ALL_NOTEBOOKS") !== "1",
+  name: "colab: every other Colab copy runs through %%deno with its notebook's own assertions",
   async fn() {
     await everythingPresent();
     for (const [name, check] of Object.entries(OTHER_CHECKS)) {
