@@ -10,6 +10,7 @@ import { AutoModelForCausalLM, AutoTokenizer } from "@huggingface/transformers";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { availableMemoryBytes } from "../env/machine.ts";
+import { detectWebGpu, type WebGpuStatus, webGpuStatusText } from "../env/gpu.ts";
 import { assertFits, type Dtype, type LlamaDims } from "../measure/memory.ts";
 import { loadCatalogue, resolveModel } from "./catalogue.ts";
 import { configureTransformers, downloadProgress, localDtypes } from "./_transformers.ts";
@@ -33,6 +34,23 @@ export interface OptimizedOptions {
   device?: Device;
   /** onnxruntime intra-op threads (default: all cores). */
   threads?: number;
+  /**
+   * When the GPU device cannot be used, load on the CPU instead and say so (default false:
+   * throw {@link UnsupportedChoiceError} naming the cause and the fix).
+   */
+  fallbackToCpu?: boolean;
+  /** Where the fallback notice goes (default console.warn). */
+  log?: (line: string) => void;
+  /** Replaces the WebGPU diagnosis (tests simulate machines with it; default detectWebGpu). */
+  detectGpu?: () => Promise<WebGpuStatus>;
+}
+
+/** The optimized backend: what was asked for, and why it runs elsewhere if it does. */
+export interface OptimizedBackend extends TransformersBackend {
+  /** The device the caller asked for. */
+  readonly requestedDevice: Device;
+  /** Why the model runs on the CPU instead of the requested device (null: it does not). */
+  readonly fallback: string | null;
 }
 
 /** Thrown when a dtype or device cannot be used; the message says what can. */
@@ -57,9 +75,26 @@ export async function defaultModel(): Promise<string> {
  */
 export async function createOptimizedBackend(
   opts: OptimizedOptions = {},
-): Promise<TransformersBackend> {
+): Promise<OptimizedBackend> {
   const dtype = opts.dtype ?? "q8";
   const device = opts.device ?? "cpu";
+  const onCpu = async (why: string): Promise<OptimizedBackend> => {
+    (opts.log ?? console.warn)(
+      `⚠ Sin GPU: ${why} Seguimos en CPU (fallbackToCpu: true): será más lento.`,
+    );
+    const cpu = await createOptimizedBackend({ ...opts, device: "cpu", fallbackToCpu: false });
+    return Object.assign(cpu, { requestedDevice: device, fallback: why });
+  };
+  if (device === "webgpu") {
+    const status = await (opts.detectGpu ?? detectWebGpu)();
+    if (!status.available) {
+      if (opts.fallbackToCpu) return onCpu(webGpuStatusText(status));
+      throw new UnsupportedChoiceError(
+        `El dispositivo «webgpu» no está disponible aquí: ${webGpuStatusText(status)} ` +
+          `Usa device: "cpu" o fallbackToCpu: true.`,
+      );
+    }
+  }
   const resolved = await resolveModel(opts.model ?? (await defaultModel()));
   configureTransformers(resolved);
   const dir = resolved.localModelPath ? join(resolved.localModelPath, resolved.id) : null;
@@ -92,9 +127,11 @@ export async function createOptimizedBackend(
     });
   } catch (error) {
     if (device === "cpu") throw error;
+    const why = deviceFailure(device, (error as Error).message);
+    if (opts.fallbackToCpu) return onCpu(why);
     throw new UnsupportedChoiceError(
-      `El dispositivo «${device}» no está disponible aquí (${(error as Error).message}). ` +
-        `Usa device: "cpu".`,
+      `El dispositivo «${device}» no está disponible aquí: ${why} ` +
+        `Usa device: "cpu"${device === "webgpu" ? " o fallbackToCpu: true" : ""}.`,
       { cause: error },
     );
   }
@@ -102,7 +139,7 @@ export async function createOptimizedBackend(
   // deno-lint-ignore no-explicit-any
   const session = (model as any).sessions?.model?.config ?? {};
 
-  return makeTransformersBackend({
+  const backend = makeTransformersBackend({
     name: "Optimizado",
     method: 2,
     mode: resolved.mode,
@@ -127,4 +164,28 @@ export async function createOptimizedBackend(
     },
     dispose: () => model.dispose(),
   });
+  return Object.assign(backend, { requestedDevice: device, fallback: null });
+}
+
+/**
+ * Spanish explanation of why onnxruntime could not open `device`, from its error message
+ * (kept at the end, in parentheses, for whoever needs the original).
+ *
+ * @example
+ * ```ts
+ * deviceFailure("webgpu", "Failed to get a WebGPU adapter: No supported adapters");
+ * // "onnxruntime no encontró ningún adaptador WebGPU: …"
+ * ```
+ */
+export function deviceFailure(device: Device, ortMessage: string): string {
+  const original = ortMessage.split("\n")[0].trim();
+  if (device === "webgpu" && /WebGPU adapter|No supported adapters/i.test(ortMessage)) {
+    return "onnxruntime no encontró ningún adaptador WebGPU: ninguna GPU es utilizable a " +
+      `través de Vulkan (¿falta el driver Vulkan de la GPU?) (${original}).`;
+  }
+  if (device === "cuda") {
+    return "onnxruntime-node no trae el proveedor CUDA en este paquete; para la GPU usa " +
+      `device: "webgpu" (${original}).`;
+  }
+  return `onnxruntime no pudo usar «${device}» (${original}).`;
 }

@@ -66,4 +66,25 @@ export function check02Optimizado(nb: Notebook): void {
     new RegExp(`${(kvPerToken / 1024).toFixed(1)} KB por token`),
   );
   assert.match(taggedMime(nb, "kv-plot", "image/svg+xml"), /^<svg /);
+
+  // The GPU section runs everywhere and says clearly when there is no GPU (CI has none).
+  const status = taggedText(nb, "gpu-status");
+  assert.match(status, /^(GPU disponible: |Sin GPU aquí: )/);
+  const noGpu = status.startsWith("Sin GPU aquí");
+  const gpuRows = rows(taggedMime(nb, "gpu-compare", "text/markdown"));
+  assert.equal(gpuRows.length, 2);
+  assert.equal(gpuRows[0][0], "cpu");
+  assert.ok(Number(gpuRows[0][2]) > 0, "CPU tokens/s measured");
+  const gpuPlot = taggedMime(nb, "gpu-plot", "image/svg+xml");
+  assert.match(gpuPlot, /^<svg /);
+  if (noGpu) {
+    assert.match(status, /Esta máquina no tiene GPU|falta|ningún driver/);
+    assert.equal(gpuRows[1][0], "webgpu");
+    assert.match(gpuRows[1].at(-1)!, /sin GPU: no se mide/);
+    assert.equal(gpuPlot.match(/<rect /g)?.length, 1, "one bar: the CPU");
+    assert.match(taggedText(nb, "gpu-verdict"), /Esta máquina no tiene GPU utilizable/);
+  } else {
+    assert.equal(gpuRows[1][0], "webgpu");
+    assert.match(taggedText(nb, "gpu-verdict"), /con la GPU el modelo genera \d+\.\d veces/);
+  }
 }
