@@ -8,7 +8,8 @@
 #      kit's own scripts/setup.ts functions (each does nothing when already done).
 #   4. The %%deno bridge (scripts/colab/deno_bridge.py): importable by $PYTHON, through a
 #      .pth file in its site-packages when it is not already.
-#   5. With --ollama: Ollama, through scripts/ollama_install.sh.
+#   5. With an NVIDIA GPU: the Vulkan loader (libvulkan1) that device: "webgpu" needs.
+#   6. With --ollama: Ollama, through scripts/ollama_install.sh.
 # Prints what it did and what was already there (Spanish: students read it).
 # Run from a Colab cell: !bash /content/<kit>/scripts/colab_bootstrap.sh [--ollama]
 #
@@ -34,7 +35,7 @@ for arg in "$@"; do
   case "$arg" in
     --ollama) with_ollama=1 ;;
     -h | --help)
-      sed -n '2,18p' "${BASH_SOURCE[0]:-$0}" | sed 's/^# \{0,1\}//'
+      sed -n '2,19p' "${BASH_SOURCE[0]:-$0}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -146,7 +147,22 @@ else
   did+=("puente %%deno instalado ($site_dir/deno_bridge.pth)")
 fi
 
-# 5. Ollama (optional) ----------------------------------------------------------------------
+# 5. Vulkan loader, for device: "webgpu" (onnxruntime's WebGPU runs on NVIDIA through Vulkan) --
+if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+  if ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
+    already+=("el cargador de Vulkan (libvulkan1) para la GPU")
+  elif [[ "$(id -u)" == 0 ]]; then
+    echo "Instalando el cargador de Vulkan para la GPU: apt-get install -y libvulkan1"
+    apt-get install -y -q libvulkan1 >/dev/null ||
+      { apt-get update -q >/dev/null && apt-get install -y -q libvulkan1 >/dev/null; } ||
+      fail "no se pudo instalar libvulkan1."
+    did+=("libvulkan1 instalado (device: \"webgpu\")")
+  else
+    echo "Aviso: hay GPU pero falta libvulkan1; instálalo con: sudo apt-get install -y libvulkan1" >&2
+  fi
+fi
+
+# 6. Ollama (optional) ----------------------------------------------------------------------
 if [[ "$with_ollama" == 1 ]]; then
   if command -v ollama >/dev/null 2>&1; then
     already+=("Ollama ($(command -v ollama))")
