@@ -1,0 +1,226 @@
+/**
+ * What limits decode on webgpu, and which of the runtime's levers move it. Each lever is one
+ * decode measurement (short prompt, many new tokens) on the same model, in its own process
+ * (onnxruntime keeps one WebGPU device per process, created with the first session's
+ * options):
+ *
+ * - transformers.js as the kit runs it, with onnxruntime's WebGPU options varied: Dawn's
+ *   validation off, graph capture on, more dispatches per command buffer;
+ * - a raw onnxruntime session with the KV cache kept as GPU buffers (IO binding, what
+ *   transformers.js does for webgpu) or sent back to the CPU each step: the cost of the
+ *   library above the runtime, and of moving the cache;
+ * - the same raw loop with graph optimizations at "basic" instead of "all" (the fusions
+ *   onnxruntime applies by itself), counting the nodes left after optimization.
+ *
+ * @module
+ */
+import { AutoModelForCausalLM, AutoTokenizer, env } from "@huggingface/transformers";
+import { readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { generationSettings, makeTransformersBackend } from "../backends/_hf_backend.ts";
+import { DTYPE_FILES } from "../backends/_transformers.ts";
+import type { Dtype } from "../measure/memory.ts";
+import { rawGreedyDecode } from "./raw_decode.ts";
+
+/** One lever: how the session is made. */
+export interface Lever {
+  name: string;
+  /** What it changes (English, for the benchmark's report). */
+  description: string;
+  /** "tjs": the kit's transformers.js path; "raw": a bare onnxruntime session. */
+  path: "tjs" | "raw";
+  /** Extra onnxruntime session options. */
+  sessionOptions?: Record<string, unknown>;
+  /** Raw path only: where present.* go ("gpu-buffer" keeps the cache on the GPU). */
+  kvLocation?: "gpu-buffer" | "cpu";
+  /** Runs on a rewritten copy of the model (lib/bench/gpu_fuse.py with these flags). */
+  rewrite?: string[];
+}
+
+const ep = (options: Record<string, string>) => ({
+  extra: { ep: { webgpuexecutionprovider: options } },
+});
+
+/** The levers tried, in order. */
+export const LEVERS: Lever[] = [
+  { name: "tjs-default", description: "transformers.js defaults for webgpu", path: "tjs" },
+  {
+    name: "tjs-validation-off",
+    description: "Dawn validation disabled (validationMode: disabled)",
+    path: "tjs",
+    sessionOptions: { executionProviders: [{ name: "webgpu", validationMode: "disabled" }] },
+  },
+  {
+    name: "tjs-graph-capture",
+    description: "WebGPU graph capture (ep.webgpuexecutionprovider.enableGraphCapture=1)",
+    path: "tjs",
+    sessionOptions: ep({ enableGraphCapture: "1" }),
+  },
+  {
+    name: "tjs-pending-256",
+    description: "256 dispatches per command buffer (maxNumPendingDispatches)",
+    path: "tjs",
+    sessionOptions: ep({ maxNumPendingDispatches: "256" }),
+  },
+  {
+    name: "tjs-fused-rmsnorm",
+    description: "RMSNorm as one SimplifiedLayerNormalization node (7 nodes → 1, 45 times)",
+    path: "tjs",
+    rewrite: ["--rmsnorm"],
+  },
+  {
+    name: "tjs-q4-accuracy-4",
+    description: "MatMulNBits accuracy_level 4 (int8 dot products) instead of the forge's 0",
+    path: "tjs",
+    rewrite: ["--q4-accuracy", "4"],
+  },
+  {
+    name: "tjs-fused-graph-capture",
+    description: "fused RMSNorm + accuracy_level 4 + graph capture + validation off",
+    path: "tjs",
+    rewrite: ["--rmsnorm", "--q4-accuracy", "4"],
+    sessionOptions: {
+      executionProviders: [{ name: "webgpu", validationMode: "disabled" }],
+      ...ep({ enableGraphCapture: "1" }),
+    },
+  },
+  {
+    name: "raw-kv-gpu",
+    description: "bare session, KV cache as GPU buffers (IO binding)",
+    path: "raw",
+    kvLocation: "gpu-buffer",
+  },
+  {
+    name: "raw-kv-cpu",
+    description: "bare session, KV cache copied to the CPU and back every step",
+    path: "raw",
+    kvLocation: "cpu",
+  },
+  {
+    name: "raw-opt-basic",
+    description: "bare session, KV on GPU, graph optimizations 'basic' (no fusions)",
+    path: "raw",
+    kvLocation: "gpu-buffer",
+    sessionOptions: { graphOptimizationLevel: "basic" },
+  },
+];
+
+/** What one lever measured. */
+export interface LeverResult {
+  lever: string;
+  model: string;
+  ok: boolean;
+  error?: string;
+  loadMs?: number;
+  decodeTokensPerSecond?: number | null;
+  msPerToken?: number | null;
+  prefillTokensPerSecond?: number | null;
+  newTokens?: number;
+  /** Nodes after onnxruntime's optimizations (raw levers; counted by the caller). */
+  optimizedModelPath?: string;
+}
+
+/** Options of {@link runLever}. */
+export interface LeverRunOptions {
+  dir: string;
+  dtype: Dtype;
+  promptIds: number[];
+  prompt: string;
+  newTokens: number;
+  /** Raw levers write the optimized graph here (for node counting). */
+  optimizedModelPath?: string;
+}
+
+/** Runs one lever on webgpu: load, warm up, measure decode. */
+export async function runLever(lever: Lever, opts: LeverRunOptions): Promise<LeverResult> {
+  const base = { lever: lever.name, model: basename(opts.dir) };
+  const started = performance.now();
+  if (lever.path === "raw") {
+    // The version transformers.js 4.3.1 pins (deno.json's import map).
+    const { default: ort } = await import("onnxruntime-node");
+    const config = JSON.parse(readFileSync(join(opts.dir, "config.json"), "utf8"));
+    const outputs = Array.from({ length: config.num_hidden_layers }, (_, i) => [
+      `present.${i}.key`,
+      `present.${i}.value`,
+    ]).flat();
+    const session = await ort.InferenceSession.create(
+      join(opts.dir, "onnx", DTYPE_FILES[opts.dtype]),
+      {
+        executionProviders: ["webgpu"],
+        preferredOutputLocation: Object.fromEntries(
+          outputs.map((n) => [n, lever.kvLocation ?? "gpu-buffer"]),
+        ),
+        ...(opts.optimizedModelPath ? { optimizedModelFilePath: opts.optimizedModelPath } : {}),
+        ...lever.sessionOptions,
+      },
+    );
+    const loadMs = performance.now() - started;
+    const run = (n: number) =>
+      rawGreedyDecode(ort, session, config, { promptIds: opts.promptIds, maxNewTokens: n });
+    await run(4);
+    const r = await run(opts.newTokens);
+    await session.release();
+    return {
+      ...base,
+      ok: true,
+      loadMs,
+      prefillTokensPerSecond: (opts.promptIds.length * 1000) / (r.tokenAt[0] - r.startedAt),
+      newTokens: r.ids.length,
+      decodeTokensPerSecond: r.tokensPerSecond,
+      msPerToken: r.tokensPerSecond ? 1000 / r.tokensPerSecond : null,
+      optimizedModelPath: opts.optimizedModelPath,
+    };
+  }
+  env.allowLocalModels = true;
+  env.allowRemoteModels = false;
+  env.localModelPath = dirname(opts.dir) + "/";
+  const id = basename(opts.dir);
+  const tokenizer = await AutoTokenizer.from_pretrained(id);
+  const model = await AutoModelForCausalLM.from_pretrained(id, {
+    dtype: opts.dtype,
+    device: "webgpu",
+    // deno-lint-ignore no-explicit-any
+    session_options: { ...lever.sessionOptions } as any,
+  });
+  const loadMs = performance.now() - started;
+  const backend = makeTransformersBackend({
+    name: lever.name,
+    method: 2,
+    mode: "offline",
+    model: id,
+    dtype: opts.dtype,
+    device: "webgpu",
+    loadMs,
+    // deno-lint-ignore no-explicit-any
+    decoder: tokenizer as any,
+    run: (prompt, genOpts, streamer, stop) =>
+      // deno-lint-ignore no-explicit-any
+      (model as any).generate({
+        // deno-lint-ignore no-explicit-any
+        ...(tokenizer(prompt as string) as any),
+        ...generationSettings(genOpts),
+        streamer,
+        stopping_criteria: [stop],
+      }),
+    dispose: () => model.dispose(),
+  });
+  try {
+    await backend.generate(opts.prompt, { maxTokens: 4, timeoutMs: 300_000 });
+    const r = await backend.generate(opts.prompt, {
+      maxTokens: opts.newTokens,
+      timeoutMs: 300_000,
+    });
+    const tps = r.timings.tokensPerSecond;
+    return {
+      ...base,
+      ok: true,
+      loadMs,
+      prefillTokensPerSecond: r.timings.ttftMs ? (r.tokensIn * 1000) / r.timings.ttftMs : null,
+      newTokens: r.tokensOut,
+      decodeTokensPerSecond: tps,
+      msPerToken: tps ? 1000 / tps : null,
+    };
+  } finally {
+    await backend.close();
+  }
+}

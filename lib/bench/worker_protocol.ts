@@ -1,0 +1,93 @@
+/**
+ * What the benchmark driver sends to a fresh worker process and what it prints back.
+ *
+ * @module
+ */
+import type { Dtype } from "../measure/memory.ts";
+import type { BandwidthResult } from "./bandwidth.ts";
+
+/** Which decode loop: the kit's Optimized backend, or the raw onnxruntime-node loop. */
+export type Impl = "kit" | "raw";
+
+/** One decode loop to load and run; several runners in one process take turns. */
+export interface Runner {
+  /** Label in reports ("kit", "raw", "raw threads=1", …). */
+  label: string;
+  impl: Impl;
+  /** Raw runners only: onnxruntime session options (default {@link KIT_SESSION_OPTIONS}). */
+  sessionOptions?: Record<string, unknown>;
+  /** Kit runners only: the backend's `threads` option. */
+  threads?: number;
+}
+
+/**
+ * The session options the kit's Optimized backend passes to onnxruntime on a 2-core CPU (keep
+ * in step with lib/backends/optimized.ts): what "raw" means when a runner gives none.
+ */
+export const KIT_SESSION_OPTIONS: Record<string, unknown> = {
+  intraOpNumThreads: navigator.hardwareConcurrency,
+  graphOptimizationLevel: "all",
+};
+
+/** Arguments of one worker process (passed as one JSON argument). */
+export interface WorkerArgs {
+  /** Model folder (config.json, generation_config.json, tokenizer, onnx/). */
+  modelDir: string;
+  /** ONNX file inside onnx/ to load instead of the dtype's (raw runners only). */
+  onnxFile?: string;
+  dtype: Dtype;
+  prompt: string;
+  maxTokens: number;
+  /** Rounds: each runner generates once per round, in turn (order alternates). */
+  repeats?: number;
+  runners: Runner[];
+  /** Record each token's arrival and the RSS every `rssEvery` tokens. */
+  trace?: boolean;
+  rssEvery?: number;
+  /** Measure ORT ReduceSum bandwidth after generating (same process, same noise). */
+  bandwidth?: boolean;
+  bandwidthBytes?: number;
+  /** Wait before each generation until other processes leave the CPU (default true). */
+  waitForQuiet?: boolean;
+}
+
+/** One generation inside a worker. */
+export interface WorkerRun {
+  label: string;
+  impl: Impl;
+  round: number;
+  tokensPerSecond: number | null;
+  ttftMs: number | null;
+  promptTokens: number;
+  ids: number[];
+  /** With `trace`: performance.now() of each new token, and [tokens, RSS bytes] samples. */
+  tokenAt?: number[];
+  rss?: [number, number][];
+  /** Other processes' CPU load (cores) just before and during the generation. */
+  quietBefore?: number | null;
+  othersLoad?: number | null;
+}
+
+/** Resident memory split as /proc/self/status reports it. */
+export interface RssSplit {
+  rss: number;
+  /** Anonymous memory (heap, arenas, prepacked weights). */
+  anon: number;
+  /** File-backed pages mapped into the process (libraries, memory-mapped model files). */
+  file: number;
+}
+
+/** The JSON line a worker prints. */
+export interface WorkerReport {
+  /** RSS before loading anything (Deno + libraries). */
+  baselineRssBytes: number;
+  /** Load time of each runner's model, ms (by label). */
+  loadMs: Record<string, number>;
+  loadedRss: RssSplit;
+  /** Peak RSS of start-up and load. */
+  loadPeakRssBytes: number;
+  /** Peak RSS of the generations (reset after loading). */
+  generatePeakRssBytes: number;
+  runs: WorkerRun[];
+  bandwidth: BandwidthResult[];
+}

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { getPreset } from "../lib/forge/mod.ts";
+import {
+  bytesPerDecodeToken,
+  kvReadBytes,
+  rooflineTokensPerSecond,
+  weightBytes,
+} from "../lib/bench/model_bytes.ts";
+
+const tiny = getPreset("tinyllama-1.1b").shape;
+const seven = getPreset("llama-2-7b").shape;
+
+Deno.test("weight bytes come from the forge's graph: fp32 is 4 bytes per parameter", () => {
+  const w = weightBytes(tiny, "fp32");
+  // 1,100,048,384 parameters (TinyLlama-1.1B) × 4 bytes: the size of model.onnx_data.
+  assert.equal(w.total, 4_400_193_536);
+  assert.equal(w.embedding, 32000 * 2048 * 4);
+  assert.equal(w.perToken, w.total - w.embedding + 2048 * 4);
+});
+
+Deno.test("q4 counts packed nibbles and fp32 block scales; q8 int8 plus row scales", () => {
+  const q4 = weightBytes(seven, "q4");
+  const q8 = weightBytes(seven, "q8");
+  // Per parameter of the quantized linears: 0.5 + 4/64 bytes (q4), 1 + 4/K (q8).
+  assert.ok(q4.total / 6.74e9 > 0.55 && q4.total / 6.74e9 < 0.6, `${q4.total}`);
+  assert.ok(q8.total / 6.74e9 > 0.99 && q8.total / 6.74e9 < 1.01, `${q8.total}`);
+  // The int8 embedding table: one row (4096 bytes) and its scale are read per token.
+  assert.equal(q4.embedding, 32000 * 4096 + 32000 * 4);
+  assert.equal(q4.perToken, q4.total - q4.embedding + 4096 + 4);
+});
+
+Deno.test("the KV cache read grows linearly with the context", () => {
+  // tinyllama: 2 × 22 layers × 4 KV heads × 64 × 4 bytes per token (fp32 cache).
+  assert.equal(kvReadBytes(tiny, "q4", 1), 45_056);
+  assert.equal(kvReadBytes(tiny, "fp16", 10), 225_280);
+  const perToken = weightBytes(tiny, "q4").perToken;
+  assert.equal(bytesPerDecodeToken(tiny, "q4", 8, 32), perToken + kvReadBytes(tiny, "q4", 24));
+});
+
+Deno.test("roofline = bandwidth ÷ bytes per token", () => {
+  assert.equal(rooflineTokensPerSecond(20e9, 0.5e9), 40);
+});
