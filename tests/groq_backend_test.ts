@@ -20,7 +20,7 @@ import { formatGoDuration, parseGoDuration, parseRateLimits } from "../lib/backe
 import { findSecrets } from "../lib/env/secrets.ts";
 import { type GroqFailure, type GroqServer, startGroqServer } from "../lib/offline/groq_server.ts";
 import { localBackend } from "../lib/offline/local_backend.ts";
-import { captureConsole } from "./groq_helpers.ts";
+import { captureConsole, withEnv } from "./groq_helpers.ts";
 import { FAKE_GROQ_KEY } from "./notebooks/env.ts";
 
 const PROMPT = "La memoria";
@@ -54,23 +54,6 @@ async function kitError(promise: Promise<unknown>): Promise<GroqKitError> {
     return error;
   }
   assert.fail("expected an error");
-}
-
-/** Runs `fn` with environment variables set (undefined = unset), restoring them after. */
-async function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>) {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
-  const apply = (v: Record<string, string | undefined>) => {
-    for (const [k, value] of Object.entries(v)) {
-      if (value === undefined) Deno.env.delete(k);
-      else Deno.env.set(k, value);
-    }
-  };
-  apply(vars);
-  try {
-    await fn();
-  } finally {
-    apply(saved);
-  }
 }
 
 Deno.test("groq: offline server → mode offline, the one model chosen from the list", async () => {

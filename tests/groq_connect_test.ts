@@ -8,24 +8,8 @@ import {
 } from "../lib/offline/groq_connect.ts";
 import { errorDemos } from "../lib/offline/groq_demo.ts";
 import { spawnGroqServer } from "../lib/offline/groq_process.ts";
-import { captureConsole } from "./groq_helpers.ts";
+import { captureConsole, withEnv } from "./groq_helpers.ts";
 import { FAKE_GROQ_KEY } from "./notebooks/env.ts";
-
-async function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>) {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
-  const apply = (v: Record<string, string | undefined>) => {
-    for (const [k, value] of Object.entries(v)) {
-      if (value === undefined) Deno.env.delete(k);
-      else Deno.env.set(k, value);
-    }
-  };
-  apply(vars);
-  try {
-    await fn();
-  } finally {
-    apply(saved);
-  }
-}
 
 const OFFLINE_ENV = {
   KIT_OFFLINE: "1",

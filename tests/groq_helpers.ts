@@ -53,3 +53,20 @@ export async function captureConsole<T>(fn: () => Promise<T>): Promise<{ value: 
     methods.forEach((m, i) => (console[m] = saved[i]));
   }
 }
+
+/** Runs `fn` with environment variables set (undefined = unset), restoring them after. */
+export async function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>) {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
+  const apply = (v: Record<string, string | undefined>) => {
+    for (const [k, value] of Object.entries(v)) {
+      if (value === undefined) Deno.env.delete(k);
+      else Deno.env.set(k, value);
+    }
+  };
+  apply(vars);
+  try {
+    await fn();
+  } finally {
+    apply(saved);
+  }
+}
