@@ -7,15 +7,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../lib/env/paths.ts";
 import { tempDir } from "./_notebooks.ts";
+import { pidsMatching } from "./_processes.ts";
 
 /** PIDs of the kit's stand-in servers running now. */
-async function standIns(): Promise<string[]> {
-  const { stdout } = await new Deno.Command("pgrep", {
-    args: ["-f", "ollama serve|groq_process\\.ts"],
-    stdout: "piped",
-  }).output();
-  return new TextDecoder().decode(stdout).split("\n").filter(Boolean);
-}
+const standIns = () => pidsMatching("ollama serve|groq_process\\.ts");
 
 /** An environment with no keys and no kit settings: only what a shell needs. */
 const bareEnv = () => ({

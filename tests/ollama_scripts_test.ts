@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../lib/env/paths.ts";
 import { freePort } from "./ollama_helpers.ts";
+import { pidsMatching } from "./_processes.ts";
 
 const SCRIPTS = join(ROOT, "scripts");
 const OFFLINE_BIN = join(SCRIPTS, "offline");
@@ -51,12 +52,7 @@ async function run(
 
 /** Pids of processes whose command line contains "ollama serve" and this test's folder or port. */
 async function servePids(): Promise<number[]> {
-  const { stdout } = await new Deno.Command("pgrep", {
-    args: ["-f", "ollama serve"],
-    stdout: "piped",
-  })
-    .output();
-  return new TextDecoder().decode(stdout).split("\n").filter(Boolean).map(Number);
+  return await pidsMatching("ollama serve");
 }
 
 function alive(pid: number): boolean {

@@ -12,6 +12,7 @@ import { taggedText } from "../_notebooks.ts";
 import { CACHE_DIR } from "../../lib/env/paths.ts";
 import { defaultModelDir } from "../../lib/forge/mod.ts";
 import { greedyTiny } from "../ollama_helpers.ts";
+import { pidsMatching } from "../_processes.ts";
 
 const PID_FILE = join(CACHE_DIR, "ollama", "ollama.pid");
 
@@ -41,12 +42,7 @@ function modelFiles(dir: string): { size: number; sha: string }[] {
 }
 
 async function servePids(): Promise<number[]> {
-  const { stdout } = await new Deno.Command("pgrep", {
-    args: ["-f", "ollama serve"],
-    stdout: "piped",
-  })
-    .output();
-  return new TextDecoder().decode(stdout).split("\n").filter(Boolean).map(Number);
+  return await pidsMatching("ollama serve");
 }
 
 /** Asserts the key cells of the executed 03_ollama notebook. */

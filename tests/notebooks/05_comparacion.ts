@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import type { Notebook } from "../../scripts/nb.ts";
 import { taggedCell, taggedMime, taggedText } from "../_notebooks.ts";
+import { pidsMatching } from "../_processes.ts";
 
 function rows(md: string): string[][] {
   return md.split("\n").slice(2).map((l) => l.slice(2, -2).split(" | "));
@@ -62,9 +63,5 @@ export async function check05Comparacion(nb: Notebook): Promise<void> {
   assert.match(rec, /las filas offline miden el modelo local/);
 
   // close() stopped the stand-in servers the notebook started.
-  const { stdout } = await new Deno.Command("pgrep", {
-    args: ["-f", "groq_process\\.ts"],
-    stdout: "piped",
-  }).output();
-  assert.equal(new TextDecoder().decode(stdout).trim(), "", "no Groq stand-in left running");
+  assert.deepEqual(await pidsMatching("groq_process\\.ts"), [], "no Groq stand-in left running");
 }
