@@ -490,20 +490,20 @@ export function startGroqServer(opts: GroqServerOptions): Promise<GroqServer> {
         json(401, errorBody("Invalid API Key", "invalid_request_error", "invalid_api_key")),
       );
     }
+    const unknownUrl = () =>
+      done(json(
+        404,
+        errorBody(
+          `Unknown request URL: ${req.method} ${path}.`,
+          "invalid_request_error",
+          "unknown_url",
+        ),
+      ));
     if (path.startsWith(KIT_CONTROL_PREFIX)) {
       return control(req, path.slice(KIT_CONTROL_PREFIX.length));
     }
     if (!path.startsWith(GROQ_API_PREFIX)) {
-      return done(
-        json(
-          404,
-          errorBody(
-            `Unknown request URL: ${req.method} ${path}.`,
-            "invalid_request_error",
-            "unknown_url",
-          ),
-        ),
-      );
+      return unknownUrl();
     }
     const failure = nextFailure(path);
     if (failure) entry.simulated = failure.kind;
@@ -535,16 +535,7 @@ export function startGroqServer(opts: GroqServerOptions): Promise<GroqServer> {
       } catch { /* answered by chat() with a 400 */ }
       return done(await chat(payload, failure));
     }
-    return done(
-      json(
-        404,
-        errorBody(
-          `Unknown request URL: ${req.method} ${path}.`,
-          "invalid_request_error",
-          "unknown_url",
-        ),
-      ),
-    );
+    return unknownUrl();
   }
 
   return new Promise((resolve) => {
