@@ -7,7 +7,7 @@
  * @module
  */
 import { basename, dirname, join } from "node:path";
-import { encodeBpe, padVocab, trainBpe } from "./bpe.ts";
+import { type Bpe, encodeBpe, padVocab, trainBpe } from "./bpe.ts";
 import { loadCorpus } from "./corpus.ts";
 import { ensureFreeSpace, ensureWritableParent } from "./disk.ts";
 import { ForgeError } from "./errors.ts";
@@ -73,6 +73,32 @@ function weightSource(preset: Preset, shape: LlamaShape, sequences: number[][]):
   return randomWeights(shape, preset.seed, range);
 }
 
+/** A preset's tokenizer and its weights (lazy, one tensor at a time). */
+export interface PresetWeights {
+  bpe: Bpe;
+  source: WeightSource;
+}
+
+/**
+ * The tokenizer and weights of `preset` in `shape`: what every file of a build (ONNX,
+ * safetensors, GGUF) is written from, so they all hold the same model.
+ */
+export async function presetWeights(preset: Preset, shape: LlamaShape): Promise<PresetWeights> {
+  // Tokenizer (and, for the bigram preset, the corpus as token sequences).
+  const paragraphs = await loadCorpus();
+  const bpe = padVocab(
+    trainBpe(paragraphs, Math.min(preset.tokenizerSize, shape.vocab_size)),
+    shape.vocab_size,
+  );
+  if (bpe.vocab.size !== shape.vocab_size) {
+    throw new ForgeError(
+      `Forma imposible: vocab_size ${shape.vocab_size} es menor que el tokenizador.`,
+    );
+  }
+  const sequences = preset.weights === "bigram" ? paragraphs.map((p) => encodeBpe(bpe, p)) : [];
+  return { bpe, source: weightSource(preset, shape, sequences) };
+}
+
 async function removeStalePartials(outDir: string): Promise<void> {
   const prefix = `${basename(outDir)}.partial-`;
   try {
@@ -123,19 +149,7 @@ export async function buildModel(
   const log = opts.log ?? console.log;
   const parent = await ensureWritableParent(outDir);
 
-  // Tokenizer (and, for the bigram preset, the corpus as token sequences).
-  const paragraphs = await loadCorpus();
-  const bpe = padVocab(
-    trainBpe(paragraphs, Math.min(preset.tokenizerSize, shape.vocab_size)),
-    shape.vocab_size,
-  );
-  if (bpe.vocab.size !== shape.vocab_size) {
-    throw new ForgeError(
-      `Forma imposible: vocab_size ${shape.vocab_size} es menor que el tokenizador.`,
-    );
-  }
-  const sequences = preset.weights === "bigram" ? paragraphs.map((p) => encodeBpe(bpe, p)) : [];
-  const source = weightSource(preset, shape, sequences);
+  const { bpe, source } = await presetWeights(preset, shape);
 
   // Graphs first (weights are lazy) to estimate the disk space before writing anything.
   const graphs = new Map<ForgeDtype, LlamaGraph>(

@@ -32,3 +32,21 @@ export { ForgeError } from "./errors.ts";
 export { CORPUS_PATH, loadCorpus, splitParagraphs } from "./corpus.ts";
 export { llamaTensors } from "./tensors.ts";
 export { measureRss, type RssReport } from "./rss.ts";
+export {
+  buildGguf,
+  defaultGgufPath,
+  ensureGguf,
+  GGUF_DIR,
+  ggufIsCurrent,
+  type GgufOptions,
+  type GgufReport,
+} from "./gguf.ts";
+export {
+  DEFAULT_GGUF_VARIANTS,
+  GGUF_VARIANTS,
+  type GgufVariant,
+  ggufVocab,
+  llamaGguf,
+  permuteForRope,
+} from "./gguf_llama.ts";
+export { GGML_TYPE, type GgufTensor, type GgufValue, writeGguf } from "./gguf_file.ts";
