@@ -15,13 +15,25 @@ import { OLLAMA_DEFAULT_HOST, ollamaHost } from "../env/services.ts";
 import type { WireProgress, WirePsModel, WireTagModel } from "../backends/_ollama_wire.ts";
 import { readNdjson } from "../backends/_ollama_wire.ts";
 import { OFFLINE_VERSION, startOllamaServer } from "./ollama_server.ts";
-import { tinyModel } from "./ollama_models.ts";
+import { ggufModel, standInEngine } from "./ollama_gguf_model.ts";
+import { PRESETS } from "../forge/mod.ts";
+
+/**
+ * The models `ollama serve` offers: the forge's presets as GGUF files for llama.cpp — `tiny`
+ * in Q8_0 (its exact bigram output survives Q8_0, not Q4_0) and `kit-es` in Q4_0, Ollama's
+ * default quantization.
+ */
+export function standInModels() {
+  const models = [ggufModel({ preset: "tiny", variant: "q8_0" })];
+  if ("kit-es" in PRESETS) models.push(ggufModel({ preset: "kit-es", variant: "q4_0" }));
+  return models;
+}
 
 const USAGE = `Uso: ollama <orden> [argumentos]   (sustituto offline del kit, no es Ollama)
 
 Órdenes:
   serve            Arranca el servidor local con el protocolo de Ollama (en primer plano)
-  pull MODELO      Descarga un modelo (aquí: lo fabrica la forja del kit; p. ej. «tiny»)
+  pull MODELO      Descarga un modelo (aquí: la forja del kit fabrica su GGUF; p. ej. «tiny»)
   list             Lista los modelos descargados
   ps               Lista los modelos cargados en memoria
   stop MODELO      Descarga un modelo de la memoria
@@ -103,7 +115,7 @@ async function serve(): Promise<number> {
   const log = (line: string) => console.error(line);
   let server;
   try {
-    server = await startOllamaServer({ hostname, port, models: [tinyModel()], log });
+    server = await startOllamaServer({ hostname, port, models: standInModels(), log });
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
       console.error(`Error: listen tcp ${hostname}:${port}: bind: address already in use`);
@@ -121,8 +133,12 @@ async function serve(): Promise<number> {
   );
   log(
     "Servidor local del kit (offline): habla el protocolo de Ollama, pero NO es Ollama; genera " +
-      "con el modelo «tiny» de la forja del kit.",
+      `con los modelos de la forja del kit (${
+        standInModels().map((m) => m.name).join(", ")
+      }) en GGUF, con llama.cpp, el motor de Ollama.`,
   );
+  const engine = await standInEngine();
+  if (engine !== "llama.cpp") log(`Aviso: motor ${engine}.`);
   const stop = () => void server.close();
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);

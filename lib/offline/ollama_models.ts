@@ -38,6 +38,8 @@ export interface OfflineModel {
   parameters?: Record<string, string | number>;
   /** GGUF-style facts for /api/show's model_info ("general.architecture", …). */
   modelInfo?: Record<string, string | number>;
+  /** The engine that generates with it, for the answers' X-Kit-Engine header. */
+  engine?: () => Promise<string>;
 }
 
 /**

@@ -32,6 +32,9 @@ export const OFFLINE_VERSION = "0.12.0-kit-offline";
 /** The header every response of the stand-in carries. */
 export const OFFLINE_HEADER = "X-Kit-Offline";
 
+/** The header naming the engine behind a model's answers ("llama.cpp" or "onnxruntime (…)"). */
+export const ENGINE_HEADER = "X-Kit-Engine";
+
 /** Most tokens one request may ask for (num_predict is capped here: every generation is bounded). */
 export const MAX_PREDICT = 1024;
 
@@ -240,9 +243,14 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
       return json(200, { models });
     }
     const body = await readBody(req);
-    if (path === "/api/show") return await show(body);
     if (path === "/api/pull") return pull(body);
-    return await generate(path === "/api/chat" ? "chat" : "generate", body);
+    const res = path === "/api/show"
+      ? await show(body)
+      : await generate(path === "/api/chat" ? "chat" : "generate", body);
+    // Which engine generates for this model (llama.cpp, or onnxruntime when it is missing).
+    const engine = find(body.model ?? body.name)?.engine;
+    if (engine) res.headers.set(ENGINE_HEADER, encodeURIComponent(await engine()));
+    return res;
   }
 
   async function show(body: Record<string, unknown>): Promise<Response> {
@@ -488,11 +496,13 @@ export function statsOf(r: GenerateResult, loadMs: number, totalMs: number): Wir
     total_duration: ms2ns(totalMs),
     load_duration: ms2ns(loadMs),
     prompt_eval_count: r.tokensIn,
-    // Prefill: from the request to the first token (the backend's TTFT).
-    prompt_eval_duration: ms2ns(r.timings.ttftMs ?? r.timings.totalMs),
+    // Prefill and decode as the engine measured them (llama.cpp's calls); otherwise from the
+    // request to the first token (the backend's TTFT) and from the first token to the last.
+    prompt_eval_duration: ms2ns(
+      r.serviceTimings?.promptEvalMs ?? r.timings.ttftMs ?? r.timings.totalMs,
+    ),
     eval_count: r.tokensOut,
-    // Decode: from the first token to the last.
-    eval_duration: ms2ns(r.timings.decodeMs),
+    eval_duration: ms2ns(r.serviceTimings?.evalMs ?? r.timings.decodeMs),
   };
 }
 
