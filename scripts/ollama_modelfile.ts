@@ -10,38 +10,29 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { basename, join, resolve } from "node:path";
-import { ensureGguf, ForgeError, getPreset, type GgufVariant, PRESETS } from "../lib/forge/mod.ts";
+import { join } from "node:path";
+import { ForgeError, type GgufVariant } from "../lib/forge/mod.ts";
 import { OUT_DIR } from "../lib/env/paths.ts";
-import { modelfileText } from "../lib/offline/ollama_gguf_model.ts";
+import { classPreset, writeModelfileFolder } from "../lib/offline/ollama_gguf_model.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    preset: { type: "string", default: "kit-es" in PRESETS ? "kit-es" : "tiny" },
+    preset: { type: "string", default: classPreset() },
     variant: { type: "string", default: "q4_0" },
     out: { type: "string", default: join(OUT_DIR, "ollama") },
   },
 });
 
 try {
-  const preset = getPreset(values.preset!);
-  const variant = values.variant as GgufVariant;
-  const gguf = await ensureGguf(preset.name, variant);
-  const dir = resolve(values.out!, preset.name);
-  await Deno.mkdir(dir, { recursive: true });
-  const target = join(dir, basename(gguf));
-  await Deno.copyFile(gguf, target);
-  const numCtx = Math.min(preset.shape.max_position_embeddings, 2048);
-  await Deno.writeTextFile(
-    join(dir, "Modelfile"),
-    modelfileText({ from: `./${basename(gguf)}`, numCtx }),
+  const { dir, commands } = await writeModelfileFolder(
+    values.preset!,
+    values.variant as GgufVariant,
+    values.out!,
   );
-  console.log(`Modelfile y ${basename(gguf)} listos en ${dir}`);
+  console.log(`Modelfile y GGUF listos en ${dir}`);
   console.log("Con un Ollama real en marcha (ollama serve), impórtalo y úsalo sin internet:\n");
-  console.log(`  cd ${dir}`);
-  console.log(`  ollama create ${preset.name} -f Modelfile`);
-  console.log(`  ollama run ${preset.name} "¿Qué es la cuantización?"`);
+  for (const c of commands) console.log(`  ${c}`);
 } catch (e) {
   if (e instanceof ForgeError) {
     console.error(`Error: ${e.message}`);

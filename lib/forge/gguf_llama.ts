@@ -121,6 +121,13 @@ export function ggufVocab(bpe: Bpe): { tokens: string[]; scores: Float32Array; t
   return { tokens, scores, types };
 }
 
+/** The ggml type a Hugging Face tensor gets in a variant (see the module notes). */
+export function ggufTensorType(hf: string, dims: number[], variant: GgufVariant): GgmlTypeName {
+  if (dims.length === 1) return "F32";
+  if (variant === "q4_0" && hf === "lm_head.weight") return "Q8_0";
+  return GGUF_MATRIX_TYPE[variant];
+}
+
 /** What a GGUF file of a forged model holds: metadata and tensors (made lazily). */
 export interface LlamaGguf {
   metadata: [string, GgufValue][];
@@ -178,11 +185,7 @@ export function llamaGguf(
     ["tokenizer.chat_template", str(LLAMA2_CHAT_TEMPLATE)],
   ];
   const tensors = llamaTensors(s).map((t): GgufTensor => {
-    const type: GgmlTypeName = t.dims.length === 1
-      ? "F32"
-      : variant === "q4_0" && t.name === "lm_head.weight"
-      ? "Q8_0"
-      : GGUF_MATRIX_TYPE[variant];
+    const type = ggufTensorType(t.name, t.dims, variant);
     return {
       name: ggufTensorName(t.name),
       dims: [...t.dims].reverse(),

@@ -45,8 +45,15 @@ export {
   DEFAULT_GGUF_VARIANTS,
   GGUF_VARIANTS,
   type GgufVariant,
+  ggufTensorType,
   ggufVocab,
   llamaGguf,
   permuteForRope,
 } from "./gguf_llama.ts";
-export { GGML_TYPE, type GgufTensor, type GgufValue, writeGguf } from "./gguf_file.ts";
+export {
+  GGML_TYPE,
+  ggmlBytes,
+  type GgufTensor,
+  type GgufValue,
+  writeGguf,
+} from "./gguf_file.ts";

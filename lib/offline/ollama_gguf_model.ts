@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   countParams,
   defaultGgufPath,
@@ -17,7 +17,9 @@ import {
   GGUF_DIR,
   ggufIsCurrent,
   type GgufVariant,
+  PRESETS,
 } from "../forge/mod.ts";
+import { OUT_DIR } from "../env/paths.ts";
 import type { Dtype } from "../measure/memory.ts";
 import type { Backend } from "../backends/types.ts";
 import { llamaCppUnavailable } from "./llama_cpp.ts";
@@ -167,4 +169,46 @@ export function modelfileText(opts: ModelfileOptions): string {
     `SYSTEM """${system}"""`,
     "",
   ].join("\n");
+}
+
+/** The preset a real Ollama should import: the class's kit-es when the forge has it, else tiny. */
+export function classPreset(): string {
+  return "kit-es" in PRESETS ? "kit-es" : "tiny";
+}
+
+/**
+ * Writes `<out>/<preset>/` with the preset's GGUF (built if needed) and a Modelfile that
+ * imports it (`FROM ./<preset>-<variant>.gguf`); returns the folder, the Modelfile's text and
+ * the commands that import and run it in a real Ollama.
+ *
+ * @example
+ * ```ts
+ * const { dir, commands } = await writeModelfileFolder("kit-es", "q4_0");
+ * ```
+ */
+export async function writeModelfileFolder(
+  preset: string,
+  variant: GgufVariant = "q4_0",
+  out = join(OUT_DIR, "ollama"),
+  log: (line: string) => void = console.log,
+): Promise<{ dir: string; modelfile: string; commands: string[] }> {
+  const p = getPreset(preset);
+  const gguf = await ensureGguf(p.name, variant, { log });
+  const dir = join(out, p.name);
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.copyFile(gguf, join(dir, basename(gguf)));
+  const modelfile = modelfileText({
+    from: `./${basename(gguf)}`,
+    numCtx: Math.min(p.shape.max_position_embeddings, 2048),
+  });
+  await Deno.writeTextFile(join(dir, "Modelfile"), modelfile);
+  return {
+    dir,
+    modelfile,
+    commands: [
+      `cd ${dir}`,
+      `ollama create ${p.name} -f Modelfile`,
+      `ollama run ${p.name} "¿Qué es la cuantización?"`,
+    ],
+  };
 }
