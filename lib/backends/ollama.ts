@@ -197,12 +197,17 @@ export function timingRows(
 }
 
 /** A fetch that also aborts on `signal` (the client only aborts streams it has started). */
-function fetchWith(signal: AbortSignal): typeof fetch {
-  return (input, init) =>
-    fetch(input, {
+/** fetch bound to `signal`; hands each response's X-Kit-Engine header (the stand-in's) to `seen`. */
+function fetchWith(signal: AbortSignal, seen: (engine: string) => void = () => {}): typeof fetch {
+  return async (input, init) => {
+    const res = await fetch(input, {
       ...init,
       signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
     });
+    const engine = res.headers.get("X-Kit-Engine");
+    if (engine) seen(decodeURIComponent(engine));
+    return res;
+  };
 }
 
 function sizeRow(m: {
@@ -271,7 +276,8 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
 
   function stream(prompt: PromptInput, o: GenerateOptions = {}): GenerationStream {
     return measureStream(async function* (signal): AsyncGenerator<Piece, SourceEnd, undefined> {
-      const perCall = new Ollama({ host, fetch: fetchWith(signal) });
+      let engine = offline ? "desconocido" : "Ollama";
+      const perCall = new Ollama({ host, fetch: fetchWith(signal, (e) => (engine = e)) });
       const options = {
         num_predict: o.maxTokens ?? DEFAULT_MAX_TOKENS,
         temperature: o.temperature ?? 0,
@@ -319,6 +325,7 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
         details: {
           server: offline ? "offline (servidor local del kit)" : "ollama",
           serverVersion: version,
+          engine,
           ...(stats.prompt_eval_count !== undefined
             ? { prompt_eval_count: stats.prompt_eval_count }
             : {}),

@@ -7,7 +7,9 @@
  *
  * @module
  */
+import { existsSync, readFileSync, statSync } from "node:fs";
 import {
+  defaultGgufPath,
   ensureGguf,
   type ForgeDtype,
   getPreset,
@@ -88,6 +90,24 @@ export function ggufDecodeBytes(
   return { weights, perToken: perToken + kv * meanContext };
 }
 
+/**
+ * The preset's GGUF in `variant`: a complete file the forge wrote (its stamp's size matches) is
+ * used as it is even when the forge's code changed since, as {@link forgeModelDir} does for the
+ * ONNX files (a rebuild costs minutes per GB); only a missing one is built.
+ */
+export async function benchGgufPath(
+  preset: string,
+  variant: GgufVariant,
+  log: (line: string) => void,
+): Promise<string> {
+  const path = defaultGgufPath(preset, variant);
+  try {
+    const stamp = JSON.parse(readFileSync(`${path}.json`, "utf8"));
+    if (existsSync(path) && statSync(path).size === stamp.bytes) return path;
+  } catch { /* no stamp: build */ }
+  return await ensureGguf(preset, variant, { log });
+}
+
 /** A prompt of about `tokens` tokens from the course corpus (prefill is measured on it). */
 export async function longPrompt(words = 96): Promise<string> {
   return (await loadCorpus()).join(" ").split(" ").slice(0, words).join(" ");
@@ -148,7 +168,7 @@ export async function llamaCppSuite(
   const cores = navigator.hardwareConcurrency;
   const rows: EngineRow[] = [];
   for (const [dtype, variant] of pairs) {
-    const gguf = await ensureGguf(preset, variant, { log: o.log });
+    const gguf = await benchGgufPath(preset, variant, o.log);
     const llama: Runner = { label: "llama.cpp", impl: "llama.cpp", ggufPath: gguf, threads: cores };
     const llama1: Runner = { ...llama, label: "llama.cpp 1 thread", threads: 1 };
     const kit: Runner = { label: "kit", impl: "kit" };

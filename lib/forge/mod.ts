@@ -44,16 +44,10 @@ export {
 export {
   DEFAULT_GGUF_VARIANTS,
   GGUF_VARIANTS,
-  type GgufVariant,
   ggufTensorType,
+  type GgufVariant,
   ggufVocab,
   llamaGguf,
   permuteForRope,
 } from "./gguf_llama.ts";
-export {
-  GGML_TYPE,
-  ggmlBytes,
-  type GgufTensor,
-  type GgufValue,
-  writeGguf,
-} from "./gguf_file.ts";
+export { GGML_TYPE, ggmlBytes, type GgufTensor, type GgufValue, writeGguf } from "./gguf_file.ts";

@@ -20,11 +20,12 @@ import { PRESETS } from "../forge/mod.ts";
 
 /**
  * The models `ollama serve` offers: the forge's presets as GGUF files for llama.cpp — `tiny`
- * in Q8_0 (its exact bigram output survives Q8_0, not Q4_0) and `kit-es` in Q4_0, Ollama's
- * default quantization.
+ * in F32 (its greedy text is the corpus's bigram chain only while its lm_head keeps full
+ * precision: the winning logit leads by 1e-3) and `kit-es` in Q4_0, Ollama's default
+ * quantization.
  */
 export function standInModels() {
-  const models = [ggufModel({ preset: "tiny", variant: "q8_0" })];
+  const models = [ggufModel({ preset: "tiny", variant: "f32" })];
   if ("kit-es" in PRESETS) models.push(ggufModel({ preset: "kit-es", variant: "q4_0" }));
   return models;
 }

@@ -69,8 +69,8 @@ export async function check03Ollama(nb: Notebook): Promise<void> {
     pull,
     /sustituto local del kit \(versión [^,]*-kit-offline, cabecera X-Kit-Offline: 1\)\. NO es Ollama/,
   );
-  // The stand-in serves tiny as a GGUF (Q8_0) for llama.cpp: its layers are that file + stamp.
-  const files = modelFiles(join(GGUF_DIR, "tiny-q8_0"));
+  // The stand-in serves tiny as a GGUF (F32) for llama.cpp: its layers are that file + stamp.
+  const files = modelFiles(join(GGUF_DIR, "tiny-f32"));
   for (const f of files) {
     assert.ok(
       pull.includes(
