@@ -15,6 +15,7 @@ import {
 import { ENGINE_HEADER, startOllamaServer } from "../lib/offline/ollama_server.ts";
 import { llama2ChatText } from "../lib/offline/llama_cpp_backend.ts";
 import { freePort, greedyTiny, ndjsonLines, post } from "./ollama_helpers.ts";
+import { ollamaBackend } from "../lib/backends/ollama.ts";
 import { tokenizer } from "./_tiny_oracle.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "ollama-gguf-" });
@@ -74,6 +75,11 @@ Deno.test("generate with llama.cpp: bigram text, engine header, Ollama's counter
   assert.equal(last!.done, true);
   assert.equal(last!.eval_count, 8);
   assert.ok(text.length > 0);
+  // The kit's method-3 backend reports the engine behind the answer.
+  const backend = await ollamaBackend({ model: "tiny", host: server.url });
+  const r = await backend.generate("La memoria", { maxTokens: 4 });
+  assert.equal(r.details?.engine, "llama.cpp");
+  await backend.close();
 });
 
 Deno.test("the Modelfile: FROM, TEMPLATE = the model's chat template, stop lines, SYSTEM", () => {
