@@ -8,8 +8,8 @@
  */
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
-import { findSecrets } from "../lib/env/secrets.ts";
+import { ROOT } from "../lib/core/mod.ts";
+import { findSecrets } from "../lib/core/mod.ts";
 import type { Notebook } from "./nb.ts";
 
 /**

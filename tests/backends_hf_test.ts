@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createOptimizedBackend } from "../lib/backends/optimized.ts";
-import { createPipelineBackend } from "../lib/backends/pipeline.ts";
-import { UnknownModelError } from "../lib/backends/catalogue.ts";
-import type { Backend } from "../lib/backends/types.ts";
+import { createOptimizedBackend } from "../lib/methods/optimized/backend.ts";
+import { createPipelineBackend } from "../lib/methods/pipeline/backend.ts";
+import { UnknownModelError } from "../lib/methods/hf/catalogue.ts";
+import type { Backend } from "../lib/core/types.ts";
 import { ModelTooBigError } from "../lib/measure/memory.ts";
 import { continuation, TINY_DIR, tokenizer } from "./_tiny_oracle.ts";
 import { tempDir } from "./_notebooks.ts";

@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
-import { findSecrets } from "../lib/env/secrets.ts";
+import { ROOT } from "../lib/core/paths.ts";
+import { findSecrets } from "../lib/core/secrets.ts";
 import { cellSource, listNotebooks } from "../scripts/check.ts";
 import {
   COLAB_BADGE_IMAGE,

@@ -14,7 +14,7 @@ import {
   createOptimizedBackend,
   deviceFailure,
   UnsupportedChoiceError,
-} from "../lib/backends/optimized.ts";
+} from "../lib/methods/optimized/backend.ts";
 import { continuation } from "./_tiny_oracle.ts";
 
 Deno.env.set("KIT_OFFLINE", "1");

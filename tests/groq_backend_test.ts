@@ -14,12 +14,12 @@ import {
   GroqKitError,
   type GroqOptions,
   redact,
-} from "../lib/backends/groq.ts";
-import { toGroqKitError } from "../lib/backends/_groq_errors.ts";
-import { formatGoDuration, parseGoDuration, parseRateLimits } from "../lib/backends/_groq_wire.ts";
-import { findSecrets } from "../lib/env/secrets.ts";
-import { type GroqFailure, type GroqServer, startGroqServer } from "../lib/offline/groq_server.ts";
-import { localBackend } from "../lib/offline/local_backend.ts";
+} from "../lib/methods/groq/backend.ts";
+import { toGroqKitError } from "../lib/methods/groq/errors.ts";
+import { formatGoDuration, parseGoDuration, parseRateLimits } from "../lib/methods/groq/wire.ts";
+import { findSecrets } from "../lib/core/secrets.ts";
+import { type GroqFailure, type GroqServer, startGroqServer } from "../lib/methods/groq/standin/server.ts";
+import { localBackend } from "../lib/methods/optimized/local.ts";
 import { captureConsole, withEnv } from "./groq_helpers.ts";
 import { FAKE_GROQ_KEY } from "./notebooks/env.ts";
 

@@ -1,7 +1,7 @@
 /** Test helpers for the Groq backend and the offline Groq-protocol server. */
-import { measureStream, type Piece, type SourceEnd } from "../lib/measure/stream.ts";
-import type { Backend, GenerateOptions, PromptInput } from "../lib/backends/types.ts";
-import { DEFAULT_MAX_TOKENS } from "../lib/backends/types.ts";
+import { measureStream, type Piece, type SourceEnd } from "../lib/core/stream.ts";
+import type { Backend, GenerateOptions, PromptInput } from "../lib/core/types.ts";
+import { DEFAULT_MAX_TOKENS } from "../lib/core/types.ts";
 
 /**
  * A deterministic stand-in generator: one piece per word of `text`, `gapMs` apart, bounded

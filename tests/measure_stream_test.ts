@@ -6,7 +6,7 @@ import {
   type Piece,
   type SourceEnd,
   timingsFrom,
-} from "../lib/measure/stream.ts";
+} from "../lib/core/stream.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

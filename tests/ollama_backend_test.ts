@@ -4,14 +4,14 @@
  * oracle), Ollama's timings converted from ns, each failure mapped to a clear error, abort.
  */
 import assert from "node:assert/strict";
-import { localBackend } from "../lib/offline/local_backend.ts";
+import { localBackend } from "../lib/methods/optimized/local.ts";
 import {
   ollamaBackend,
   OllamaError,
   ollamaTokensPerSecond,
   ollamaVersion,
   timingRows,
-} from "../lib/backends/ollama.ts";
+} from "../lib/methods/ollama/backend.ts";
 import { freePort, greedyTiny, startTestServer } from "./ollama_helpers.ts";
 
 const server = await startTestServer();

@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { PRESETS } from "../forge/presets.ts";
+import { type Dtype, HUB_SHAPES } from "../core/types.ts";
 
-/** Weight formats the kit teaches, as transformers.js names them. */
-export type Dtype = "fp32" | "fp16" | "q8" | "q4";
+export type { Dtype };
 
 /** Bytes per parameter as the session's slides count them (no quantization scales). */
 export const BYTES_PER_PARAM: Record<Dtype, number> = { fp32: 4, fp16: 2, q8: 1, q4: 0.5 };
@@ -57,8 +56,8 @@ export interface LlamaDims {
  * same names carry them (from the models' config.json).
  */
 export const KNOWN_CONFIGS: Record<"llama-2-7b" | "tinyllama-1.1b", LlamaDims> = {
-  "llama-2-7b": PRESETS["llama-2-7b"].shape,
-  "tinyllama-1.1b": PRESETS["tinyllama-1.1b"].shape,
+  "llama-2-7b": HUB_SHAPES["llama-2-7b"],
+  "tinyllama-1.1b": HUB_SHAPES["tinyllama-1.1b"],
 };
 
 function headDim(c: LlamaDims): number {

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Notebook } from "../../scripts/nb.ts";
 import { taggedText } from "../_notebooks.ts";
-import { CACHE_DIR } from "../../lib/env/paths.ts";
+import { CACHE_DIR } from "../../lib/core/paths.ts";
 import { defaultModelDir } from "../../lib/forge/mod.ts";
 import { greedyTiny } from "../ollama_helpers.ts";
 import { pidsMatching } from "../_processes.ts";
