@@ -17,8 +17,12 @@ export type KitErrorKind =
   | "model-unavailable"
   /** It would not fit in memory. */
   | "too-big"
-  /** No or wrong credentials (key, token). */
+  /** No key or token where one is needed. */
+  | "missing-key"
+  /** A wrong key or token (401). */
   | "auth"
+  /** The key has no access to this (403). */
+  | "forbidden"
   /** The service asked to slow down (429). */
   | "rate-limit"
   /** The service is not running or not reachable. */

@@ -5,6 +5,7 @@
  * @module
  */
 import { type Dtype, HUB_SHAPES } from "../core/types.ts";
+import { KitError } from "../core/errors.ts";
 
 export type { Dtype };
 
@@ -146,14 +147,9 @@ export function dtypeFits(
   });
 }
 
-/** Thrown before loading a model that would not fit; the message names a dtype that would. */
-export class ModelTooBigError extends Error {
-  override name = "ModelTooBigError";
-}
-
 /**
  * Checks, before loading, that weights (with scales) plus the KV cache for `contextTokens`
- * fit in `availableBytes` with a 10 % margin; throws {@link ModelTooBigError} with a Spanish
+ * fit in `availableBytes` with a 10 % margin; throws {@link KitError} (kind "too-big") with a Spanish
  * message naming the largest dtype that would fit (or saying none does).
  */
 export function assertFits(
@@ -168,11 +164,12 @@ export function assertFits(
   if (need(dtype) <= availableBytes) return;
   const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
   const fitting = (["fp32", "fp16", "q8", "q4"] as Dtype[]).find((d) => need(d) <= availableBytes);
-  throw new ModelTooBigError(
+  throw new KitError(
     `El modelo en ${dtype} necesita unos ${gb(need(dtype))} y solo hay ${gb(availableBytes)} en ` +
       `${where}. ` +
       (fitting
         ? `Prueba con dtype "${fitting}" (unos ${gb(need(fitting))}).`
         : "No cabe en ningún dtype: elige un modelo más pequeño."),
+    { kind: "too-big" },
   );
 }

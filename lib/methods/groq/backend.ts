@@ -3,7 +3,7 @@
  * environment, or Colab's secrets (which the Colab bridge puts into the environment); the
  * model from GROQ_MODEL or, when that is empty, chosen from `models.list()` — Groq retires
  * models, so no id is hard-coded. Groq's own timings (`usage` / `x_groq.usage`, seconds) are
- * kept next to the client-measured TTFT and tok/s. Every failure is a {@link GroqKitError}
+ * kept next to the client-measured TTFT and tok/s. Every failure is a {@link KitError}
  * with a Spanish message that says what to do; the key is never printed, thrown or logged.
  *
  * Retries: groq-sdk's own retries are turned off (`maxRetries: 0`). The backend retries 429,
@@ -15,6 +15,7 @@
  * @module
  */
 import Groq from "groq-sdk";
+import { KitError } from "../../core/errors.ts";
 import { kitConfig, loadedFromEnvFile } from "../../core/config.ts";
 import { maskSecret } from "../../core/secrets.ts";
 import { measureStream, type Piece, type Source, type SourceEnd } from "../../core/stream.ts";
@@ -38,13 +39,13 @@ import {
 } from "./wire.ts";
 import {
   type ErrorContext,
-  GroqKitError,
+  groqError,
   missingKeyMessage,
   modelUnavailableMessage,
-  toGroqKitError,
+  toKitError,
 } from "./errors.ts";
 
-export { type GroqErrorKind, GroqKitError, redact } from "./errors.ts";
+export { type GroqErrorKind, groqError, redact } from "./errors.ts";
 export {
   describeRateLimits,
   formatSeconds,
@@ -199,7 +200,7 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
  * Connects to Groq (or anything speaking its protocol, such as the kit's offline server):
  * finds the key, lists the models (which also checks the key), picks the model, and returns
  * a {@link GroqBackend}. `mode` is "offline" when the server says it is the kit's stand-in.
- * Throws a {@link GroqKitError}: missing key, 401, unknown/retired model, network, …
+ * Throws a {@link KitError}: missing key, 401, unknown/retired model, network, …
  *
  * @example
  * ```ts
@@ -213,7 +214,7 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
   const key = opts.apiKey !== undefined
     ? { value: opts.apiKey.trim(), source: "opción apiKey" as const }
     : findGroqKey();
-  if (!key?.value) throw new GroqKitError("missing-key", missingKeyMessage());
+  if (!key?.value) throw groqError("missing-key", missingKeyMessage());
   const apiKey = key.value;
   const baseURL = (opts.baseURL ?? kitConfig().groq.baseURL).replace(/\/+$/, "");
   const maxRetries = opts.maxRetries ?? 2;
@@ -257,7 +258,7 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
         return await attempt(Math.max(1, Math.min(requestTimeoutMs, Math.floor(left) - 50)));
       } catch (error) {
         if (signal.aborted) throw error;
-        let err = toGroqKitError(
+        let err = toKitError(
           error,
           ctx({ retriesMade: i, timeoutMs: Math.min(requestTimeoutMs, left) }),
         );
@@ -295,13 +296,13 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
     return (data.data as GroqModelEntry[]).slice().sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  async function withModelList(err: GroqKitError): Promise<GroqKitError> {
+  async function withModelList(err: KitError): Promise<KitError> {
     let available: string[] | undefined;
     try {
       available = chatModels(await listModels()).map((m) => m.id);
     } catch { /* the message says the list could not be read */ }
     const reason = err.status === 400 ? "decommissioned" : "not-found";
-    return new GroqKitError(
+    return groqError(
       "model-unavailable",
       modelUnavailableMessage(model, available, reason),
       {
@@ -318,7 +319,7 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
   if (wanted) {
     if (!models.some((m) => m.id === wanted)) {
       const ids = available.map((m) => m.id);
-      throw new GroqKitError(
+      throw groqError(
         "model-unavailable",
         modelUnavailableMessage(wanted, ids, "not-listed"),
         {
@@ -333,7 +334,7 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
   } else {
     const chosen = chooseModel(models);
     if (!chosen) {
-      throw new GroqKitError(
+      throw groqError(
         "model-unavailable",
         `${baseURL} no lista ningún modelo de chat. Pon uno en GROQ_MODEL (archivo .env).`,
         { availableModels: models.map((m) => m.id) },
@@ -410,7 +411,7 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
       for await (const chunk of stream) {
         requestId ??= chunk.x_groq?.id ?? undefined;
         if (chunk.x_groq?.error) {
-          throw new GroqKitError(
+          throw groqError(
             "server",
             `Groq interrumpió la respuesta: «${chunk.x_groq.error}». Repite la petición.`,
             { partialText: text },
@@ -431,11 +432,11 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
       }
     } catch (error) {
       if (signal.aborted) throw error;
-      throw toGroqKitError(error, ctx({ partialText: text, partialTokens: pieces }));
+      throw toKitError(error, ctx({ partialText: text, partialTokens: pieces }));
     }
     if (!finish && !signal.aborted) {
       // The stream ended without a final chunk: the connection was cut.
-      throw toGroqKitError(
+      throw toKitError(
         new Error("stream ended early"),
         ctx({ partialText: text, partialTokens: pieces }),
       );

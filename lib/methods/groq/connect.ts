@@ -7,10 +7,10 @@
  * @module
  */
 import { groqMode } from "./mode.ts";
+import { KitError } from "../../core/errors.ts";
 import {
   type GroqBackend,
   groqBackend,
-  GroqKitError,
   type GroqOptions,
 } from "./backend.ts";
 import type { Backend } from "../../core/types.ts";
@@ -137,7 +137,7 @@ export async function connectGroq(opts: ConnectOptions = {}): Promise<GroqConnec
       close: () => backend.close(),
     };
   } catch (error) {
-    if (opts.fallback === false || !(error instanceof GroqKitError)) throw error;
+    if (opts.fallback === false || !(error instanceof KitError)) throw error;
     notify(`No se pudo usar Groq: ${error.message}`);
     return connectOffline(
       `Groq no disponible (${error.kind}); se usa el servidor local del kit`,

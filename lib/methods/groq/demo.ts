@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { groqBackend, GroqKitError, redact } from "./backend.ts";
+import { groqBackend, groqError, redact } from "./backend.ts";
+import { KitError } from "../../core/errors.ts";
 import { secretValue } from "../../core/mod.ts";
 import type { GroqFailure } from "./standin/server.ts";
 import { type GroqConnection, OFFLINE_PLACEHOLDER_KEY } from "./connect.ts";
@@ -72,9 +73,9 @@ export async function errorDemos(conn: GroqConnection): Promise<ErrorDemo[]> {
         mensaje: redact(notes.join(" ") || "respondió sin errores", secrets),
       });
     } catch (error) {
-      const e = error instanceof GroqKitError
+      const e = error instanceof KitError
         ? error
-        : new GroqKitError("network", "Error inesperado (sin detalles, para no mostrar datos).");
+        : groqError("network", "Error inesperado (sin detalles, para no mostrar datos).");
       rows.push({
         caso,
         resultado: e.kind,

@@ -1,5 +1,5 @@
 /**
- * Internal: every failure of the Groq backend becomes one {@link GroqKitError} with a clean
+ * Internal: every failure of the Groq backend becomes one {@link KitError} with a clean
  * Spanish message that says what to do. The message is built from the status, Groq's error
  * code and the rate-limit headers only — never from the request (which carries the key), and
  * any text taken from the server is passed through {@link redact} first.
@@ -7,6 +7,7 @@
  * @module
  */
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from "groq-sdk";
+import { KitError } from "../../core/errors.ts";
 import { findSecrets, maskSecret, SECRET_VARS } from "../../core/secrets.ts";
 import {
   describeRateLimits,
@@ -29,44 +30,33 @@ export type GroqErrorKind =
   | "timeout"
   | "stream-cut";
 
-/** A Groq failure with a Spanish message a student can act on. Carries no request data. */
-export class GroqKitError extends Error {
-  override name = "GroqKitError";
-  /** What went wrong. */
-  readonly kind: GroqErrorKind;
-  /** HTTP status, when there was a response. */
-  readonly status?: number;
-  /** Seconds Groq asked to wait (retry-after), on 429. */
-  readonly retryAfterS?: number;
-  /** The x-ratelimit-* headers of the failed response, when it had them. */
-  readonly rateLimits?: RateLimits;
-  /** Model ids available now (for a retired or unknown model). */
-  readonly availableModels?: string[];
-  /** Text received before a stream was cut. */
-  readonly partialText?: string;
-  /** Whether trying again later can succeed (429, 5xx, network). */
-  readonly retryable: boolean;
-
-  constructor(
-    kind: GroqErrorKind,
-    message: string,
-    extra: {
-      status?: number;
-      retryAfterS?: number;
-      rateLimits?: RateLimits;
-      availableModels?: string[];
-      partialText?: string;
-    } = {},
-  ) {
-    super(message);
-    this.kind = kind;
-    this.status = extra.status;
-    this.retryAfterS = extra.retryAfterS;
-    this.rateLimits = extra.rateLimits;
-    this.availableModels = extra.availableModels;
-    this.partialText = extra.partialText;
-    this.retryable = kind === "rate-limit" || kind === "server" || kind === "network";
-  }
+/**
+ * A Groq failure as the kit's one error type ({@link KitError}, method 4), with a Spanish
+ * message a student can act on. Carries no request data.
+ *
+ * @example
+ * ```ts
+ * throw groqError("rate-limit", "Demasiadas peticiones…", { status: 429, retryAfterS: 5 });
+ * ```
+ */
+export function groqError(
+  kind: GroqErrorKind,
+  message: string,
+  extra: {
+    status?: number;
+    retryAfterS?: number;
+    rateLimits?: RateLimits;
+    availableModels?: string[];
+    partialText?: string;
+  } = {},
+): KitError {
+  return new KitError(message, {
+    method: 4,
+    kind,
+    ...extra,
+    rateLimits: extra.rateLimits as Record<string, string | number> | undefined,
+    retryable: kind === "rate-limit" || kind === "server" || kind === "network",
+  });
 }
 
 /**
@@ -180,11 +170,11 @@ function isTimeoutError(error: unknown, e: SdkLikeError): boolean {
 
 /**
  * Maps anything thrown while talking to Groq (groq-sdk's APIError family, fetch errors, a
- * cut stream) to a {@link GroqKitError}. The SDK error is not kept as `cause`: only the
+ * cut stream) to a {@link KitError}. The SDK error is not kept as `cause`: only the
  * status, Groq's error code, its message (redacted) and the rate-limit headers are read.
  */
-export function toGroqKitError(error: unknown, ctx: ErrorContext): GroqKitError {
-  if (error instanceof GroqKitError) return error;
+export function toKitError(error: unknown, ctx: ErrorContext): KitError {
+  if (error instanceof KitError) return error;
   const e =
     (typeof error === "object" && error !== null
       ? error
@@ -203,7 +193,7 @@ export function toGroqKitError(error: unknown, ctx: ErrorContext): GroqKitError 
 
   if (status === 401) {
     const masked = ctx.apiKey ? ` (${maskSecret(ctx.apiKey)})` : "";
-    return new GroqKitError(
+    return groqError(
       "auth",
       `Groq rechazó la clave GROQ_API_KEY${masked}: 401, no autorizada${quoted}. ` +
         "Está mal copiada, caducó o fue revocada. Crea una nueva en " + KEY_URL +
@@ -212,7 +202,7 @@ export function toGroqKitError(error: unknown, ctx: ErrorContext): GroqKitError 
     );
   }
   if (status === 403) {
-    return new GroqKitError(
+    return groqError(
       "forbidden",
       `Groq no permite esta petición (403)${quoted}. Tu organización o tu clave no tienen ` +
         "permiso para este modelo o esta función; revisa la consola de Groq " +
@@ -230,7 +220,7 @@ export function toGroqKitError(error: unknown, ctx: ErrorContext): GroqKitError 
     const wait = retryAfterS !== undefined
       ? `Espera ${formatSeconds(retryAfterS)} (lo pide la cabecera retry-after) y repite.`
       : "Espera un minuto y repite.";
-    return new GroqKitError(
+    return groqError(
       "rate-limit",
       `Groq: límite ${kind} alcanzado (429)${quoted}. ${wait}${retried} ` +
         `Lo que queda: ${describeRateLimits(limits)}. El plan gratuito limita peticiones por ` +
@@ -242,7 +232,7 @@ export function toGroqKitError(error: unknown, ctx: ErrorContext): GroqKitError 
     (status === 404 && (body.code === "model_not_found" || /model/i.test(body.message ?? ""))) ||
     (status === 400 && body.code === "model_decommissioned")
   ) {
-    return new GroqKitError(
+    return groqError(
       "model-unavailable",
       modelUnavailableMessage(
         ctx.model ?? "?",
@@ -255,7 +245,7 @@ export function toGroqKitError(error: unknown, ctx: ErrorContext): GroqKitError 
   }
   // 498: Groq's flex tier has no capacity now; like a 5xx, it passes.
   if (status !== undefined && (status >= 500 || status === 498)) {
-    return new GroqKitError(
+    return groqError(
       "server",
       `Groq tuvo un error en su lado (${status})${quoted}: no es un fallo de tu código.${retried} ` +
         `Espera un minuto y repite; el estado del servicio está en ${STATUS_URL}.`,
@@ -263,7 +253,7 @@ export function toGroqKitError(error: unknown, ctx: ErrorContext): GroqKitError 
     );
   }
   if (status !== undefined) {
-    return new GroqKitError(
+    return groqError(
       "bad-request",
       `Groq no aceptó la petición (${status})${quoted}. Revisa los parámetros (modelo, ` +
         "mensajes, max_tokens).",
@@ -272,7 +262,7 @@ export function toGroqKitError(error: unknown, ctx: ErrorContext): GroqKitError 
   }
   if (error instanceof APIError && !(error instanceof APIConnectionError) && body.message) {
     // An error sent inside a stream (no HTTP status).
-    return new GroqKitError(
+    return groqError(
       "server",
       `Groq interrumpió la respuesta con un error${quoted}. Repite la petición; si sigue ` +
         `pasando, consulta ${STATUS_URL}.`,
@@ -280,7 +270,7 @@ export function toGroqKitError(error: unknown, ctx: ErrorContext): GroqKitError 
     );
   }
   if (ctx.partialText !== undefined) {
-    return new GroqKitError(
+    return groqError(
       "stream-cut",
       `La conexión con ${ctx.baseURL} se cortó a mitad de la respuesta (llegaron ` +
         `${ctx.partialTokens ?? 0} tokens). El texto parcial está en error.partialText. ` +
@@ -290,13 +280,13 @@ export function toGroqKitError(error: unknown, ctx: ErrorContext): GroqKitError 
   }
   if (isTimeoutError(error, e)) {
     const limit = ctx.timeoutMs ? ` en ${formatSeconds(ctx.timeoutMs / 1000)}` : "";
-    return new GroqKitError(
+    return groqError(
       "timeout",
       `${ctx.baseURL} no respondió${limit} (tiempo límite agotado).${retried} La red va lenta ` +
         "o el servicio está saturado: repite más tarde o da más tiempo con { timeoutMs }.",
     );
   }
-  return new GroqKitError(
+  return groqError(
     "network",
     `No se pudo conectar con ${ctx.baseURL}.${retried} ¿Hay conexión a internet? Comprueba la ` +
       "red (wifi, proxy, cortafuegos). Sin red, usa el modo offline: KIT_OFFLINE=1 y el " +

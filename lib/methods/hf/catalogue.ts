@@ -5,6 +5,9 @@
  * @module
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { KitError } from "../../core/errors.ts";
+
+const unknownModel = (message: string) => new KitError(message, { kind: "not-found" });
 import { basename, dirname, join, resolve } from "node:path";
 import { CACHE_DIR, ROOT } from "../../core/paths.ts";
 import { kitConfig } from "../../core/config.ts";
@@ -39,11 +42,6 @@ export function loadCatalogue(): Catalogue {
   return JSON.parse(readFileSync(join(ROOT, "data", "models.json"), "utf8"));
 }
 
-/** Thrown for a model name the kit cannot resolve; the message lists what exists. */
-export class UnknownModelError extends Error {
-  override name = "UnknownModelError";
-}
-
 /** A model ready to hand to transformers.js. */
 export interface ResolvedModel {
   /** What to pass to from_pretrained / pipeline. */
@@ -64,7 +62,7 @@ export async function resolveModel(name: string): Promise<ResolvedModel> {
   const path = resolve(name);
   if (existsSync(path) && statSync(path).isDirectory()) {
     if (!existsSync(join(path, "config.json"))) {
-      throw new UnknownModelError(`La carpeta ${path} no tiene config.json: no es un modelo.`);
+      throw unknownModel(`La carpeta ${path} no tiene config.json: no es un modelo.`);
     }
     return { id: basename(path), localModelPath: dirname(path), mode: "offline" };
   }
@@ -77,7 +75,7 @@ export async function resolveModel(name: string): Promise<ResolvedModel> {
   }
   if (entry || /^[\w.-]+\/[\w.-]+$/.test(name)) {
     if (kitConfig().offline) {
-      throw new UnknownModelError(
+      throw unknownModel(
         `«${name}» está en el Hub de Hugging Face y KIT_OFFLINE=1 impide descargarlo. ` +
           `Sin conexión, usa "${catalogue.defaults.offline}".`,
       );
@@ -85,7 +83,7 @@ export async function resolveModel(name: string): Promise<ResolvedModel> {
     return { id: name, localModelPath: null, mode: "online", entry };
   }
   const known = catalogue.models.map((m) => m.id).join(", ");
-  throw new UnknownModelError(
+  throw unknownModel(
     `Modelo desconocido: «${name}». Usa uno del catálogo (${known}), un id del Hub ` +
       `(organización/modelo) o la carpeta de un modelo.`,
   );

@@ -1,5 +1,8 @@
 /** Internal: the Backend surface shared by methods 1 and 2 (both run transformers.js). */
 import type { InterruptableStoppingCriteria } from "@huggingface/transformers";
+import { KitError } from "../../core/errors.ts";
+
+const badRequest = (message: string) => new KitError(message, { kind: "bad-request" });
 import { collect, measureStream } from "../../core/stream.ts";
 import { peakRssBytes, resetPeakRss } from "../../measure/rss.ts";
 import { nvidiaGpus } from "../../env/machine.ts";
@@ -12,20 +15,15 @@ import {
 } from "../../core/types.ts";
 import { type Decoder, streamGeneration, type TokenStreamer } from "./_token_streamer.ts";
 
-/** Thrown for a request the backend refuses before generating (Spanish message). */
-export class BadRequestError extends Error {
-  override name = "BadRequestError";
-}
-
-/** Checks a prompt and options; throws {@link BadRequestError} with a Spanish message. */
+/** Checks a prompt and options; throws {@link KitError} with a Spanish message. */
 export function validateRequest(prompt: PromptInput, opts: GenerateOptions): void {
   const empty = typeof prompt === "string"
     ? prompt.trim() === ""
     : prompt.length === 0 || prompt.every((m) => m.content.trim() === "");
-  if (empty) throw new BadRequestError("El prompt está vacío: escribe algo para el modelo.");
+  if (empty) throw badRequest("El prompt está vacío: escribe algo para el modelo.");
   const max = opts.maxTokens ?? DEFAULT_MAX_TOKENS;
   if (!Number.isInteger(max) || max <= 0) {
-    throw new BadRequestError(`maxTokens debe ser un entero mayor que 0 (recibido: ${max}).`);
+    throw badRequest(`maxTokens debe ser un entero mayor que 0 (recibido: ${max}).`);
   }
 }
 

@@ -7,6 +7,7 @@
  * @module
  */
 import { Ollama } from "ollama";
+import { KitError } from "../../core/errors.ts";
 import type { ChatResponse, GenerateResponse, ShowResponse } from "ollama";
 import { kitConfig, OLLAMA_DEFAULT_HOST } from "../../core/config.ts";
 
@@ -27,25 +28,20 @@ export { nsToMs, readNdjson } from "./wire.ts";
 export type { WireChatChunk, WireGenerateChunk, WireProgress, WireStats } from "./wire.ts";
 
 /** What went wrong talking to Ollama. */
-export type OllamaErrorKind = "server_down" | "not_found" | "server" | "stream";
+export type KitErrorKind = "server-down" | "not-found" | "server" | "stream-cut";
 
-/** The one error type of this backend: the server's message, its status, and what to do. */
-export class OllamaError extends Error {
-  /**
-   * @param kind what went wrong
-   * @param message a Spanish explanation for the student, with what to do next
-   * @param status the HTTP status, when the server answered one
-   * @param serverMessage the server's own words (its `{"error": …}`)
-   */
-  constructor(
-    readonly kind: OllamaErrorKind,
-    message: string,
-    readonly status?: number,
-    readonly serverMessage?: string,
-  ) {
-    super(message);
-    this.name = "OllamaError";
-  }
+/**
+ * An Ollama failure as the kit's one error type ({@link KitError}, method 3): a Spanish
+ * explanation with what to do next, the HTTP status when the server answered one, and the
+ * server's own words (its `{"error": …}`).
+ */
+export function ollamaError(
+  kind: KitErrorKind,
+  message: string,
+  status?: number,
+  serverMessage?: string,
+): KitError {
+  return new KitError(message, { method: 3, kind, status, serverMessage });
 }
 
 /** Options for {@link ollamaBackend}. */
@@ -96,9 +92,9 @@ function isResponseError(e: unknown): e is Error & { error: string; status_code:
     typeof (e as { status_code?: unknown }).status_code === "number";
 }
 
-/** Converts a thrown value from the client into an {@link OllamaError} (or passes it on). */
-export function toOllamaError(error: unknown, host: string, model: string): unknown {
-  if (error instanceof OllamaError) return error;
+/** Converts a thrown value from the client into an {@link KitError} (or passes it on). */
+export function toKitError(error: unknown, host: string, model: string): unknown {
+  if (error instanceof KitError) return error;
   if (
     error instanceof DOMException && (error.name === "AbortError" || error.name === "TimeoutError")
   ) {
@@ -106,8 +102,8 @@ export function toOllamaError(error: unknown, host: string, model: string): unkn
   }
   if (isResponseError(error)) {
     if (error.status_code === 404) {
-      return new OllamaError(
-        "not_found",
+      return ollamaError(
+        "not-found",
         `El modelo "${model}" no está en el servidor de Ollama (${host}). Descárgalo: ` +
           `\`await backend.pull("${model}")\` o \`bash scripts/ollama_pull.sh ${model}\`. ` +
           `(Ollama dijo: ${error.error})`,
@@ -115,7 +111,7 @@ export function toOllamaError(error: unknown, host: string, model: string): unkn
         error.error,
       );
     }
-    return new OllamaError(
+    return ollamaError(
       "server",
       `El servidor de Ollama respondió ${error.status_code}: ${error.error}`,
       error.status_code,
@@ -125,8 +121,8 @@ export function toOllamaError(error: unknown, host: string, model: string): unkn
   if (
     error instanceof TypeError && /connect|refused|error sending request|fetch/i.test(error.message)
   ) {
-    return new OllamaError(
-      "server_down",
+    return ollamaError(
+      "server-down",
       `No hay ningún servidor de Ollama respondiendo en ${host}: ${SERVER_DOWN_HINT}.`,
     );
   }
@@ -223,7 +219,7 @@ function sizeRow(m: {
 /**
  * Asks a server for its version. Returns the version and whether the server says it is the
  * kit's offline stand-in (header X-Kit-Offline or a "-kit-offline" version); throws
- * {@link OllamaError} "server_down" when nothing answers.
+ * {@link KitError} "server-down" when nothing answers.
  */
 export async function ollamaVersion(
   host = configuredHost(),
@@ -233,15 +229,15 @@ export async function ollamaVersion(
   try {
     res = await fetch(`${host}/api/version`, { signal: AbortSignal.timeout(timeoutMs) });
   } catch {
-    throw new OllamaError(
-      "server_down",
+    throw ollamaError(
+      "server-down",
       `No hay ningún servidor de Ollama respondiendo en ${host}: ${SERVER_DOWN_HINT}.`,
     );
   }
   const body = await res.json().catch(() => ({}));
   const version = typeof body?.version === "string" ? body.version : "";
   if (!res.ok || !version) {
-    throw new OllamaError(
+    throw ollamaError(
       "server",
       `${host} responde, pero no como Ollama (GET /api/version → ${res.status}).`,
       res.status,
@@ -254,8 +250,8 @@ export async function ollamaVersion(
 }
 
 /**
- * Creates the Ollama backend. Checks the server answers (else throws {@link OllamaError}
- * "server_down", naming the script that starts it) and reads its version: `mode` is "offline"
+ * Creates the Ollama backend. Checks the server answers (else throws {@link KitError}
+ * "server-down", naming the script that starts it) and reads its version: `mode` is "offline"
  * when the server says it is the kit's stand-in.
  *
  * @example
@@ -285,7 +281,7 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
           ? await perCall.generate({ ...common, prompt })
           : await perCall.chat({ ...common, messages: prompt });
       } catch (error) {
-        throw toOllamaError(error, host, model);
+        throw toKitError(error, host, model);
       }
       const onAbort = () => it.abort();
       signal.addEventListener("abort", onAbort, { once: true });
@@ -298,11 +294,11 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
         }
       } catch (error) {
         if (signal.aborted) throw new DOMException("aborted", "AbortError");
-        const mapped = toOllamaError(error, host, model);
+        const mapped = toKitError(error, host, model);
         if (mapped !== error) throw mapped;
         const message = error instanceof Error ? error.message : String(error);
-        throw new OllamaError(
-          "stream",
+        throw ollamaError(
+          "stream-cut",
           `Ollama informó de un error a mitad de la respuesta: ${message}`,
           undefined,
           message,
@@ -335,7 +331,7 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
     try {
       return await f();
     } catch (error) {
-      throw toOllamaError(error, host, name);
+      throw toKitError(error, host, name);
     }
   }
 
@@ -371,11 +367,11 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
           } else console.log(p.status);
         }
       } catch (error) {
-        const mapped = toOllamaError(error, host, name);
+        const mapped = toKitError(error, host, name);
         if (mapped !== error) throw mapped;
         const message = error instanceof Error ? error.message : String(error);
-        throw new OllamaError(
-          "stream",
+        throw ollamaError(
+          "stream-cut",
           `No se pudo descargar "${name}": ${message}`,
           undefined,
           message,

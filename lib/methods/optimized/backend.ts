@@ -7,6 +7,10 @@
  * @module
  */
 import { AutoModelForCausalLM, AutoTokenizer } from "@huggingface/transformers";
+import { KitError } from "../../core/errors.ts";
+
+const unsupported = (message: string, cause?: unknown) =>
+  new KitError(message, { method: 2, kind: "unsupported", cause });
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { availableMemoryBytes } from "../../env/machine.ts";
@@ -36,7 +40,7 @@ export interface OptimizedOptions {
   threads?: number;
   /**
    * When the GPU device cannot be used, load on the CPU instead and say so (default false:
-   * throw {@link UnsupportedChoiceError} naming the cause and the fix).
+   * throw {@link KitError} naming the cause and the fix).
    */
   fallbackToCpu?: boolean;
   /** Where the fallback notice goes (default console.warn). */
@@ -51,11 +55,6 @@ export interface OptimizedBackend extends TransformersBackend {
   readonly requestedDevice: Device;
   /** Why the model runs on the CPU instead of the requested device (null: it does not). */
   readonly fallback: string | null;
-}
-
-/** Thrown when a dtype or device cannot be used; the message says what can. */
-export class UnsupportedChoiceError extends Error {
-  override name = "UnsupportedChoiceError";
 }
 
 /** The default model for this machine: the online default if the hub answers, else the offline one. */
@@ -89,7 +88,7 @@ export async function createOptimizedBackend(
     const status = await (opts.detectGpu ?? detectWebGpu)();
     if (!status.available) {
       if (opts.fallbackToCpu) return onCpu(webGpuStatusText(status));
-      throw new UnsupportedChoiceError(
+      throw unsupported(
         `El dispositivo «webgpu» no está disponible aquí: ${webGpuStatusText(status)} ` +
           `Usa device: "cpu" o fallbackToCpu: true.`,
       );
@@ -100,7 +99,7 @@ export async function createOptimizedBackend(
   const dir = resolved.localModelPath ? join(resolved.localModelPath, resolved.id) : null;
   const available = dir ? localDtypes(dir) : resolved.entry?.dtypes;
   if (available && !available.includes(dtype)) {
-    throw new UnsupportedChoiceError(
+    throw unsupported(
       `El modelo «${resolved.id}» no tiene pesos en ${dtype}; dtypes disponibles: ${
         available.join(", ")
       }.`,
@@ -129,10 +128,10 @@ export async function createOptimizedBackend(
     if (device === "cpu") throw error;
     const why = deviceFailure(device, (error as Error).message);
     if (opts.fallbackToCpu) return onCpu(why);
-    throw new UnsupportedChoiceError(
+    throw unsupported(
       `El dispositivo «${device}» no está disponible aquí: ${why} ` +
         `Usa device: "cpu"${device === "webgpu" ? " o fallbackToCpu: true" : ""}.`,
-      { cause: error },
+      error,
     );
   }
   const loadMs = performance.now() - started;
