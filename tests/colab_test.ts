@@ -155,7 +155,7 @@ for (const source of sourceNotebooks()) {
 Deno.test("colab: generator options, URLs and cells", () => {
   assert.deepEqual(colabOptions({}), { repoUrl: KIT_REPO_URL, branch: KIT_BRANCH });
   assert.deepEqual(
-    colabOptions({ KIT_REPO_URL: "https://github.com/curso/kit.git", KIT_BRANCH: "dev" }),
+    colabOptions({ url: "https://github.com/curso/kit.git", branch: "dev" }),
     { repoUrl: "https://github.com/curso/kit", branch: "dev" },
   );
   assert.equal(

@@ -55,7 +55,10 @@ export async function captureConsole<T>(fn: () => Promise<T>): Promise<{ value: 
 }
 
 /** Runs `fn` with environment variables set (undefined = unset), restoring them after. */
-export async function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>) {
+export async function withEnv(
+  vars: Record<string, string | undefined>,
+  fn: () => void | Promise<void>,
+) {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
   const apply = (v: Record<string, string | undefined>) => {
     for (const [k, value] of Object.entries(v)) {

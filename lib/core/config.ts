@@ -261,7 +261,10 @@ export function kitConfig(): KitConfig {
       driverFiles: [...list("VK_DRIVER_FILES"), ...list("VK_ICD_FILENAMES")],
       dataDirs: list("XDG_DATA_DIRS"),
     },
-    bench: { denoFlags: (get("BENCH_DENO_FLAGS") ?? "").split(" ").filter(Boolean), outDir: get("OUT") },
+    bench: {
+      denoFlags: (get("BENCH_DENO_FLAGS") ?? "").split(" ").filter(Boolean),
+      outDir: get("OUT"),
+    },
     colabRepo: { url: get("KIT_REPO_URL"), branch: get("KIT_BRANCH") },
   };
 }

@@ -23,8 +23,8 @@ export {
   isYes,
   type KitConfig,
   kitConfig,
-  loadEnv,
   loadedFromEnvFile,
+  loadEnv,
   malformedEnvLines,
   OLLAMA_DEFAULT_HOST,
   parseOllamaHost,
@@ -34,9 +34,9 @@ export {
 export { CACHE_DIR, JUPYTER_DIR, OUT_DIR, ROOT, SYSTEM_PYTHON } from "./paths.ts";
 export { findSecrets, maskSecret, SECRET_PATTERNS, SECRET_VARS } from "./secrets.ts";
 export {
+  freePort,
   type FreshOptions,
   FreshProcessError,
-  freePort,
   runFresh,
   spawnServer,
   type StandIn,

@@ -86,7 +86,6 @@ export async function spawnServer(
   return { url: baseUrl, pid: child.pid, stop };
 }
 
-
 /** A fresh-process run that did not produce its JSON result. */
 export class FreshProcessError extends Error {
   override name = "FreshProcessError";

@@ -166,11 +166,3 @@ export function measureStream(source: Source, opts: GenerateOptions = {}): Gener
     },
   };
 }
-
-/**
- * Drains a stream and returns its result: how every backend's generate() is built from its
- * stream(), so both give the same text.
- */
-export function collect(stream: GenerationStream): Promise<GenerateResult> {
-  return stream.result;
-}

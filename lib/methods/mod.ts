@@ -14,7 +14,7 @@ import { hubMode } from "./hf/mode.ts";
 import { createPipelineBackend } from "./pipeline/backend.ts";
 import { createOptimizedBackend } from "./optimized/backend.ts";
 import { ollamaBackend } from "./ollama/backend.ts";
-import { ollamaMode, OFFLINE_MODEL, runScript } from "./ollama/mode.ts";
+import { OFFLINE_MODEL, ollamaMode, runScript } from "./ollama/mode.ts";
 import { spawnOllamaStandIn } from "./ollama/standin/process.ts";
 import { groqBackend } from "./groq/backend.ts";
 import { OFFLINE_PLACEHOLDER_KEY } from "./groq/connect.ts";
@@ -85,7 +85,9 @@ export async function openAllBackends(): Promise<OpenedBackends> {
     if (mode.mode === "online" && mode.needs === "start") {
       // Installed but not running: start it as notebook 03 does, and stop it at the end.
       const started = await runScript("ollama_start.sh", [], mode);
-      if (started.code === 0) stops.push(async () => void await runScript("ollama_stop.sh", [], mode));
+      if (started.code === 0) {
+        stops.push(async () => void await runScript("ollama_stop.sh", [], mode));
+      }
     }
     if (mode.mode === "online" && mode.needs !== "install") {
       return await ollamaBackend({ model: mode.model, host: mode.host });

@@ -42,10 +42,10 @@ import {
   groqError,
   missingKeyMessage,
   modelUnavailableMessage,
-  toKitError,
+  toGroqError,
 } from "./errors.ts";
 
-export { type GroqErrorKind, groqError, redact } from "./errors.ts";
+export { groqError, type GroqErrorKind, redact } from "./errors.ts";
 export {
   describeRateLimits,
   formatSeconds,
@@ -258,7 +258,7 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
         return await attempt(Math.max(1, Math.min(requestTimeoutMs, Math.floor(left) - 50)));
       } catch (error) {
         if (signal.aborted) throw error;
-        let err = toKitError(
+        let err = toGroqError(
           error,
           ctx({ retriesMade: i, timeoutMs: Math.min(requestTimeoutMs, left) }),
         );
@@ -432,11 +432,11 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
       }
     } catch (error) {
       if (signal.aborted) throw error;
-      throw toKitError(error, ctx({ partialText: text, partialTokens: pieces }));
+      throw toGroqError(error, ctx({ partialText: text, partialTokens: pieces }));
     }
     if (!finish && !signal.aborted) {
       // The stream ended without a final chunk: the connection was cut.
-      throw toKitError(
+      throw toGroqError(
         new Error("stream ended early"),
         ctx({ partialText: text, partialTokens: pieces }),
       );

@@ -8,11 +8,7 @@
  */
 import { groqMode } from "./mode.ts";
 import { KitError } from "../../core/errors.ts";
-import {
-  type GroqBackend,
-  groqBackend,
-  type GroqOptions,
-} from "./backend.ts";
+import { type GroqBackend, groqBackend, type GroqOptions } from "./backend.ts";
 import type { Backend } from "../../core/types.ts";
 import { type GroqFailure, startGroqServer } from "./standin/server.ts";
 import { spawnGroqServer } from "./standin/process.ts";

@@ -173,7 +173,7 @@ function isTimeoutError(error: unknown, e: SdkLikeError): boolean {
  * cut stream) to a {@link KitError}. The SDK error is not kept as `cause`: only the
  * status, Groq's error code, its message (redacted) and the rate-limit headers are read.
  */
-export function toKitError(error: unknown, ctx: ErrorContext): KitError {
+export function toGroqError(error: unknown, ctx: ErrorContext): KitError {
   if (error instanceof KitError) return error;
   const e =
     (typeof error === "object" && error !== null

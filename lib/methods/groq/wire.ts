@@ -10,7 +10,6 @@
 /** Path prefix of Groq's OpenAI-compatible API (groq-sdk appends it to the base URL). */
 export const GROQ_API_PREFIX = "/openai/v1";
 
-
 /** Header the kit's offline stand-in puts on every response (the real Groq never does). */
 export const OFFLINE_HEADER = "x-kit-offline";
 

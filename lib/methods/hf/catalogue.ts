@@ -12,6 +12,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { CACHE_DIR, ROOT } from "../../core/paths.ts";
 import { kitConfig } from "../../core/config.ts";
 import type { Dtype, LlamaDims } from "../../measure/memory.ts";
+import { ensureModel } from "../../forge/mod.ts";
 
 /** One catalogue entry. */
 export interface CatalogueEntry {
@@ -69,7 +70,6 @@ export async function resolveModel(name: string): Promise<ResolvedModel> {
   const catalogue = loadCatalogue();
   const entry = catalogue.models.find((m) => m.id === name);
   if (entry?.source === "forge") {
-    const { ensureModel } = await import("../../forge/mod.ts");
     const dir = await ensureModel(entry.id);
     return { id: basename(dir), localModelPath: dirname(dir), mode: "offline", entry };
   }

@@ -3,7 +3,7 @@ import type { InterruptableStoppingCriteria } from "@huggingface/transformers";
 import { KitError } from "../../core/errors.ts";
 
 const badRequest = (message: string) => new KitError(message, { kind: "bad-request" });
-import { collect, measureStream } from "../../core/stream.ts";
+import { measureStream } from "../../core/stream.ts";
 import { peakRssBytes, resetPeakRss } from "../../measure/rss.ts";
 import { nvidiaGpus } from "../../env/machine.ts";
 import {
@@ -91,7 +91,7 @@ export function makeTransformersBackend(parts: TransformersParts): TransformersB
     device: parts.device,
     loadMs: parts.loadMs,
     stream,
-    generate: (prompt, opts) => collect(stream(prompt, opts)),
+    generate: (prompt, opts) => stream(prompt, opts).result,
     close: async () => {
       await parts.dispose();
     },

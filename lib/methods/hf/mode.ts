@@ -41,5 +41,10 @@ export async function hubMode(method: 1 | 2): Promise<MethodMode> {
   }
   return (await hubReachable())
     ? { method, name, mode: "online", reason: `Hub accesible (${hf.endpoint}): modelos reales` }
-    : { method, name, mode: "offline", reason: `Hub inaccesible (${hf.endpoint}): modelo local del kit` };
+    : {
+      method,
+      name,
+      mode: "offline",
+      reason: `Hub inaccesible (${hf.endpoint}): modelo local del kit`,
+    };
 }

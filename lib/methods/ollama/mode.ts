@@ -61,7 +61,9 @@ export async function whoAnswers(
   try {
     version = JSON.parse(res.body)?.version;
   } catch { /* not JSON: not Ollama */ }
-  if (res.status !== 200 || typeof version !== "string") return { kind: "other", status: res.status };
+  if (res.status !== 200 || typeof version !== "string") {
+    return { kind: "other", status: res.status };
+  }
   if (res.headers.get("x-kit-offline") || version.includes("kit-offline")) {
     return { kind: "stand-in", version };
   }
@@ -113,7 +115,10 @@ export async function ollamaMode(): Promise<OllamaMode> {
     : "";
   const installed = await whichOllama(path);
   if (installed && !installed.startsWith(OFFLINE_BIN_DIR)) {
-    return online(`ollama está instalado (${installed}) pero no responde en ${host}${other}`, "start");
+    return online(
+      `ollama está instalado (${installed}) pero no responde en ${host}${other}`,
+      "start",
+    );
   }
   if (await reachable("https://ollama.com", 3000)) {
     return online(

@@ -91,11 +91,6 @@ export interface WireProgress {
   completed?: number;
 }
 
-/** An error body, or an error line in the middle of a stream. */
-export interface WireError {
-  error: string;
-}
-
 /** Nanoseconds (Ollama's unit) to milliseconds. */
 export function nsToMs(ns: number): number {
   return ns / 1e6;

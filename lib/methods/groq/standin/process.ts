@@ -22,6 +22,7 @@ import {
   KIT_CONTROL_PREFIX,
   startGroqServer,
 } from "./server.ts";
+import { localBackend } from "../../optimized/local.ts";
 
 /** The line the child prints once it listens: this prefix, then JSON `{url, port, modelId}`. */
 const READY = "KIT_GROQ_SERVER_READY ";
@@ -184,7 +185,6 @@ async function main(args: string[]): Promise<void> {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const { localBackend } = await import("../../optimized/local.ts");
   const backend = await localBackend({ dtype: (arg("--dtype") ?? "fp32") as Dtype });
   const server = await startGroqServer({ backend, port: Number(arg("--port") ?? 0) });
   console.log(

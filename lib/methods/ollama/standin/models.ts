@@ -18,6 +18,7 @@ import {
   STAMP_FILE,
 } from "../../../forge/mod.ts";
 import { countParams } from "../../../measure/memory.ts";
+import { localBackend } from "../../optimized/local.ts";
 
 /** A model the offline server can list, pull, show and generate with. */
 export interface OfflineModel {
@@ -191,7 +192,6 @@ export function tinyModel(): OfflineModel {
       await ensureModel("tiny", { log: note });
     },
     async backend() {
-      const { localBackend } = await import("../../optimized/local.ts");
       return await localBackend();
     },
     template: "{{ .Prompt }}",
