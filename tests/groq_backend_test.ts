@@ -317,11 +317,9 @@ Deno.test("groq: network down → network message, after announced retries", asy
 
 Deno.test("groq: missing key → where to get one and where to put it", async () => {
   await withEnv({ GROQ_API_KEY: undefined, KIT_ENV_FILE: "/nonexistent/.env" }, async () => {
-    const { value: e, text } = await captureConsole(() => {
-      assert.equal(findGroqKey(), null);
-      return kitError(groqBackend());
-    });
-    assert.match(text, /No hay archivo \.env/);
+    assert.equal(findGroqKey(), null);
+    const e = await kitError(groqBackend());
+    assert.match(e.message, /No hay archivo \.env \(se buscó en \/nonexistent\/\.env\)/);
     assert.equal(e.kind, "missing-key");
     for (const re of [/GROQ_API_KEY/, /https:\/\/console\.groq\.com\/keys/, /\.env/, /Colab/]) {
       assert.match(e.message, re);

@@ -15,6 +15,7 @@
  * @module
  */
 import Groq from "groq-sdk";
+import { existsSync } from "node:fs";
 import { KitError } from "../../core/errors.ts";
 import { kitConfig, loadedFromEnvFile } from "../../core/config.ts";
 import { maskSecret } from "../../core/secrets.ts";
@@ -214,7 +215,10 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
   const key = opts.apiKey !== undefined
     ? { value: opts.apiKey.trim(), source: "opción apiKey" as const }
     : findGroqKey();
-  if (!key?.value) throw groqError("missing-key", missingKeyMessage());
+  if (!key?.value) throw groqError(
+      "missing-key",
+      missingKeyMessage({ path: kitConfig().envFile, found: existsSync(kitConfig().envFile) }),
+    );
   const apiKey = key.value;
   const baseURL = (opts.baseURL ?? kitConfig().groq.baseURL).replace(/\/+$/, "");
   const maxRetries = opts.maxRetries ?? 2;

@@ -97,8 +97,11 @@ const STATUS_URL = "https://groqstatus.com";
 const DEPRECATIONS_URL = "https://console.groq.com/docs/deprecations";
 
 /** The message for a missing key: where to get one and where to put it. */
-export function missingKeyMessage(): string {
-  return "Falta la clave de Groq (GROQ_API_KEY). Consíguela gratis en " + KEY_URL +
+export function missingKeyMessage(envFile?: { path: string; found: boolean }): string {
+  const where = envFile && !envFile.found
+    ? `No hay archivo .env (se buscó en ${envFile.path}). `
+    : "";
+  return where + "Falta la clave de Groq (GROQ_API_KEY). Consíguela gratis en " + KEY_URL +
     " (inicia sesión → «Create API Key»; empieza por gsk_). Después:\n" +
     "  • en tu ordenador: copia .env.example a .env en la raíz del kit y escribe " +
     "GROQ_API_KEY=gsk_… (el archivo .env no se sube a git);\n" +
