@@ -18,7 +18,6 @@ import { basename, dirname, join, resolve } from "node:path";
 import {
   buildGguf,
   buildModel,
-  countParams,
   defaultModelDir,
   forgeContentHash,
   type ForgeDtype,
@@ -28,6 +27,7 @@ import {
   measureRss,
   PRESETS,
 } from "../lib/forge/mod.ts";
+import { countParams } from "../lib/measure/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

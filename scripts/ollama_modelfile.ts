@@ -12,8 +12,8 @@
 import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { ForgeError, type GgufVariant } from "../lib/forge/mod.ts";
-import { OUT_DIR } from "../lib/env/paths.ts";
-import { classPreset, writeModelfileFolder } from "../lib/offline/ollama_gguf_model.ts";
+import { OUT_DIR } from "../lib/core/mod.ts";
+import { classPreset, writeModelfileFolder } from "../lib/methods/ollama/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

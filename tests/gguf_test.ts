@@ -26,8 +26,11 @@ import {
   quantizeQ4_0,
   quantizeQ8_0,
 } from "../lib/forge/gguf_quant.ts";
-import { loadLlamaCpp } from "../lib/offline/llama_cpp.ts";
-import { llama2ChatText, llamaCppBackend } from "../lib/offline/llama_cpp_backend.ts";
+import { loadLlamaCpp } from "../lib/methods/ollama/standin/llama_cpp.ts";
+import {
+  llama2ChatText,
+  llamaCppBackend,
+} from "../lib/methods/ollama/standin/llama_cpp_backend.ts";
 import { readSafetensors, type RefConfig, referenceForward } from "./forge_reference.ts";
 import { chatContinuation, continuation, tokenizer as tinyTokenizer } from "./_tiny_oracle.ts";
 

@@ -11,11 +11,11 @@ import {
   ggufModel,
   LLAMA2_OLLAMA_TEMPLATE,
   modelfileText,
-} from "../lib/offline/ollama_gguf_model.ts";
-import { ENGINE_HEADER, startOllamaServer } from "../lib/offline/ollama_server.ts";
-import { llama2ChatText } from "../lib/offline/llama_cpp_backend.ts";
+} from "../lib/methods/ollama/standin/gguf_model.ts";
+import { ENGINE_HEADER, startOllamaServer } from "../lib/methods/ollama/standin/server.ts";
+import { llama2ChatText } from "../lib/methods/ollama/standin/llama_cpp_backend.ts";
 import { freePort, greedyTiny, ndjsonLines, post } from "./ollama_helpers.ts";
-import { ollamaBackend } from "../lib/backends/ollama.ts";
+import { ollamaBackend } from "../lib/methods/ollama/backend.ts";
 import { tokenizer } from "./_tiny_oracle.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "ollama-gguf-" });

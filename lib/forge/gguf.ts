@@ -8,7 +8,7 @@
  * @module
  */
 import { dirname, join } from "node:path";
-import { CACHE_DIR } from "../env/paths.ts";
+import { CACHE_DIR } from "../core/paths.ts";
 import { presetWeights } from "./build.ts";
 import { ensureFreeSpace, ensureWritableParent } from "./disk.ts";
 import { forgeContentHash } from "./ensure.ts";
