@@ -12,7 +12,8 @@ import {
   LLAMA2_OLLAMA_TEMPLATE,
   modelfileText,
 } from "../lib/methods/ollama/standin/gguf_model.ts";
-import { ENGINE_HEADER, startOllamaServer } from "../lib/methods/ollama/standin/server.ts";
+import { startOllamaServer } from "../lib/methods/ollama/standin/server.ts";
+import { ENGINE_HEADER } from "../lib/methods/ollama/standin/models.ts";
 import { llama2ChatText } from "../lib/methods/ollama/standin/llama_cpp_backend.ts";
 import { freePort, greedyTiny, ndjsonLines, post } from "./ollama_helpers.ts";
 import { ollamaBackend } from "../lib/methods/ollama/backend.ts";

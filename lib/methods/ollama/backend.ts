@@ -194,15 +194,13 @@ export function timingRows(
   ];
 }
 
-/** A fetch that also aborts on `signal` (the client only aborts streams it has started). */
-/** fetch bound to `signal`; hands the stand-in's X-Kit-Engine header to `seen`. */
+/** A fetch that also aborts on `signal` and hands the stand-in's X-Kit-Engine header to `seen`. */
 function fetchWith(signal: AbortSignal, seen = (_engine: string) => {}): typeof fetch {
   return (input, init) =>
     fetch(input, {
       ...init,
       signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
-    })
-      .then((r) => (seen(decodeURIComponent(r.headers.get("X-Kit-Engine") ?? "")), r));
+    }).then((r) => (seen(decodeURIComponent(r.headers.get("X-Kit-Engine") ?? "")), r));
 }
 
 function sizeRow(m: {
@@ -320,7 +318,7 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
         details: {
           server: offline ? "offline (servidor local del kit)" : "ollama",
           serverVersion: version,
-          engine,
+          engine, // engine: the stand-in's X-Kit-Engine, or "Ollama"
           ...(stats.prompt_eval_count !== undefined
             ? { prompt_eval_count: stats.prompt_eval_count }
             : {}),

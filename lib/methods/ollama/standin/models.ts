@@ -43,6 +43,15 @@ export interface OfflineModel {
   engine?: () => Promise<string>;
 }
 
+/** The header naming the engine behind a model's answers ("llama.cpp" or "onnxruntime (…)"). */
+export const ENGINE_HEADER = "X-Kit-Engine";
+
+/** Adds {@link ENGINE_HEADER} to a response about `model`, when the model knows its engine. */
+export async function withEngineHeader(res: Response, model?: OfflineModel): Promise<Response> {
+  if (model?.engine) res.headers.set(ENGINE_HEADER, encodeURIComponent(await model.engine()));
+  return res;
+}
+
 /**
  * Normalises a model name the way Ollama does: a missing tag means ":latest".
  *

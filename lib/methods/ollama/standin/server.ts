@@ -24,6 +24,7 @@ import {
   modelFiles,
   type OfflineModel,
   readLayer,
+  withEngineHeader,
 } from "./models.ts";
 
 /** The version the stand-in reports: says "kit-offline", never passes for a real Ollama. */
@@ -31,9 +32,6 @@ export const OFFLINE_VERSION = "0.12.0-kit-offline";
 
 /** The header every response of the stand-in carries. */
 export const OFFLINE_HEADER = "X-Kit-Offline";
-
-/** The header naming the engine behind a model's answers ("llama.cpp" or "onnxruntime (…)"). */
-export const ENGINE_HEADER = "X-Kit-Engine";
 
 /** Most tokens one request may ask for (num_predict is capped here: every generation is bounded). */
 export const MAX_PREDICT = 1024;
@@ -244,13 +242,9 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
     }
     const body = await readBody(req);
     if (path === "/api/pull") return pull(body);
-    const res = path === "/api/show"
-      ? await show(body)
-      : await generate(path === "/api/chat" ? "chat" : "generate", body);
-    // Which engine generates for this model (llama.cpp, or onnxruntime when it is missing).
-    const engine = find(body.model ?? body.name)?.engine;
-    if (engine) res.headers.set(ENGINE_HEADER, encodeURIComponent(await engine()));
-    return res;
+    const kind = path === "/api/chat" ? "chat" : "generate";
+    const res = path === "/api/show" ? await show(body) : await generate(kind, body);
+    return await withEngineHeader(res, find(body.model ?? body.name));
   }
 
   async function show(body: Record<string, unknown>): Promise<Response> {
@@ -491,18 +485,17 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
 
 /** Ollama's statistics for a finished generation, in nanoseconds, from a backend's result. */
 export function statsOf(r: GenerateResult, loadMs: number, totalMs: number): WireStats {
+  const t = r.serviceTimings ?? {};
   return {
     done_reason: r.stopReason === "length" ? "length" : "stop",
     total_duration: ms2ns(totalMs),
     load_duration: ms2ns(loadMs),
     prompt_eval_count: r.tokensIn,
-    // Prefill and decode as the engine measured them (llama.cpp's calls); otherwise from the
-    // request to the first token (the backend's TTFT) and from the first token to the last.
-    prompt_eval_duration: ms2ns(
-      r.serviceTimings?.promptEvalMs ?? r.timings.ttftMs ?? r.timings.totalMs,
-    ),
+    // Prefill: the engine's own figure (llama.cpp's), else the backend's TTFT.
+    prompt_eval_duration: ms2ns(t.promptEvalMs ?? r.timings.ttftMs ?? r.timings.totalMs),
     eval_count: r.tokensOut,
-    eval_duration: ms2ns(r.serviceTimings?.evalMs ?? r.timings.decodeMs),
+    // Decode: likewise, else from the first token to the last.
+    eval_duration: ms2ns(t.evalMs ?? r.timings.decodeMs),
   };
 }
 
