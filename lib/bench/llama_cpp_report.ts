@@ -28,10 +28,10 @@ export function llamaCppTable(rows: EngineRow[]): { title: string; markdown: str
       "decode tok/s kit": f1(r.kit.decodeMedian),
       "decode llama.cpp": f1(r.llama.decodeMedian),
       "decode llama.cpp 1 thread": f1(r.llama1.decodeMedian),
-      "kit ÷ llama.cpp decode": f2(r.decodeRatio),
+      "kit ÷ llama.cpp decode (1 thread)": `${f2(r.decodeRatio)} (${f2(r.decodeRatio1)})`,
       "prefill tok/s kit": f1(r.kit.prefillMedian),
       "prefill llama.cpp": f1(r.llama.prefillMedian),
-      "kit ÷ llama.cpp prefill": f2(r.prefillRatio),
+      "kit ÷ llama.cpp prefill (1 thread)": `${f2(r.prefillRatio)} (${f2(r.prefillRatio1)})`,
       "GB/token kit / llama.cpp": `${f2(r.kit.bytesPerToken / GB)} / ${
         f2(r.llama.bytesPerToken / GB)
       }`,

@@ -64,6 +64,9 @@ export interface EngineRow {
   /** Median over rounds of kit ÷ llama.cpp (same round, same process). */
   decodeRatio: number;
   prefillRatio: number;
+  /** The same against llama.cpp on 1 thread (its spinning threads suffer most on a busy CPU). */
+  decodeRatio1: number;
+  prefillRatio1: number;
   /** Whether the two engines wrote the same text in every round. */
   sameText: boolean;
   bandwidth: BandwidthResult;
@@ -141,12 +144,16 @@ function figures(
   };
 }
 
-function roundRatios(r: WorkerReport, of: (x: WorkerRun) => number): number {
+function roundRatios(
+  r: WorkerReport,
+  of: (x: WorkerRun) => number,
+  other = "llama.cpp",
+): number {
   const rounds = [...new Set(r.runs.map((x) => x.round))];
   return median(
     rounds.map((round) => {
       const get = (label: string) => r.runs.find((x) => x.round === round && x.label === label);
-      const kit = get("kit"), llama = get("llama.cpp");
+      const kit = get("kit"), llama = get(other);
       return kit && llama ? of(kit) / of(llama) : NaN;
     }).filter(Number.isFinite),
   );
@@ -198,6 +205,8 @@ export async function llamaCppSuite(
       llama1: figures(r, "llama.cpp 1 thread", gg.perToken, bandwidth, llamaRss, gg.weights),
       decodeRatio: roundRatios(r, (x) => x.tokensPerSecond ?? NaN),
       prefillRatio: roundRatios(r, prefillOf),
+      decodeRatio1: roundRatios(r, (x) => x.tokensPerSecond ?? NaN, llama1.label),
+      prefillRatio1: roundRatios(r, prefillOf, llama1.label),
       sameText: JSON.stringify(texts("kit")) === JSON.stringify(texts("llama.cpp")),
       bandwidth,
       promptTokens,
