@@ -32,3 +32,20 @@ export { ForgeError } from "./errors.ts";
 export { CORPUS_PATH, loadCorpus, splitParagraphs } from "./corpus.ts";
 export { llamaTensors } from "./tensors.ts";
 export { measureRss, type RssReport } from "./rss.ts";
+export {
+  KIT_ES_DIR,
+  type KitEsCorpus,
+  loadKitEsCorpus,
+  type QaGroup,
+  splitKitEs,
+  splitManifest,
+} from "./kit_es_corpus.ts";
+export {
+  buildDataset,
+  type Example,
+  KIT_ES_CONTEXT,
+  KIT_ES_VOCAB,
+  type KitEsDataset,
+  loadChatTokenizer,
+  writeKitEsTokenizer,
+} from "./kit_es_data.ts";
