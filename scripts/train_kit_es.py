@@ -286,13 +286,13 @@ def train_variant(args, data, variant, device, log):
         tokens_seen += toks[:, :-1].numel()
         elapsed = time.time() - t0
         rec["steps"].append({"step": step + 1, "train_loss": round(loss.item(), 4),
-                             "lr": lr_at(step), "epoch": epoch, "tokens_seen": tokens_seen,
+                             "lr": round(lr_at(step), 7), "epoch": epoch, "tokens_seen": tokens_seen,
                              "time_s": round(elapsed, 2)})
         last = step + 1 == steps or elapsed > args.max_minutes * 60
         if (step + 1) % args.eval_every == 0 or last:
             v = evaluate(model, vbatches, device, autocast)
             rec["evals"].append({"step": step + 1, "time_s": round(elapsed, 2),
-                                 **{f"val_loss_{k}": x for k, x in v.items()}})
+                                 **{f"val_loss_{k}": round(x, 5) for k, x in v.items()}})
             print(f"  paso {step + 1}: train {loss.item():.3f}  val {v['all']:.3f} "
                   f"(qa {v['qa']:.3f}, prosa {v['prose']:.3f})  época {epoch}  "
                   f"{elapsed:.0f} s", flush=True)
@@ -398,6 +398,9 @@ def main(argv=None):
     best = None
     for v in variants:
         model, config, rec = train_variant(args, data, v, device, log)
+        if len(variants) > 1:  # a few answers per variant, to compare more than the loss
+            rec["samples"] = [greedy(model, q["prompt_ids"], device, data["eos_id"])
+                              for q in data.get("val_questions", [])[:4]]
         if best is None or rec["best_val_loss"] < best[2]["best_val_loss"]:
             best = (model, config, rec)
         else:
@@ -405,7 +408,9 @@ def main(argv=None):
     model, config, rec = best
     log["chosen"] = rec["variant"]
     log["params"] = rec["params"]
-    log["final_train_loss"] = rec["steps"][rec["best_step"] - 1]["train_loss"]
+    near = rec["steps"][max(0, rec["best_step"] - 10):rec["best_step"]]
+    log["final_train_loss"] = round(sum(x["train_loss"] for x in near) / len(near), 4)
+    log["best_step"] = rec["best_step"]
     log["final_val_loss"] = rec["best_val_loss"]
     log["train_wall_s"] = rec["wall_s"]
     write_outputs(args, data, model, config, log, device)

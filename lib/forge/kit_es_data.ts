@@ -166,3 +166,11 @@ export function buildDataset(tok: ChatTokenizer, split: KitEsSplit): KitEsDatase
     })),
   };
 }
+
+/** The validation sequences whose perplexity is measured (the same targets as training's val loss). */
+export function valSequences(
+  tok: ChatTokenizer,
+  val: KitEsCorpus,
+): { ids: number[]; lossFrom: number }[] {
+  return corpusExamples(tok, val).map((e) => ({ ids: e.ids, lossFrom: e.lossFrom }));
+}

@@ -47,5 +47,17 @@ export {
   KIT_ES_VOCAB,
   type KitEsDataset,
   loadChatTokenizer,
+  valSequences,
   writeKitEsTokenizer,
 } from "./kit_es_data.ts";
+export {
+  COURSE_TERMS,
+  distinctTrigramRatio,
+  type DtypeQuality,
+  HUNSPELL_DICT,
+  spanishWordRatio,
+  unknownSpanishWords,
+  words,
+} from "./quality.ts";
+export { measureQuality, type QualityQuestion } from "./quality_run.ts";
+export { readVerifiedWeights, TRAINED_FILES } from "./trained.ts";

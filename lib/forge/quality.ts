@@ -56,9 +56,12 @@ export function scoreSequence(
   return { nll, count: am.length, argmax: am };
 }
 
-/** Words of a text: lower-case runs of letters (digits and symbols split words). */
+/**
+ * Words of a text: lower-case runs of letters and digits; runs with a digit (fp16, 7b, 2048)
+ * are not words and are left out.
+ */
 export function words(text: string): string[] {
-  return text.toLowerCase().match(/\p{L}+/gu) ?? [];
+  return (text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => !/\p{N}/u.test(w));
 }
 
 /**
@@ -84,151 +87,36 @@ export function distinctTrigramRatio(texts: string[]): number {
 }
 
 /**
- * Technical terms of the course that a Spanish dictionary does not list (lower case). Words
- * with digits (fp16, 7b) never count as words at all.
+ * Technical terms of the course that a Spanish dictionary does not know (lower case): the
+ * hardware, formats, tools and API names the corpus uses. Runs with digits (fp16, 7b) are not
+ * words at all (see {@link words}).
  */
 export const COURSE_TERMS: readonly string[] = [
-  "gpu",
-  "gpus",
-  "cpu",
-  "cpus",
-  "vram",
-  "ram",
-  "kv",
-  "llm",
-  "llms",
-  "api",
-  "apis",
-  "groq",
-  "ollama",
-  "llama",
-  "tinyllama",
-  "hugging",
-  "face",
-  "transformers",
-  "pipeline",
-  "onnx",
-  "onnxruntime",
-  "webgpu",
-  "cuda",
-  "colab",
-  "deno",
-  "bf",
-  "fp",
-  "int",
-  "gb",
-  "gib",
-  "mb",
-  "mib",
-  "tb",
-  "kb",
-  "token",
-  "tokens",
-  "tokenizador",
-  "tokenizadores",
-  "prompt",
-  "prompts",
-  "batch",
-  "softmax",
-  "bitsandbytes",
-  "accelerate",
-  "gguf",
-  "safetensors",
-  "lpu",
-  "lpus",
-  "ttft",
-  "tok",
-  "dtype",
-  "dtypes",
-  "q",
-  "kit",
-  "es",
-  "nvidia",
-  "hbm",
-  "flops",
-  "byte",
-  "bytes",
-  "bits",
-  "bit",
-  "streaming",
-  "stream",
-  "json",
-  "sdk",
-  "url",
-  "http",
-  "localhost",
-  "rest",
-  "quantized",
-  "cache",
-  "offline",
-  "online",
-  "notebook",
-  "notebooks",
-  "jupyter",
-  "python",
-  "typescript",
-  "javascript",
-  "npm",
-  "id",
-  "eos",
-  "bos",
-  "inst",
-  "sys",
-  "mistral",
-  "qwen",
-  "gemma",
-  "meta",
-  "openai",
-  "chatgpt",
-  "gpt",
-  "llamacpp",
-  "cpp",
-  "ggml",
-  "awq",
-  "gptq",
-  "nf",
-  "lora",
-  "qlora",
-  "embedding",
-  "embeddings",
-  "logits",
-  "rope",
-  "gqa",
-  "mha",
-  "mqa",
-  "decode",
-  "prefill",
-  "benchmark",
-  "benchmarks",
-  "wifi",
-  "cloud",
-  "docker",
-  "linux",
-  "mac",
-  "macos",
-  "windows",
-  "apple",
-  "silicon",
-  "metal",
-  "ssd",
-  "pcie",
-  "nvlink",
-  "h",
-  "a",
-  "t",
+  "gpu", "gpus", "cpu", "cpus", "vram", "ram", "kv", "llm", "llms", "api", "apis", "groq",
+  "ollama", "llama", "tinyllama", "hugging", "face", "huggingface", "hub", "transformers",
+  "pipeline", "onnx", "onnxruntime", "webgpu", "cuda", "vulkan", "colab", "deno", "jupyter",
+  "kernel", "notebook", "notebooks", "python", "typescript", "js", "npm", "gb", "gib", "mb",
+  "mib", "kb", "kib", "tb", "ghz", "ddr", "pcie", "hbm", "token", "tokens", "tokenizador",
+  "prompt", "prompts", "batch", "softmax", "logits", "embeddings", "rmsnorm", "swiglu", "rope",
+  "gqa", "bitsandbytes", "accelerate", "checkpointing", "gguf", "safetensors", "modelfile",
+  "lpu", "ttft", "rss", "dtype", "device", "greedy", "streaming", "stream", "ndjson", "json",
+  "sdk", "script", "scripts", "curl", "nohup", "pkill", "zstd", "hardware", "host", "localhost",
+  "offline", "online", "nvidia", "nf", "nanosegundos", "google", "eval", "duration", "serve",
+  "pull", "env", "chat", "system", "bf",
 ];
 
 /**
- * Share of the words of `texts` found in `dictionary` (lower case) or in `terms`.
+ * Share of the words of `texts` that are Spanish: not in `unknown` (what a Spanish spelling
+ * dictionary rejected) or in `terms` (the course's technical terms).
  *
  * @example
  * ```ts
- * spanishWordRatio(["la casa blanca xyzzy"], new Set(["la", "casa", "blanca"])); // 0.75
+ * spanishWordRatio(["la casa xyzzy gpu"], new Set(["xyzzy", "gpu"])); // 0.75
  * ```
  */
 export function spanishWordRatio(
   texts: string[],
-  dictionary: Set<string>,
+  unknown: Set<string>,
   terms: readonly string[] = COURSE_TERMS,
 ): number {
   const extra = new Set(terms);
@@ -236,19 +124,36 @@ export function spanishWordRatio(
   for (const t of texts) {
     for (const w of words(t)) {
       total++;
-      if (dictionary.has(w) || extra.has(w)) ok++;
+      if (!unknown.has(w) || extra.has(w)) ok++;
     }
   }
   return total ? ok / total : 1;
 }
 
-/** Path of Debian's Spanish word list (package `wspanish`). */
-export const SPANISH_DICT = "/usr/share/dict/spanish";
+/** The Spanish dictionary used: Debian's hunspell-es (es_ES), through the hunspell CLI. */
+export const HUNSPELL_DICT = "es_ES";
 
-/** Reads a word list (one word a line) into a lower-case set. */
-export async function loadDictionary(path: string = SPANISH_DICT): Promise<Set<string>> {
-  const text = await Deno.readTextFile(path);
-  return new Set(text.split("\n").map((w) => w.trim().toLowerCase()).filter(Boolean));
+/**
+ * The words among `list` that hunspell's Spanish dictionary does not know (lower case).
+ * Throws when hunspell or its Spanish dictionary is missing.
+ */
+export async function unknownSpanishWords(list: Iterable<string>): Promise<Set<string>> {
+  const input = [...new Set(list)].join("\n") + "\n";
+  const child = new Deno.Command("hunspell", {
+    args: ["-d", HUNSPELL_DICT, "-i", "utf-8", "-l"],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  await writer.write(new TextEncoder().encode(input));
+  await writer.close();
+  const { success, stdout, stderr } = await child.output();
+  const err = new TextDecoder().decode(stderr);
+  if (!success || /can't open|Can't open/i.test(err)) {
+    throw new Error(`hunspell -d ${HUNSPELL_DICT} falló: ${err.trim()}`);
+  }
+  return new Set(new TextDecoder().decode(stdout).split("\n").map((w) => w.trim()).filter(Boolean));
 }
 
 /** One dtype's figures. */

@@ -13,6 +13,7 @@ import {
   type ScoredSequence,
   scoreSequence,
   spanishWordRatio,
+  words,
 } from "./quality.ts";
 
 /** A question to answer greedily: its chat-template prompt ids. */
@@ -27,7 +28,8 @@ export interface QualityOptions {
   dtypes: ForgeDtype[];
   sequences: ScoredSequence[];
   questions: QualityQuestion[];
-  dictionary: Set<string>;
+  /** Words a Spanish dictionary rejects (see unknownSpanishWords); measured per answer set. */
+  unknownWords: (words: string[]) => Promise<Set<string>>;
   /** New tokens of each greedy answer (default 48). */
   maxNewTokens?: number;
   /** Context length: longer sequences are cut (default 512). */
@@ -55,7 +57,7 @@ function floats(data: any): Float32Array {
  *
  * @example
  * ```ts
- * const rows = await measureQuality(dir, { dtypes: ["fp32", "q8"], sequences, questions, dictionary });
+ * const rows = await measureQuality(dir, { dtypes: ["fp32"], sequences, questions, unknownWords: unknownSpanishWords });
  * ```
  */
 export async function measureQuality(dir: string, opts: QualityOptions): Promise<DtypeQuality[]> {
@@ -126,7 +128,7 @@ export async function measureQuality(dir: string, opts: QualityOptions): Promise
         ? answers.filter((a, i) => a === refAnswers![i]).length / Math.max(1, answers.length)
         : null,
       distinctTrigrams: distinctTrigramRatio(answers),
-      spanishWords: spanishWordRatio(answers, opts.dictionary),
+      spanishWords: spanishWordRatio(answers, await opts.unknownWords(answers.flatMap(words))),
       answers,
     };
     if (dtype === "fp32") {
