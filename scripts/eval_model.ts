@@ -121,6 +121,7 @@ try {
     "respuesta = fp32": pct(r.sameAnswer),
     "trigramas distintos": pct(r.distinctTrigrams),
     "palabras españolas": pct(r.spanishWords),
+    "plantilla filtrada": pct(r.templateLeaks),
   })));
   console.log(
     `Respuestas de referencia del corpus (mismas preguntas): trigramas distintos ` +

@@ -156,6 +156,15 @@ export async function unknownSpanishWords(list: Iterable<string>): Promise<Set<s
   return new Set(new TextDecoder().decode(stdout).split("\n").map((w) => w.trim()).filter(Boolean));
 }
 
+/** Chat-template markers that must never appear inside an answer. */
+export const TEMPLATE_MARKERS: readonly string[] = ["[INST]", "[/INST]", "<<SYS>>", "<</SYS>>"];
+
+/** Share of answers that contain a chat-template marker (the model started a new turn). */
+export function templateLeakRatio(answers: string[]): number {
+  const leaks = answers.filter((a) => TEMPLATE_MARKERS.some((m) => a.includes(m))).length;
+  return answers.length ? leaks / answers.length : 0;
+}
+
 /** One dtype's figures. */
 export interface DtypeQuality {
   dtype: ForgeDtype;
@@ -169,5 +178,7 @@ export interface DtypeQuality {
   sameAnswer: number | null;
   distinctTrigrams: number;
   spanishWords: number;
+  /** Share of answers that contain a chat-template marker. */
+  templateLeaks: number;
   answers: string[];
 }

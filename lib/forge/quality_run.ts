@@ -13,6 +13,7 @@ import {
   type ScoredSequence,
   scoreSequence,
   spanishWordRatio,
+  templateLeakRatio,
   words,
 } from "./quality.ts";
 
@@ -129,6 +130,7 @@ export async function measureQuality(dir: string, opts: QualityOptions): Promise
         : null,
       distinctTrigrams: distinctTrigramRatio(answers),
       spanishWords: spanishWordRatio(answers, await opts.unknownWords(answers.flatMap(words))),
+      templateLeaks: templateLeakRatio(answers),
       answers,
     };
     if (dtype === "fp32") {
