@@ -34,7 +34,7 @@ import {
   valSequences,
   words,
 } from "../lib/forge/mod.ts";
-import { CACHE_DIR, OUT_DIR } from "../lib/env/paths.ts";
+import { CACHE_DIR, OUT_DIR } from "../lib/core/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

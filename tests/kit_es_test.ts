@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from "@huggingface/transformers";
-import { CACHE_DIR, ROOT } from "../lib/env/paths.ts";
+import { CACHE_DIR, ROOT } from "../lib/core/mod.ts";
 import {
   buildModel,
   ensureModel,

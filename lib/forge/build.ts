@@ -24,7 +24,7 @@ import {
 import { safetensorsBytes, writeSafetensors } from "./safetensors.ts";
 import { llamaTensors } from "./tensors.ts";
 import { trainedTokenizerFiles, trainedWeights } from "./trained.ts";
-import { ROOT } from "../env/paths.ts";
+import { ROOT } from "../core/paths.ts";
 import { specialTokensMapJson, tokenizerConfigJson, tokenizerJson } from "./tokenizer_files.ts";
 import { bigramWeights, countBigrams, randomWeights, type WeightSource } from "./weights.ts";
 

@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { ROOT } from "../env/paths.ts";
+import { ROOT } from "../core/paths.ts";
 import { splitParagraphs } from "./corpus.ts";
 import { ForgeError } from "./errors.ts";
 

@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { join, relative } from "node:path";
-import { ROOT } from "../env/paths.ts";
+import { ROOT } from "../core/paths.ts";
 import { ForgeError } from "./errors.ts";
 import type { LlamaShape } from "./presets.ts";
 import { llamaTensors } from "./tensors.ts";
