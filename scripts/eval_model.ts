@@ -17,17 +17,16 @@
 import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import {
-  ALL_DTYPES,
   buildModel,
   distinctTrigramRatio,
   type DtypeQuality,
   ensureModel,
   type ForgeDtype,
   ForgeError,
+  HUNSPELL_DICT,
   loadChatTokenizer,
   loadKitEsCorpus,
   measureQuality,
-  HUNSPELL_DICT,
   spanishWordRatio,
   splitKitEs,
   unknownSpanishWords,
@@ -40,7 +39,7 @@ const { values } = parseArgs({
   args: Deno.args,
   options: {
     weights: { type: "string" },
-    dtypes: { type: "string", default: ALL_DTYPES.join(",") },
+    dtypes: { type: "string", default: "fp32,fp16,q8,q4" },
     questions: { type: "string", default: "40" },
     tokens: { type: "string", default: "48" },
     out: { type: "string", default: join(OUT_DIR, "eval_model", "kit-es.json") },

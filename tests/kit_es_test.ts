@@ -36,9 +36,13 @@ Deno.test("kit-es split: whole Q&A groups, ≥ 10 % for validation, equal to dat
   assert.ok(val.groups.every((g) => !trainIds.has(g.id)), "a validation group leaked");
   const trainTexts = new Set(train.paragraphs.map((p) => p.text));
   assert.ok(val.paragraphs.every((p) => !trainTexts.has(p.text)), "a validation paragraph leaked");
-  // Every phrasing of a validation question stays out of training.
-  const trainQuestions = new Set(train.groups.flatMap((g) => g.preguntas));
-  assert.ok(val.groups.every((g) => g.preguntas.every((q) => !trainQuestions.has(q))));
+  // No validation phrasing was seen in training, even where two groups share one (compared
+  // here without case, punctuation or extra spaces).
+  const norm = (q: string) => q.toLowerCase().replace(/[^\p{L}\p{N} ]/gu, "").replace(/ +/g, " ");
+  const trainQuestions = new Set(train.groups.flatMap((g) => g.preguntas.map(norm)));
+  for (const g of val.groups) {
+    for (const q of g.preguntas) assert.ok(!trainQuestions.has(norm(q)), `${g.id}: «${q}»`);
+  }
   assert.equal(train.groups.length + val.groups.length, corpus.groups.length);
   assert.ok(val.groups.length / corpus.groups.length >= 0.1, "fewer than 10 % of the groups");
   assert.ok(val.paragraphs.length > 0);
@@ -61,10 +65,7 @@ Deno.test("kit-es chat examples are the tokens of the Llama-2 template string th
     // Independent oracle: the template's documented Llama-2 layout, encoded as a plain string.
     assert.match(text, /^<s>\[INST\] (<<SYS>>\n[^]*\n<<\/SYS>>\n\n)?[^]+ \[\/INST\] /);
     assert.ok(text.endsWith(` ${group.respuesta} </s>`), text);
-    const plain = hf.encode(text.replace(/^<s>/, "").replace(/<\/s>$/, ""), {
-      add_special_tokens: false,
-    });
-    assert.deepEqual(ex.ids.slice(1, -1), plain);
+    assert.deepEqual(ex.ids, hf.encode(text, { add_special_tokens: false }));
     // The loss starts right after the prompt the kit sends at inference (add_generation_prompt).
     const prompt = hf.decode(ex.ids.slice(0, ex.lossFrom), { skip_special_tokens: false });
     assert.ok(prompt.endsWith(" [/INST]"), prompt);
@@ -152,7 +153,9 @@ Deno.test("kit-es: fp32 ONNX logits equal a reference forward of the committed f
       spread = Math.max(spread, Math.abs(expected[t][v]));
     }
   }
-  console.log(`  max |ONNX − referencia| = ${diff.toExponential(2)} (|logit| máx ${spread.toFixed(1)})`);
+  console.log(
+    `  max |ONNX − referencia| = ${diff.toExponential(2)} (|logit| máx ${spread.toFixed(1)})`,
+  );
   assert.ok(diff <= 1e-3, `max abs diff ${diff}`);
   await model.dispose();
 });

@@ -140,9 +140,16 @@ export const isValGroup = (g: QaGroup): boolean => hashUnit("qa:" + g.id) < VAL_
 export const isValParagraph = (p: ProseParagraph): boolean =>
   hashUnit("prose:" + p.text) < VAL_FRACTIONS.prose;
 
+/** A question reduced for comparison: lower case, no punctuation, single spaces. */
+export function normalizeQuestion(q: string): string {
+  return q.toLowerCase().replace(/[¿?¡!.,;:«»"()]/g, "").replace(/\s+/g, " ").trim();
+}
+
 /**
- * Splits the corpus: whole Q&A groups (every phrasing of a validation question stays out of
- * training) and whole paragraphs.
+ * Splits the corpus: whole Q&A groups (no answer of a validation group is trained on) and
+ * whole paragraphs. A few phrasings occur in two groups ("¿Qué es kit-es?"); when one of them
+ * is a training group, that phrasing is left out of the validation group, so no validation
+ * question was ever seen in training either.
  *
  * @example
  * ```ts
@@ -150,15 +157,14 @@ export const isValParagraph = (p: ProseParagraph): boolean =>
  * ```
  */
 export function splitKitEs(c: KitEsCorpus): KitEsSplit {
+  const trainGroups = c.groups.filter((g) => !isValGroup(g));
+  const seen = new Set(trainGroups.flatMap((g) => g.preguntas.map(normalizeQuestion)));
+  const valGroups = c.groups.filter(isValGroup)
+    .map((g) => ({ ...g, preguntas: g.preguntas.filter((q) => !seen.has(normalizeQuestion(q))) }))
+    .filter((g) => g.preguntas.length > 0);
   return {
-    train: {
-      paragraphs: c.paragraphs.filter((p) => !isValParagraph(p)),
-      groups: c.groups.filter((g) => !isValGroup(g)),
-    },
-    val: {
-      paragraphs: c.paragraphs.filter(isValParagraph),
-      groups: c.groups.filter(isValGroup),
-    },
+    train: { paragraphs: c.paragraphs.filter((p) => !isValParagraph(p)), groups: trainGroups },
+    val: { paragraphs: c.paragraphs.filter(isValParagraph), groups: valGroups },
   };
 }
 
@@ -174,7 +180,8 @@ export function splitManifest(s: KitEsSplit): Record<string, unknown> {
     );
   return {
     rule: "validación = grupos con sha256('qa:'+id) < 0.12 y párrafos con " +
-      "sha256('prose:'+texto) < 0.08 (primeros 32 bits / 2^32)",
+      "sha256('prose:'+texto) < 0.08 (primeros 32 bits / 2^32); de los grupos de " +
+      "validación se quitan las formulaciones que también tiene un grupo de entrenamiento",
     counts: {
       trainGroups: s.train.groups.length,
       valGroups: s.val.groups.length,
