@@ -13,6 +13,7 @@
 export {
   type ForgeDtype,
   getPreset,
+  KIT_ES_NOTE,
   type LlamaShape,
   type Preset,
   PRESETS,

@@ -11,6 +11,14 @@ export type { LlamaShape };
 /** Weight formats the forge writes, as transformers.js names them. */
 export type ForgeDtype = Dtype;
 
+/**
+ * What kit-es is, in one line (shown wherever offline text appears). The parameter count is
+ * checked against the preset's shape by tests/kit_es_test.ts.
+ */
+export const KIT_ES_NOTE =
+  "kit-es: un Llama de 15,7 M de parámetros entrenado por el kit con su propio corpus del " +
+  "curso; solo sabe de ese corpus";
+
 /** A preset: a shape, how its weights are made and what is written by default. */
 export interface Preset {
   name: string;
