@@ -55,6 +55,9 @@ def parse_args(argv=None):
     p.add_argument("--qa-loss", choices=["answer", "all"], default="all",
                    help="pérdida en las respuestas solamente o en toda la conversación")
     p.add_argument("--eval-every", type=int, default=25)
+    p.add_argument("--select", choices=["val", "last"], default="val",
+                   help="pesos guardados: los de menor pérdida de validación o los del último paso "
+                        "(más entrenados: repiten mejor las respuestas del corpus)")
     p.add_argument("--max-minutes", type=float, default=9.0, help="tope de tiempo de entrenamiento")
     p.add_argument("--variants", default="",
                    help='JSON: lista de variantes a comparar, p. ej. [{"dropout":0.2}]; '
@@ -299,7 +302,7 @@ def train_variant(args, data, variant, device, log):
             print(f"  paso {step + 1}: train {loss.item():.3f}  val {v['all']:.3f} "
                   f"(qa {v['qa']:.3f}, prosa {v['prose']:.3f})  época {epoch}  "
                   f"{elapsed:.0f} s", flush=True)
-            if v["all"] < best["val_loss"]:
+            if v["all"] < best["val_loss"] or (args.select == "last" and last):
                 best = {"val_loss": v["all"], "step": step + 1,
                         "state": {k: t.detach().to("cpu", copy=True)
                                   for k, t in model.state_dict().items()}}

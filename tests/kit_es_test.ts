@@ -14,6 +14,7 @@ import {
   ForgeError,
   getPreset,
   KIT_ES_DIR,
+  KIT_ES_NOTE,
   loadChatTokenizer,
   loadKitEsCorpus,
   splitKitEs,
@@ -170,4 +171,7 @@ Deno.test("kit-es: the preset is a Llama with grouped KV heads, 10–30 M parame
   assert.ok(params >= 10e6 && params <= 30e6, `${params}`);
   assert.ok(s.vocab_size >= 4096 && s.vocab_size <= 8192);
   assert.ok(ROOT.length > 0);
+  // The one-line description shown with offline text states this very count.
+  const millions = (params / 1e6).toFixed(1).replace(".", ",");
+  assert.ok(KIT_ES_NOTE.includes(`${millions} M de parámetros`), `${KIT_ES_NOTE} vs ${params}`);
 });
