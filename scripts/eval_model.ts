@@ -2,7 +2,7 @@
  * Quality of kit-es per dtype, measured on its validation split (never seen in training):
  *
  *   deno task eval-model [--weights DIR] [--dtypes fp32,fp16,q8,q4] [--questions N]
- *                        [--tokens 48] [--out FILE]
+ *                        [--sequences N] [--tokens 48] [--out FILE]
  *
  * Prints a table (perplexity, argmax agreement with fp32, identical greedy answers, distinct
  * word trigrams, % Spanish words) and one answer side by side per dtype, checks the issue's
@@ -19,18 +19,13 @@ import { dirname, join } from "node:path";
 import {
   buildModel,
   distinctTrigramRatio,
-  type DtypeQuality,
   ensureModel,
   type ForgeDtype,
   ForgeError,
   HUNSPELL_DICT,
-  loadChatTokenizer,
-  loadKitEsCorpus,
-  measureQuality,
+  measureKitEsQuality,
   spanishWordRatio,
-  splitKitEs,
   unknownSpanishWords,
-  valSequences,
   words,
 } from "../lib/forge/mod.ts";
 import { CACHE_DIR, OUT_DIR } from "../lib/core/mod.ts";
@@ -41,6 +36,7 @@ const { values } = parseArgs({
     weights: { type: "string" },
     dtypes: { type: "string", default: "fp32,fp16,q8,q4" },
     questions: { type: "string", default: "40" },
+    sequences: { type: "string" },
     tokens: { type: "string", default: "48" },
     out: { type: "string", default: join(OUT_DIR, "eval_model", "kit-es.json") },
   },
@@ -85,29 +81,21 @@ try {
     await buildModel("kit-es", dir, { weightsDir: values.weights, log: () => {} });
   } else dir = await ensureModel("kit-es");
   const unknownWords = await spanishChecker();
-  const split = splitKitEs(await loadKitEsCorpus());
-  const tok = await loadChatTokenizer(dir);
-  const sequences = valSequences(tok, split.val);
-  const questions = split.val.groups.slice(0, Number(values.questions)).map((g) => ({
-    id: g.id,
-    question: g.preguntas[0],
-    promptIds: tok.chat([{ role: "user", content: g.preguntas[0] }], true),
-  }));
-  console.log(
-    `kit-es: ${sequences.length} secuencias de validación, ${questions.length} preguntas, ` +
-      `dtypes ${dtypes.join(", ")}`,
-  );
-  const rows: DtypeQuality[] = await measureQuality(dir, {
+  const { rows, questions, referenceAnswers: refs, sequences } = await measureKitEsQuality({
+    dir,
     dtypes,
-    sequences,
-    questions,
-    unknownWords,
+    questions: Number(values.questions),
+    sequences: values.sequences ? Number(values.sequences) : undefined,
     maxNewTokens: Number(values.tokens),
+    unknownWords,
     log: console.log,
   });
+  console.log(
+    `kit-es: ${sequences} secuencias de validación, ${questions.length} preguntas, ` +
+      `dtypes ${dtypes.join(", ")}`,
+  );
   const fp32 = rows.find((r) => r.dtype === "fp32");
   // Baseline: the reference answers of the same questions (human-written corpus text).
-  const refs = split.val.groups.slice(0, questions.length).map((g) => g.respuesta);
   const reference = {
     distinctTrigrams: distinctTrigramRatio(refs),
     spanishWords: spanishWordRatio(refs, await unknownWords(refs.flatMap(words))),

@@ -60,3 +60,8 @@ export {
 } from "./quality.ts";
 export { measureQuality, type QualityQuestion } from "./quality_run.ts";
 export { readVerifiedWeights, TRAINED_FILES } from "./trained.ts";
+export {
+  type KitEsQuality,
+  type KitEsQualityOptions,
+  measureKitEsQuality,
+} from "./kit_es_quality.ts";
