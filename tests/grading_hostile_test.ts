@@ -75,7 +75,7 @@ Deno.test("hostile submissions: 0 on their exercise, nothing leaks, memory bound
       "LEIDO", // a module outside the data was loaded
       "TINYLLAMA_1_1B, 2048), 46_137_344", // hidden tests' source
       "SES reads its options", // the harness's source
-      "\"isFile\"", // a directory listing
+      '"isFile"', // a directory listing
     ]
   ) {
     assert.ok(!everything.includes(leak), `the report contains ${leak}`);

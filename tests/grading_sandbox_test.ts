@@ -145,7 +145,10 @@ Deno.test("a process that ends without reporting loses the rest", () => {
   ], "exited");
   const out = outcomesOf(expected, run, DEFAULT_LIMITS, 10, 5);
   assert.deepEqual(out.map((t) => t.points), [2, 0, 0]);
-  assert.match(out[1].feedback!, /el proceso terminó antes de tiempo \(código de salida 0\) durante/);
+  assert.match(
+    out[1].feedback!,
+    /el proceso terminó antes de tiempo \(código de salida 0\) durante/,
+  );
   assert.match(out[2].feedback!, /no se llegó a ejecutar/);
   const dead = outcomesOf(expected, fakeRun([{ e: "hello" }], "exited"), DEFAULT_LIMITS, 10, 5);
   assert.ok(dead.every((t) => /mientras se ejecutaba tu celda/.test(t.feedback!)));

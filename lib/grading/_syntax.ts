@@ -32,6 +32,7 @@ export async function syntaxProblem(code: string): Promise<SyntaxProblem | null>
     await writer.close().catch(() => {});
     const { success, stderr } = await child.output();
     if (success) return null;
+    // deno-lint-ignore no-control-regex
     const text = new TextDecoder().decode(stderr).replace(/\x1b\[[0-9;]*m/g, "");
     const message = /SyntaxError: ([^\n]*)/.exec(text)?.[1] ??
       text.split("\n").find((l) => l.trim())?.replace(/^error:\s*/, "") ?? "error de sintaxis";

@@ -58,6 +58,7 @@ const PERMISSIONS: [RegExp, string][] = [
  * error, an uncaught error (in a Worker or elsewhere), a signal, or an unexpected exit.
  */
 export function exitCause(run: SandboxRun): string {
+  // deno-lint-ignore no-control-regex
   const stderr = run.stderr.replace(/\x1b\[[0-9;]*m/g, "");
   const permission = /Requires (\w+) access[^\n]*/.exec(stderr);
   if (permission) {

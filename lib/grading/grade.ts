@@ -19,7 +19,7 @@
 import { basename } from "node:path";
 import { listSources, SOURCES_DIR } from "./build.ts";
 import { syntaxProblem } from "./_syntax.ts";
-import { type Expected, outcomesOf, type TestOutcome, where } from "./feedback.ts";
+import { type Expected, outcomesOf, type TestOutcome } from "./feedback.ts";
 import { findSubmissions, readSubmission, studentIdOf } from "./submission.ts";
 import {
   exerciseOf,
@@ -193,7 +193,9 @@ async function referenceRuns(
         `la solución de referencia de ${source.info.set}/${id} (${source.path}) ${problem}`,
       );
     }
-    const tests = run.events.flatMap((e) => e.e === "test" ? [{ name: e.name, points: e.points }] : []);
+    const tests = run.events.flatMap((e) =>
+      e.e === "test" ? [{ name: e.name, points: e.points }] : []
+    );
     expected.set(id, tests);
   }
   return expected;

@@ -109,7 +109,9 @@ export function checkOutDir(dir: string, fs: ReportFs = realFs): void {
   try {
     fs.write(probe, "ok\n");
   } catch (error) {
-    throw new OutDirError(`no se puede escribir en la carpeta de informes ${dir}: ${fsCause(error)}.`);
+    throw new OutDirError(
+      `no se puede escribir en la carpeta de informes ${dir}: ${fsCause(error)}.`,
+    );
   } finally {
     rmSync(probe, { force: true });
   }

@@ -265,7 +265,9 @@ export async function runInSandbox(
     clearTimeout(timer);
     const maxRssMb = rss.stop();
     if (status.code === 97 && dataLimit !== null && !stdout) {
-      throw new Error(`no se pudo fijar el límite de memoria del sistema (ulimit -d ${dataLimit} MB)`);
+      throw new Error(
+        `no se pudo fijar el límite de memoria del sistema (ulimit -d ${dataLimit} MB)`,
+      );
     }
     const events = parseEvents(stdout, nonce);
     const done = events.some((e) => e.e === "done");
@@ -281,8 +283,7 @@ export async function runInSandbox(
       dataLimitMb: dataLimit,
     };
   } finally {
-    if (!Deno.env.get("KIT_DEBUG_KEEP")) await Deno.remove(base, { recursive: true }).catch(() => {});
-    else console.error("kept", base);
+    await Deno.remove(base, { recursive: true }).catch(() => {});
   }
 }
 
