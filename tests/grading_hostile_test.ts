@@ -44,6 +44,10 @@ const EXPECTED: Record<string, { exercise: string; feedback: RegExp; first?: Reg
   intrinsecos: { exercise: "metodo", feedback: /tu código lanzó un error: Error: 0 cambios/ },
   worker: { exercise: "errores", feedback: /tu código intentó crear un Worker/ },
   fake_backend: { exercise: "errores", feedback: /backend congelado/ },
+  globales: {
+    exercise: "memoria",
+    feedback: /^tu código lanzó un error: Error: sin congelar: \[\]/,
+  },
   pila: { exercise: "tiempos", feedback: /^tu código lanzó un error que no se puede mostrar/ },
 };
 

@@ -6,7 +6,8 @@
  *
  * Before the submission's code runs, the harness:
  * - captures what it needs to report (stdout, JSON, timers);
- * - turns the exits (Deno.exit, close, process.exit) and `Worker` into errors;
+ * - turns the exits (Deno.exit, close) and `Worker` into errors, and removes Node's `process`
+ *   and Web Storage;
  * - freezes every JavaScript intrinsic with SES `lockdown()` (Hardened JavaScript: Object,
  *   Array, JSON, Promise, Error… and their prototypes can no longer be changed), then
  *   `harden()`s every global (Deno, TextEncoder, DOMException…) and the checks and fakes the
@@ -64,10 +65,10 @@ const exitText = (how: string) =>
   "(devuelve un valor o lanza un error).";
 Object.defineProperty(Deno, "exit", { value: block(exitText("Deno.exit()")) });
 Object.defineProperty(globalThis, "close", { value: block(exitText("close()")) });
-const proc = (globalThis as { process?: { exit?: unknown; abort?: unknown } }).process;
-if (proc) {
-  Object.defineProperty(proc, "exit", { value: block(exitText("process.exit()")) });
-  Object.defineProperty(proc, "abort", { value: block(exitText("process.abort()")) });
+// Node's `process` (its env is a proxy behind a permission) and Web Storage (proxies that
+// cannot be frozen) are not for exercises: they are removed.
+for (const name of ["process", "localStorage", "sessionStorage"]) {
+  Object.defineProperty(globalThis, name, { value: undefined, configurable: true });
 }
 Object.defineProperty(globalThis, "Worker", {
   value: class Worker {
@@ -121,10 +122,6 @@ for (const key of Reflect.ownKeys(globalThis)) {
     void (globalThis as Record<PropertyKey, unknown>)[key];
   } catch { /* a getter that throws stays as it is */ }
 }
-// SES reads its options from process.env when `process` exists; the sandbox has no env
-// access, so `process` is hidden while it locks down.
-const processDescriptor = Reflect.getOwnPropertyDescriptor(globalThis, "process");
-if (processDescriptor) Reflect.deleteProperty(globalThis, "process");
 ses.lockdown({
   errorTaming: "unsafe", // keep stack traces: they point the student at the line
   consoleTaming: "unsafe",
@@ -134,20 +131,37 @@ ses.lockdown({
   unhandledRejectionTrapping: "none",
   reporting: "none",
 });
-if (processDescriptor) Object.defineProperty(globalThis, "process", processDescriptor);
 for (const value of [...Object.values(checks), ...Object.values(fakes)]) ses.harden(value);
-for (const key of Reflect.ownKeys(globalThis)) {
-  const d = Reflect.getOwnPropertyDescriptor(globalThis, key)!;
-  if ("value" in d && d.value !== globalThis) ses.harden(d.value);
-  if (d.get) ses.harden(d.get);
-  if (d.set) ses.harden(d.set);
-  if (d.configurable) {
-    Object.defineProperty(
-      globalThis,
-      key,
-      "value" in d ? { writable: false, configurable: false } : { configurable: false },
-    );
+/** Hardens every property of `holder`, the values its getters return included. */
+function hardenProperties(holder: object): void {
+  for (const key of Reflect.ownKeys(holder)) {
+    const d = Reflect.getOwnPropertyDescriptor(holder, key)!;
+    let value: unknown = d.value;
+    if (d.get) {
+      ses.harden(d.get);
+      if (d.set) ses.harden(d.set);
+      try { // a lazy global (ReadableStream…): what its getter returns must be frozen too
+        value = Reflect.get(holder, key);
+      } catch { /* a getter that throws */ }
+    }
+    if ((typeof value === "object" || typeof value === "function") && value !== globalThis) {
+      ses.harden(value);
+    }
+    if (d.configurable) {
+      Object.defineProperty(
+        holder,
+        key,
+        "value" in d ? { writable: false, configurable: false } : { configurable: false },
+      );
+    }
   }
+}
+try {
+  hardenProperties(Deno);
+  hardenProperties(globalThis);
+} catch (error) { // never run a submission in a world that is not frozen
+  Deno.stderr.writeSync(encode(`el arnés no pudo congelar los globales: ${error}\n`));
+  realExit(70);
 }
 
 function withTimeout(fn: () => unknown): Promise<unknown> {
@@ -254,11 +268,10 @@ function loadErrorText(error: unknown): string {
 function lineOf(error: unknown): number | null {
   try {
     if (!(error instanceof Error)) return null;
+    // Deno writes file:///…/_exercise.ts:L:C; SES's stack writes the path alone.
     const text = `${error.message}\n${error.stack ?? ""}`;
-    const at = text.indexOf(`${MODULE_URL}:`);
-    if (at < 0) return null;
-    const line = Number(text.slice(at + MODULE_URL.length + 1).split(":")[0]);
-    return Number.isInteger(line) ? line : null;
+    const line = Number(/\/alumno\/_exercise\.ts:(\d+):/.exec(text)?.[1]);
+    return Number.isInteger(line) && line > 0 ? line : null;
   } catch {
     return null;
   }
