@@ -11,8 +11,13 @@
  */
 import { join, relative } from "node:path";
 import { OUT_DIR, ROOT } from "../lib/env/paths.ts";
-import { findSubmissions, gradeSubmissions } from "../lib/grading/grade.ts";
-import { checkOutDir, summaryText, writeReports } from "../lib/grading/report.ts";
+import {
+  checkOutDir,
+  findSubmissions,
+  gradeSubmissions,
+  summaryText,
+  writeReports,
+} from "../lib/grading/mod.ts";
 
 const USAGE = "Uso: deno task grade <cuaderno.ipynb | carpeta>… [--out CARPETA] " +
   "[--time-limit SEGUNDOS] [--json]";

@@ -11,8 +11,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OUT_DIR } from "../lib/env/paths.ts";
-import { exerciseModule, loadSources } from "../lib/grading/grade.ts";
-import { DEFAULT_LIMITS, newCapabilityName, runInSandbox } from "../lib/grading/sandbox.ts";
+import {
+  DEFAULT_LIMITS,
+  exerciseModule,
+  loadSources,
+  newCapabilityName,
+  runInSandbox,
+} from "../lib/grading/mod.ts";
 
 /** Hostile bodies for the `memoria` exercise's countParams. */
 const ATTACKS: Record<string, string> = {

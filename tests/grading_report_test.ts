@@ -10,7 +10,13 @@ import { ROOT } from "../lib/env/paths.ts";
 import { listSources } from "../lib/grading/build.ts";
 import { exitCause } from "../lib/grading/feedback.ts";
 import { type GradeReport, gradeSubmissions } from "../lib/grading/grade.ts";
-import { checkOutDir, type ReportFs, toCsv, writeReports } from "../lib/grading/report.ts";
+import {
+  checkOutDir,
+  type ReportFs,
+  summaryText,
+  toCsv,
+  writeReports,
+} from "../lib/grading/report.ts";
 import type { SandboxRun } from "../lib/grading/sandbox.ts";
 import { parseArgs } from "../scripts/grade.ts";
 import { tempDir } from "./_notebooks.ts";
@@ -46,6 +52,13 @@ Deno.test("CSV: a cell that a spreadsheet would run as a formula starts with '",
   assert.match(row, /^'=1\+2\+cmd\|calc,\/entregas\/=1\+2\+cmd\|calc\.ipynb,optimizacion,/);
   assert.match(row, /,'@SUM\(1\): -2\+3$/);
   for (const cell of row.split(",")) assert.doesNotMatch(cell, /^"?[=+\-@]/, cell);
+});
+
+Deno.test("the summary shows a file name's control characters as ?, not to the terminal", () => {
+  const text = summaryText(tinyReport("eve\x1b]0;pwned\x07\x1b[2J", "mal\rhecho"));
+  // deno-lint-ignore no-control-regex
+  assert.doesNotMatch(text, /[\x00-\x08\x0b-\x1f\x7f]/);
+  assert.match(text, /eve\?\]0;pwned\?\?\[2J/);
 });
 
 Deno.test("a full disk leaves the previous grades.json whole, and says so in Spanish", () => {
