@@ -33,9 +33,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
-import { detectWebGpu } from "../lib/env/gpu.ts";
-import { machineInfo } from "../lib/env/machine.ts";
+import { kitConfig, ROOT } from "../lib/core/mod.ts";
+import { detectWebGpu } from "../lib/env/mod.ts";
+import { machineInfo } from "../lib/env/mod.ts";
 import { buildModel, type ForgeDtype } from "../lib/forge/mod.ts";
 import {
   DEFAULT_GPU_PLAN,
@@ -48,9 +48,9 @@ import {
   planCases,
   runKitCase,
   sampleGpuMemory,
-} from "../lib/bench/gpu.ts";
-import { type Lever, type LeverResult, LEVERS, runLever } from "../lib/bench/gpu_levers.ts";
-import type { Dtype } from "../lib/measure/memory.ts";
+} from "../lib/bench/mod.ts";
+import { type Lever, type LeverResult, LEVERS, runLever } from "../lib/bench/mod.ts";
+import type { Dtype } from "../lib/measure/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -137,7 +137,7 @@ async function runChild(
 const denoArgs = (spec: unknown) => [
   "run",
   "-A",
-  ...(Deno.env.get("BENCH_DENO_FLAGS") ?? "").split(" ").filter(Boolean),
+  ...kitConfig().bench.denoFlags,
   join(ROOT, "scripts/bench_gpu.ts"),
   "--child",
   JSON.stringify(spec),
@@ -150,8 +150,8 @@ const newTokens = Number(values.new);
 const promptTokens = Number(values["prompt-tokens"]);
 const modelsDir = values["models-dir"] ?? join(ROOT, ".cache", "gpu-bench");
 const jsonPath = values.json ??
-  (Deno.env.get("OUT")
-    ? join(Deno.env.get("OUT")!, "bench_gpu.json")
+  (kitConfig().bench.outDir
+    ? join(kitConfig().bench.outDir!, "bench_gpu.json")
     : join(ROOT, "out", "bench_gpu.json"));
 const wanted = values.models?.split(",").map((s) => s.trim());
 const dryRun = values["dry-run"];

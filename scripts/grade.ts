@@ -10,7 +10,7 @@
  * @module
  */
 import { join, relative } from "node:path";
-import { OUT_DIR, ROOT } from "../lib/env/paths.ts";
+import { OUT_DIR, ROOT } from "../lib/core/mod.ts";
 import {
   checkOutDir,
   findSubmissions,

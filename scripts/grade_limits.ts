@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { OUT_DIR } from "../lib/env/paths.ts";
+import { OUT_DIR } from "../lib/core/mod.ts";
 import {
   DEFAULT_LIMITS,
   exerciseModule,

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { listSources } from "../lib/grading/build.ts";
-import { readNb, serializeNb, sourceLines } from "../lib/grading/notebook.ts";
+import { readNb, serializeNb, sourceLines } from "../lib/notebook/nbformat.ts";
 
 /**
  * Writes `<dir>/<name>.ipynb`: the solutions notebook with the solution cell of the fixture's

@@ -12,7 +12,7 @@ import {
   pipeline,
   Tensor,
 } from "@huggingface/transformers";
-import { CACHE_DIR } from "../lib/env/paths.ts";
+import { CACHE_DIR } from "../lib/core/paths.ts";
 import { Q4_ACCURACY_LEVEL } from "../lib/forge/llama_graph.ts";
 import {
   buildModel,

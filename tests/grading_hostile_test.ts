@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
+import { ROOT } from "../lib/core/paths.ts";
 import { listSources } from "../lib/grading/build.ts";
 import {
   findSubmissions,

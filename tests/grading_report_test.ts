@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
+import { ROOT } from "../lib/core/paths.ts";
 import { listSources } from "../lib/grading/build.ts";
 import { exitCause } from "../lib/grading/feedback.ts";
 import { type GradeReport, gradeSubmissions } from "../lib/grading/grade.ts";

@@ -11,7 +11,7 @@
  */
 import { AutoTokenizer, env } from "@huggingface/transformers";
 import { basename, dirname } from "node:path";
-import { createOptimizedBackend } from "../backends/optimized.ts";
+import { createOptimizedBackend } from "../methods/optimized/backend.ts";
 import type { Dtype } from "../measure/memory.ts";
 import { nvidiaGpus } from "../env/machine.ts";
 import { loadCorpus } from "../forge/corpus.ts";

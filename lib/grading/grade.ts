@@ -30,7 +30,7 @@ import {
   type SetInfo,
   setInfoOf,
   sourceOf,
-} from "./notebook.ts";
+} from "../notebook/nbformat.ts";
 import {
   DEFAULT_LIMITS,
   newCapabilityName,

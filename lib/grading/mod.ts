@@ -24,7 +24,7 @@ export {
   type SubmissionOutcome,
   type TestOutcome,
 } from "./grade.ts";
-export { readNb, serializeNb } from "./notebook.ts";
+export { readNb, serializeNb } from "../notebook/nbformat.ts";
 export { checkOutDir, OutDirError, summaryText, toCsv, writeReports } from "./report.ts";
 export {
   DEFAULT_LIMITS,

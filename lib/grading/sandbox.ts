@@ -17,7 +17,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../env/paths.ts";
+import { ROOT } from "../core/paths.ts";
 import { dataLimitMb, limitedCommand, runtimeBaselineMb, sampleRss } from "./_memory.ts";
 
 /** Limits for one sandboxed run. */

@@ -8,7 +8,7 @@
  */
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import type { Nb, NbCell } from "./notebook.ts";
+import type { Nb, NbCell } from "../notebook/nbformat.ts";
 
 /** The largest notebook read, bytes (a course notebook with outputs is a few MB). */
 export const MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024;
