@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../lib/core/paths.ts";
-import { listSources } from "../lib/grading/build.ts";
+import { listSources, STUDENT_DIR, studentFileName } from "../lib/grading/build.ts";
 import {
   findSubmissions,
   type GradeReport,
@@ -109,6 +109,37 @@ Deno.test("hostile submissions: 0 on their exercise, nothing leaks, memory bound
         assert.ok(ex.maxRssMb < DEFAULT_LIMITS.memoryMb + 512, `peak ${ex.maxRssMb} MB`);
       }
     }
+  }
+});
+
+Deno.test("issue 18's repros: prefixes before every solution of the student notebook score 0", async () => {
+  const dir = tempDir("grading-repro-");
+  const prefixes: Record<string, string> = {
+    registro: 'const R=(globalThis as any)[Symbol.for("kit.grading.register")]; ' +
+      'if(R) for(let i=0;i<50;i++) R("x"+i,1,()=>{});\n',
+    tojson: 'try { Object.defineProperty(Object.prototype, "toJSON", { value(this: any) { ' +
+      'return this.e === "tampered" ? { e: "hello" } : this.e === "result" ? ' +
+      '{ e: "result", i: this.i, name: this.name, ok: true } : { ...this }; } }); } catch {}\n',
+  };
+  const student = join(STUDENT_DIR, studentFileName(listSources()[0]));
+  const paths = Object.entries(prefixes).map(([name, prefix]) => {
+    const nb = JSON.parse(readFileSync(student, "utf8"));
+    let n = 0;
+    for (const cell of nb.cells) {
+      if (cell.cell_type === "code" && /-solucion$/.test(cell.id ?? "")) {
+        cell.source = [prefix, ...cell.source];
+        n++;
+      }
+    }
+    assert.equal(n, 5);
+    const path = join(dir, `${name}.ipynb`);
+    writeFileSync(path, JSON.stringify(nb));
+    return path;
+  });
+  const report = await gradeSubmissions(paths, { limits: LIMITS, concurrency: 2 });
+  for (const s of report.submissions) {
+    assert.equal(s.maxPoints, 50);
+    assert.equal(s.points, 0, `${s.student}: ${s.points}/50`);
   }
 });
 
