@@ -21,7 +21,7 @@ import { tempDir } from "./_notebooks.ts";
 import { badSubmission } from "./_grading.ts";
 
 const FIXTURES = join(ROOT, "tests", "testdata", "grading_hostile");
-const LIMITS = { timeLimitMs: 10_000, testTimeoutMs: 4000 };
+const LIMITS = { timeLimitMs: 20_000, testTimeoutMs: 8000 };
 const SECRET = "gsk_" + "HOSTILEsecretNOTforSTUDENTS0123456789".repeat(2);
 
 /** What each hostile submission must get on its exercise: every test fails with `feedback`. */
