@@ -100,4 +100,3 @@ export function llama7b() {
   const act32 = estimateActivationsBytes(c, ctx, 1, 4);
   return { c, params, ctx, w, kv16, act16, act32, total16: w("fp16") + kv16(ctx) + act16 };
 }
-

@@ -110,4 +110,3 @@ export const MEMORY_CHECKS: Record<string, (ctx: LedgerContext) => Check> = {
     };
   },
 };
-

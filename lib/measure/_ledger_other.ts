@@ -25,7 +25,9 @@ const pub = (ctx: LedgerContext, id: string) => published(id, ctx.published ?? l
 function fileRatio(ctx: LedgerContext, dtype: Dtype): string {
   const a = ctx.fileBytes?.fp32;
   const b = ctx.fileBytes?.[dtype];
-  return a && b ? `; archivo ${dtype} del modelo del kit: ${es(b / a, 2)} × el de fp32 (${HERE})` : "";
+  return a && b
+    ? `; archivo ${dtype} del modelo del kit: ${es(b / a, 2)} × el de fp32 (${HERE})`
+    : "";
 }
 
 export function qualityCheck(
@@ -45,12 +47,17 @@ export function qualityCheck(
     };
   }
   const rel = ppl / base - 1;
-  const kit = `perplejidad ${es(ppl, 3)} frente a ${es(base, 3)} en fp32 (${
-    rel >= 0 ? "+" : ""
-  }${es(100 * rel, 2)} %)`;
+  const kit = `perplejidad ${es(ppl, 3)} frente a ${es(base, 3)} en fp32 (${rel >= 0 ? "+" : ""}${
+    es(100 * rel, 2)
+  } %)`;
   if (dtype === "fp16") {
     const verdict = Math.abs(rel) <= limits.same ? "correcto" : "aproximado";
-    return { kit, origin: HERE, verdict, why: `Diferencia de perplejidad medida: ${es(100 * rel, 2)} %.` };
+    return {
+      kit,
+      origin: HERE,
+      verdict,
+      why: `Diferencia de perplejidad medida: ${es(100 * rel, 2)} %.`,
+    };
   }
   const verdict: Verdict = rel > 0 && rel <= limits.slight
     ? "correcto"
@@ -63,10 +70,11 @@ export function qualityCheck(
     kit,
     origin: HERE,
     verdict,
-    why: rel <= 0 ? "No se mide pérdida alguna en este modelo." : `Pérdida medida: ${es(100 * rel, 2)} %.`,
+    why: rel <= 0
+      ? "No se mide pérdida alguna en este modelo."
+      : `Pérdida medida: ${es(100 * rel, 2)} %.`,
   };
 }
-
 
 /** Hardware, quantization, speed and methods claims, by id. */
 export const OTHER_CHECKS: Record<string, (ctx: LedgerContext) => Check> = {
@@ -188,7 +196,8 @@ export const OTHER_CHECKS: Record<string, (ctx: LedgerContext) => Check> = {
       kit: "−75 % frente a FP32; −50 % frente a FP16",
       origin: `${FORMULA}; ${f.label}`,
       verdict: "aproximado",
-      why: "Solo frente a FP32. En GPU el punto de partida habitual es FP16, y frente a él 8 bits " +
+      why:
+        "Solo frente a FP32. En GPU el punto de partida habitual es FP16, y frente a él 8 bits " +
         "ahorra la mitad (bitsandbytes: «only half the required memory»).",
     };
   },

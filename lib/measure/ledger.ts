@@ -65,4 +65,3 @@ export const LEDGER_HEADERS = {
 
 /** The columns a ledger table shows, in order. */
 export const LEDGER_COLUMNS = Object.keys(LEDGER_HEADERS) as (keyof typeof LEDGER_HEADERS)[];
-

@@ -92,7 +92,7 @@ export function loadReferenceRuns(dir = REFERENCE_DIR): ReferenceRun[] {
 export function referenceStatus(runs = loadReferenceRuns()): string {
   if (runs.length === 0) {
     return "Todavía no hay ejecuciones de referencia en hardware real en data/reference_runs/: " +
-      "las cifras de GPU de este cuaderno son solo las medidas aquí o las publicadas por terceros.";
+      "las únicas cifras de GPU disponibles son las medidas aquí (si esta máquina tiene GPU) y las publicadas por terceros.";
   }
   return `Ejecuciones de referencia: ${runs.map((r) => `${r.file} (${r.label})`).join("; ")}.`;
 }
