@@ -13,3 +13,4 @@ export * from "./summary.ts";
 export * from "./provenance.ts";
 export * from "./reference.ts";
 export * from "./ledger.ts";
+export * from "./outliers.ts";

@@ -58,7 +58,7 @@ const fmtEs = (s: Stat | null, digits = 1, scale = 1) =>
 export function memoryCell(r: ComparisonRow): string {
   const m = r.methodMemory;
   if (!m) return "no medida";
-  return m.bytes === null ? m.how : `${Math.round(m.bytes / 1e6)}`;
+  return m.bytes === null ? "—" : `${Math.round(m.bytes / 1e6)}`;
 }
 
 /** The services' own timings in one short cell ("generación 12,3 · total 40,1"). */
@@ -95,6 +95,7 @@ export function serviceRows(rows: ComparisonRow[]): Record<string, string | numb
     "#": r.method,
     "Modelo": r.model,
     "Tiempos del propio servicio (ms)": serviceCell(r),
+    "Memoria: cómo se midió": r.methodMemory?.how ?? "no medida",
     ...(r.error ? { "Error": r.error } : {}),
   }));
 }
