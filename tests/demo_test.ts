@@ -50,7 +50,10 @@ Deno.test("deno task demo with no keys: exit 0, four offline methods, report, no
   assert.doesNotMatch(text, /\b(short|medium|long|queueMs|promptMs|completionMs|eval_duration)\b/);
   // Each method's memory is its own process's, and offline recommendations say where they come from.
   assert.match(text, /\| Memoria \(MB\) \|/);
-  assert.match(text, /Estas recomendaciones son las de\s+la sesión|Estas recomendaciones son las de la sesión/);
+  assert.match(
+    text,
+    /Estas recomendaciones son las de\s+la sesión|Estas recomendaciones son las de la sesión/,
+  );
   assert.match(text, /Para producción: Groq\./);
   assert.ok(existsSync(join(out, "report.html")));
   const json = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));

@@ -17,7 +17,10 @@ const noEmoji = (s: string) => s.replace(/[^\p{L}\p{N}\s.,:+%<>~/()-]/gu, "").tr
 
 Deno.test("session tables: every row is a line of the slide, word for word, under its title", () => {
   const claims = loadClaims();
-  assert.deepEqual(claims.tables.map((t) => t.slide), ["Nuestros 4 Métodos", "Comparación de Métodos"]);
+  assert.deepEqual(claims.tables.map((t) => t.slide), [
+    "Nuestros 4 Métodos",
+    "Comparación de Métodos",
+  ]);
   for (const table of claims.tables) {
     const at = slideLines.indexOf(table.slide);
     assert.ok(at >= 0, `slide title «${table.slide}»`);
@@ -51,10 +54,25 @@ Deno.test("ledger: every quote is in the slides, every slide title exists, ids a
     }
   }
   for (
-    const q of ["28 GB", "15-25 GB", "50-80 GB", "+40GB", "exponencialmente", "2K tokens = 4GB",
-      "8K tokens = 16GB", "~mismo rendimiento", "ligera pérdida", "Reduce 75%", "Cabe en T4",
-      "500+ tokens/segundo", "<100ms", "8-16 núcleos", "2,000-10,000 núcleos", "Checkpointing",
-      "+500k modelos"]
+    const q of [
+      "28 GB",
+      "15-25 GB",
+      "50-80 GB",
+      "+40GB",
+      "exponencialmente",
+      "2K tokens = 4GB",
+      "8K tokens = 16GB",
+      "~mismo rendimiento",
+      "ligera pérdida",
+      "Reduce 75%",
+      "Cabe en T4",
+      "500+ tokens/segundo",
+      "<100ms",
+      "8-16 núcleos",
+      "2,000-10,000 núcleos",
+      "Checkpointing",
+      "+500k modelos",
+    ]
   ) assert.ok(claims.some((c) => c.quote.includes(q)), `the ledger covers «${q}»`);
 });
 
