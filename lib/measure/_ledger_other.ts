@@ -294,7 +294,7 @@ export const OTHER_CHECKS: Record<string, (ctx: LedgerContext) => Check> = {
   },
   "ollama-11434": () => ({
     kit: `dirección por defecto del kit: ${OLLAMA_DEFAULT_HOST}`,
-    origin: REASON,
+    origin: "configuración del kit",
     verdict: OLLAMA_DEFAULT_HOST.endsWith(":11434") ? "correcto" : "incorrecto",
     why: "Es el puerto por defecto de ollama serve (cámbialo con OLLAMA_HOST).",
   }),

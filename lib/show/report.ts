@@ -104,7 +104,7 @@ export function serviceRows(rows: ComparisonRow[]): Record<string, string | numb
 export function comparisonChart(
   rows: ComparisonRow[],
   pick: (r: ComparisonRow) => Stat | null,
-  text: { title: string; subtitle: string; axis: string; caption: string },
+  text: { title: string; subtitle: string; axis: string; caption: string; whiskers?: boolean },
 ): string {
   const data = rows.flatMap((r) => {
     const s = pick(r);
@@ -121,9 +121,11 @@ export function comparisonChart(
     y: { label: null, domain: data.map((d) => d.label) },
     marks: [
       Plot.barX(data, { x: "median", y: "label", fill: "steelblue" }),
-      Plot.ruleY(data, { y: "label", x1: "min", x2: "max", stroke: "black", strokeWidth: 1.5 }),
-      Plot.tickX(data, { x: "min", y: "label", stroke: "black" }),
-      Plot.tickX(data, { x: "max", y: "label", stroke: "black" }),
+      ...(text.whiskers === false ? [] : [
+        Plot.ruleY(data, { y: "label", x1: "min", x2: "max", stroke: "black", strokeWidth: 1.5 }),
+        Plot.tickX(data, { x: "min", y: "label", stroke: "black" }),
+        Plot.tickX(data, { x: "max", y: "label", stroke: "black" }),
+      ]),
       Plot.ruleX([0]),
     ],
   } as PlotOptions).svg;
@@ -170,12 +172,13 @@ export function comparisonCharts(rows: ComparisonRow[]): { title: string; svg: s
       memory,
       "megabytes (MB)",
       "Pico de memoria residente del proceso del método (un proceso nuevo para los métodos 1 y 2; " +
-      "el proceso del servidor para 3 y 4), no la del cuaderno. Una medida por método.",
+      "el proceso del servidor para 3 y 4), no la del cuaderno. Una medida por método. Un método " +
+      "sin barra no se pudo medir (la tabla dice por qué).",
     ],
   ];
   return charts.map(([title, pick, axis, caption]) => ({
     title,
-    svg: comparisonChart(rows, pick, { title, subtitle, axis, caption }),
+    svg: comparisonChart(rows, pick, { title, subtitle, axis, caption, whiskers: pick !== memory }),
   }));
 }
 

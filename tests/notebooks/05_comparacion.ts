@@ -8,11 +8,11 @@ function rows(md: string): string[][] {
   return md.split("\n").slice(2).map((l) => l.slice(2, -2).split(" | "));
 }
 
-/** "12.3 [4.5–67.8]" → [median, min, max]. */
+/** "12,3 [4,5–67,8]" (Spanish decimals, "." grouping thousands) → [median, min, max]. */
 function stat(cell: string): number[] {
-  const m = /^([\d.]+) \[([\d.]+)–([\d.]+)\]$/.exec(cell);
+  const m = /^([\d.,]+) \[([\d.,]+)–([\d.,]+)\]$/.exec(cell);
   assert.ok(m, cell);
-  return m.slice(1).map(Number);
+  return m.slice(1).map((x) => Number(x.replace(/\./g, "").replace(",", ".")));
 }
 
 /** Asserts the key cells of the executed 05_comparacion notebook. */
@@ -33,8 +33,7 @@ export async function check05Comparacion(nb: Notebook): Promise<void> {
   ]);
 
   // The slides, word for word: the examples of what was quoted wrongly before.
-  const session = taggedCell(nb, "session").outputs ?? [];
-  const sessionMd = session.map((o) => String(o.data?.["text/markdown"] ?? "")).join("\n");
+  const sessionMd = taggedMime(nb, "session", "text/markdown");
   assert.match(sessionMd, /Diapositiva «Nuestros 4 Métodos»/);
   assert.match(sessionMd, /Diapositiva «Comparación de Métodos»/);
   assert.match(sessionMd, /\| Groq \| Muy Alta \| Ninguna \| Fácil \| Freemium \| Apps rápidas \|/);
@@ -45,9 +44,12 @@ export async function check05Comparacion(nb: Notebook): Promise<void> {
   assert.match(sessionMd, /- Para producción: Groq/);
   assert.doesNotMatch(sessionMd, /lenta|muy fácil/);
 
-  const tables = (taggedCell(nb, "table").outputs ?? []).map((o) =>
-    String(o.data?.["text/markdown"] ?? "")
-  );
+  const tables = (taggedCell(nb, "table").outputs ?? []).filter((o) =>
+    o.data?.["text/markdown"] !== undefined
+  ).map((o) => {
+    const v = o.data?.["text/markdown"];
+    return Array.isArray(v) ? v.join("") : String(v ?? "");
+  });
   const table = rows(tables[0]);
   assert.equal(table.length, 4, "one row per method");
   for (const r of table) {
