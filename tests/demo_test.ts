@@ -40,8 +40,8 @@ Deno.test("deno task demo with no keys: exit 0, four offline methods, report, no
   for (const [n, name] of [[1, "Pipeline"], [2, "Optimizado"], [3, "Ollama"], [4, "Groq"]]) {
     const label = Number(n) <= 2 ? "modelo local del kit" : "sustituto local del kit";
     assert.match(text, new RegExp(`--- Método ${n} · ${name} · offline \\(${label}\\) ---`));
-    const short = Number(n) <= 2 ? "modelo local" : "sustituto";
-    assert.match(text, new RegExp(`\\| ${n} \\| ${name} \\| offline: ${short} \\| 3 \\|`));
+    const short = Number(n) <= 2 ? "local" : "sustituto";
+    assert.match(text, new RegExp(`\\| ${n} \\| ${name} \\| offline, ${short} \\| 3 \\|`));
   }
   // Readable in a terminal: the tables and everything after them fit in 120 columns.
   const measured = text.slice(text.indexOf("=== Medido aquí"));

@@ -39,14 +39,14 @@ export async function methodMemory(
       maxTokens: 16,
     });
     if ("error" in run) return { bytes: null, how: `no medida: ${run.error}` };
-    return { bytes: run.peakRssBytes, how: `pico del proceso nuevo (${b.dtype})` };
+    return { bytes: run.peakRssBytes, how: `proceso nuevo, ${b.dtype}` };
   }
   const pid = serverPids[backend.method];
   if (pid) {
     const bytes = processPeakRssBytes(pid);
     return bytes === null
       ? { bytes: null, how: "no medida: el servidor ya no está" }
-      : { bytes, how: "pico del proceso del servidor" };
+      : { bytes, how: "proceso del servidor" };
   }
   return backend.method === 4
     ? { bytes: null, how: "en la nube: sin memoria local" }

@@ -78,13 +78,15 @@ export function comparisonTable(rows: ComparisonRow[]): Record<string, string | 
     "Modo": r.mode === "online"
       ? "online"
       : r.method <= 2
-      ? "offline: modelo local"
-      : "offline: sustituto",
+      ? "offline, local"
+      : "offline, sustituto",
     "Ejec.": r.runs,
     "TTFT (ms)": fmtEs(r.ttftMs),
     "tok/s": fmtEs(r.tokensPerSecond),
     "Total (ms)": fmtEs(r.totalMs, 0),
-    "Tokens": fmtEs(r.tokensOut, 0),
+    "Tokens": r.tokensOut && r.tokensOut.min === r.tokensOut.max
+      ? String(r.tokensOut.min)
+      : fmtEs(r.tokensOut, 0),
     "Memoria (MB)": memoryCell(r),
   }));
 }

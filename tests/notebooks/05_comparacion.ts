@@ -54,12 +54,12 @@ export async function check05Comparacion(nb: Notebook): Promise<void> {
   assert.equal(table.length, 4, "one row per method");
   for (const r of table) {
     assert.equal(r[3], "9", "3 prompts × 3 repetitions");
-    assert.match(r[2], /^offline: (modelo local|sustituto)$/);
+    assert.match(r[2], /^offline, (local|sustituto)$/);
     const [ttft, ttftMin, ttftMax] = stat(r[4]);
     const [total, , totalMax] = stat(r[6]);
     assert.ok(ttftMin <= ttft && ttft <= ttftMax);
     assert.ok(ttft <= total && ttftMax <= totalMax, r.join(" | "));
-    assert.deepEqual(stat(r[7]), [48, 48, 48], "48 tokens out each run");
+    assert.equal(r[7], "48", "48 tokens out each run");
     assert.ok(stat(r[5])[0] > 0, "a decode speed was measured");
     // Each method's own process: tens to hundreds of MB, not the kernel's RSS with everything loaded.
     assert.match(r[8], /^\d+$/, `memory of method ${r[0]}`);
