@@ -14,3 +14,4 @@ export * from "./provenance.ts";
 export * from "./reference.ts";
 export * from "./ledger.ts";
 export * from "./outliers.ts";
+export * from "./stats.ts";
