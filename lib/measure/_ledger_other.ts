@@ -47,9 +47,9 @@ export function qualityCheck(
     };
   }
   const rel = ppl / base - 1;
-  const kit = `perplejidad ${es(ppl, 3)} frente a ${es(base, 3)} en fp32 (${rel >= 0 ? "+" : ""}${
-    es(100 * rel, 2)
-  } %)`;
+  const kit = `kit-es: perplejidad ${es(ppl, 3)} frente a ${es(base, 3)} en fp32 (${
+    rel >= 0 ? "+" : ""
+  }${es(100 * rel, 2)} %)`;
   if (dtype === "fp16") {
     const verdict = Math.abs(rel) <= limits.same ? "correcto" : "aproximado";
     return {
