@@ -16,6 +16,13 @@ export * from "./types.ts";
 export { measureStream, type Piece, type Source, type SourceEnd, timingsFrom } from "./stream.ts";
 export { KitError, type KitErrorInit, type KitErrorKind } from "./errors.ts";
 export {
+  checkContext,
+  type ContextLimit,
+  guardBackend,
+  MAX_TOKENS_LIMIT,
+  validateRequest,
+} from "./guard.ts";
+export {
   childEnv,
   type EnvLoad,
   GROQ_DEFAULT_BASE_URL,

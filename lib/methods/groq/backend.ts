@@ -17,6 +17,7 @@
 import Groq from "groq-sdk";
 import { existsSync } from "node:fs";
 import { KitError } from "../../core/errors.ts";
+import { guardBackend } from "../../core/guard.ts";
 import { kitConfig, loadedFromEnvFile } from "../../core/config.ts";
 import { maskSecret } from "../../core/secrets.ts";
 import { measureStream, type Piece, type Source, type SourceEnd } from "../../core/stream.ts";
@@ -215,10 +216,12 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
   const key = opts.apiKey !== undefined
     ? { value: opts.apiKey.trim(), source: "opción apiKey" as const }
     : findGroqKey();
-  if (!key?.value) throw groqError(
+  if (!key?.value) {
+    throw groqError(
       "missing-key",
       missingKeyMessage({ path: kitConfig().envFile, found: existsSync(kitConfig().envFile) }),
     );
+  }
   const apiKey = key.value;
   const baseURL = (opts.baseURL ?? kitConfig().groq.baseURL).replace(/\/+$/, "");
   const maxRetries = opts.maxRetries ?? 2;
@@ -474,7 +477,7 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
     };
   }
 
-  return {
+  return guardBackend<GroqBackend>({
     name: "Groq",
     method: 4,
     get mode() {
@@ -500,7 +503,7 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
     close(): Promise<void> {
       return Promise.resolve();
     },
-  };
+  });
 }
 
 /** One row of {@link compareTimings}. */

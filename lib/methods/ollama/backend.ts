@@ -8,6 +8,7 @@
  */
 import { Ollama } from "ollama";
 import { KitError } from "../../core/errors.ts";
+import { guardBackend } from "../../core/guard.ts";
 import type { ChatResponse, GenerateResponse, ShowResponse } from "ollama";
 import { kitConfig, OLLAMA_DEFAULT_HOST } from "../../core/config.ts";
 
@@ -28,7 +29,7 @@ export { nsToMs, readNdjson } from "./wire.ts";
 export type { WireChatChunk, WireGenerateChunk, WireProgress, WireStats } from "./wire.ts";
 
 /** What went wrong talking to Ollama. */
-export type KitErrorKind = "server-down" | "not-found" | "server" | "stream-cut";
+export type KitErrorKind = "server-down" | "not-found" | "bad-request" | "server" | "stream-cut";
 
 /**
  * An Ollama failure as the kit's one error type ({@link KitError}, method 3): a Spanish
@@ -108,6 +109,14 @@ export function toKitError(error: unknown, host: string, model: string): unknown
           `\`await backend.pull("${model}")\` o \`bash scripts/ollama_pull.sh ${model}\`. ` +
           `(Ollama dijo: ${error.error})`,
         404,
+        error.error,
+      );
+    }
+    if (error.status_code >= 400 && error.status_code < 500) {
+      return ollamaError(
+        "bad-request",
+        `El servidor de Ollama no aceptó la petición (${error.status_code}): ${error.error}`,
+        error.status_code,
         error.error,
       );
     }
@@ -335,7 +344,7 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
     }
   }
 
-  return {
+  return guardBackend<OllamaBackend>({
     name: "Ollama",
     method: 3,
     mode: offline ? "offline" : "online",
@@ -398,5 +407,5 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
       client.abort();
       return Promise.resolve();
     },
-  };
+  });
 }

@@ -21,6 +21,7 @@ import { configureTransformers, downloadProgress, localDtypes } from "../hf/tran
 import {
   generationSettings,
   makeTransformersBackend,
+  promptTokenCounter,
   type TransformersBackend,
 } from "../hf/hf_backend.ts";
 import { hubReachable } from "../hf/mode.ts";
@@ -136,6 +137,8 @@ export async function createOptimizedBackend(
   }
   const loadMs = performance.now() - started;
   // deno-lint-ignore no-explicit-any
+  const contextLength = (model as any).config?.max_position_embeddings ?? 0;
+  // deno-lint-ignore no-explicit-any
   const session = (model as any).sessions?.model?.config ?? {};
 
   const backend = makeTransformersBackend({
@@ -148,6 +151,9 @@ export async function createOptimizedBackend(
     loadMs,
     // deno-lint-ignore no-explicit-any
     decoder: tokenizer as any,
+    contextLength,
+    // deno-lint-ignore no-explicit-any
+    countTokens: promptTokenCounter(tokenizer as any, contextLength),
     run(prompt, genOpts, streamer, stop) {
       const inputs = typeof prompt === "string"
         ? tokenizer(prompt)

@@ -11,6 +11,7 @@ import { configureTransformers, downloadProgress } from "../hf/transformers.ts";
 import {
   generationSettings,
   makeTransformersBackend,
+  promptTokenCounter,
   type TransformersBackend,
 } from "../hf/hf_backend.ts";
 import { defaultModel } from "../optimized/backend.ts";
@@ -54,6 +55,8 @@ export async function createPipelineBackend(
   });
   const loadMs = performance.now() - started;
   // deno-lint-ignore no-explicit-any
+  const contextLength = (generator.model as any).config?.max_position_embeddings ?? 0;
+  // deno-lint-ignore no-explicit-any
   const session = (generator.model as any).sessions?.model?.config ?? {};
   return makeTransformersBackend({
     name: "Pipeline",
@@ -65,6 +68,9 @@ export async function createPipelineBackend(
     loadMs,
     // deno-lint-ignore no-explicit-any
     decoder: generator.tokenizer as any,
+    contextLength,
+    // deno-lint-ignore no-explicit-any
+    countTokens: promptTokenCounter(generator.tokenizer as any, contextLength),
     run: (prompt, genOpts, streamer, stop) =>
       // deno-lint-ignore no-explicit-any
       (generator as any)(prompt, {

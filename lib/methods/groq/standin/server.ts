@@ -14,6 +14,7 @@
  * @module
  */
 import type { Backend, ChatMessage, GenerateResult } from "../../../core/types.ts";
+import { KitError } from "../../../core/errors.ts";
 import {
   formatGoDuration,
   GROQ_API_PREFIX,
@@ -297,9 +298,26 @@ export function startGroqServer(opts: GroqServerOptions): Promise<GroqServer> {
         errorBody("'messages' must be a non-empty array of messages", "invalid_request_error"),
       );
     }
-    const asked = Number(payload.max_completion_tokens ?? payload.max_tokens ?? 128);
-    const maxTokens = Math.max(1, Math.min(maxTokensCap, Number.isFinite(asked) ? asked : 128));
+    const asked = payload.max_completion_tokens ?? payload.max_tokens ?? 128;
+    if (typeof asked !== "number" || !Number.isInteger(asked) || asked < 1) {
+      return json(
+        400,
+        errorBody(
+          "'max_completion_tokens' must be an integer greater than or equal to 1",
+          "invalid_request_error",
+        ),
+      );
+    }
+    const maxTokens = Math.min(maxTokensCap, asked);
     const temperature = Number(payload.temperature ?? 0) || 0;
+    try {
+      // The generator's own entry checks (empty messages, context length) answer 400 here,
+      // before any stream starts, as Groq answers them.
+      opts.backend.validate?.(messages, { maxTokens, temperature });
+    } catch (error) {
+      if (!(error instanceof KitError) || error.kind !== "bad-request") throw error;
+      return json(400, errorBody(error.message, "invalid_request_error"));
+    }
     const now = Date.now();
     if (requestsToday >= requestsPerDay || tokensThisMinute(now) >= tokensPerMinute) {
       const over = requestsToday >= requestsPerDay ? "requests" : "tokens";

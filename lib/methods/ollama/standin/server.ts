@@ -8,6 +8,7 @@
  * @module
  */
 import { DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS } from "../../../core/types.ts";
+import { KitError } from "../../../core/errors.ts";
 import type { Backend, ChatMessage, GenerateResult, PromptInput } from "../../../core/types.ts";
 import type {
   WireChatChunk,
@@ -551,6 +552,10 @@ function text(status: number, body: string): Response {
 
 function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) return json(error.status, { error: error.message });
+  // The generator's entry checks (context length…): the request's fault, as Ollama says 400.
+  if (error instanceof KitError && error.kind === "bad-request") {
+    return json(400, { error: error.message });
+  }
   return json(500, { error: errorText(error) });
 }
 
