@@ -39,11 +39,13 @@ import {
   type RateLimits,
   serviceTimingsMs,
 } from "./wire.ts";
+import { redactBackend } from "./redacted.ts";
 import {
   type ErrorContext,
   groqError,
   missingKeyMessage,
   modelUnavailableMessage,
+  redactError,
   toGroqError,
 } from "./errors.ts";
 
@@ -213,6 +215,16 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
  * ```
  */
 export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> {
+  // Every error leaving the backend is redacted here, once (see redacted.ts).
+  const secrets = [opts.apiKey?.trim(), kitConfig().groq.apiKey];
+  try {
+    return redactBackend(await openGroqBackend(opts), secrets);
+  } catch (error) {
+    throw redactError(error, secrets);
+  }
+}
+
+async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
   const key = opts.apiKey !== undefined
     ? { value: opts.apiKey.trim(), source: "opción apiKey" as const }
     : findGroqKey();
