@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Para `ollama serve`: primero el proceso del archivo pid (lo arrancó scripts/ollama_start.sh);
-# después, como en la sesión, `pkill -f "ollama serve"` con cualquier otro que quede. Espera a
+# después, como en la sesión, `pkill -f "ollama serve"` con cualquier otro que quede en ese
+# OLLAMA_HOST (solo procesos que son de verdad «ollama serve»). Espera a
 # que terminen (SIGTERM, y SIGKILL si no), recoge los «ollama runner» huérfanos del Ollama real
 # y dice qué ha parado.
 set -euo pipefail
@@ -37,26 +38,41 @@ report() {
 
 pid="$(read_pid_file)"
 if [[ -n "$pid" ]]; then
-  if pid_alive "$pid"; then
+  if pid_is_ollama_serve "$pid"; then
     kill "$pid" 2>/dev/null || true
     report "$pid" ", del archivo $OLLAMA_PID_FILE"
+  elif pid_alive "$pid"; then
+    echo "El pid $pid de $OLLAMA_PID_FILE no es ollama serve sino otro proceso («$(pid_cmdline "$pid")»): no lo toco; borro el archivo obsoleto."
   else
     echo "Archivo pid obsoleto (pid $pid ya no existía): lo borro."
   fi
   rm -f "$OLLAMA_PID_FILE"
 fi
 
-mapfile -t others < <(pgrep -f "ollama serve" || true)
+# As `pkill -f "ollama serve"` would, but only processes that really are `ollama serve`
+# (pgrep -f also matches any command line that merely mentions the words) and serve this
+# OLLAMA_HOST (another one, on another port, may be someone else's: a shared machine, a test).
+url="$(ollama_url)"
+others=()
+while read -r p; do
+  if [[ -n "$p" ]] && pid_is_ollama_serve "$p"; then
+    served="$(pid_ollama_url "$p")"
+    if [[ "$served" == "-" || "$served" == "$url" ]]; then others+=("$p"); fi
+  fi
+done < <(pgrep -f "ollama serve" || true)
 if ((${#others[@]} > 0)); then
-  echo "Otros procesos «ollama serve»: ${others[*]} → pkill -f \"ollama serve\""
-  pkill -f "ollama serve" || true
+  echo "Otros procesos «ollama serve» en $url: ${others[*]} → los paro (como pkill -f \"ollama serve\")"
+  kill "${others[@]}" 2>/dev/null || true
   for p in "${others[@]}"; do report "$p" ""; done
 fi
 
 # The real Ollama runs each model in an "ollama runner" child; with no server left, any that
 # remains is an orphan.
 if ! pgrep -f "ollama serve" >/dev/null 2>&1; then
-  mapfile -t runners < <(pgrep -f "ollama runner" || true)
+  runners=()
+  while read -r p; do
+    if [[ -n "$p" ]] && [[ "$(pid_cmdline "$p")" =~ (^|/)ollama\ runner ]]; then runners+=("$p"); fi
+  done < <(pgrep -f "ollama runner" || true)
   if ((${#runners[@]} > 0)); then
     echo "Procesos «ollama runner» huérfanos: ${runners[*]} → los paro."
     kill "${runners[@]}" 2>/dev/null || true
