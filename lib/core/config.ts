@@ -208,6 +208,8 @@ export interface KitConfig {
   bench: { denoFlags: string[]; outDir: string | undefined };
   /** The Colab generator: KIT_REPO_URL and KIT_BRANCH, when set. */
   colabRepo: { url: string | undefined; branch: string | undefined };
+  /** KIT_EXIT_WITH_STDIN: a server the kit started ends when its stdin closes (its parent ended). */
+  exitWithStdin: boolean;
 }
 
 const get = (name: string): string | undefined => {
@@ -266,6 +268,7 @@ export function kitConfig(): KitConfig {
       outDir: get("OUT"),
     },
     colabRepo: { url: get("KIT_REPO_URL"), branch: get("KIT_BRANCH") },
+    exitWithStdin: isYes(Deno.env.get("KIT_EXIT_WITH_STDIN")),
   };
 }
 

@@ -41,6 +41,7 @@ export {
 export { CACHE_DIR, JUPYTER_DIR, OUT_DIR, ROOT, SYSTEM_PYTHON } from "./paths.ts";
 export { findSecrets, maskSecret, SECRET_PATTERNS, SECRET_VARS } from "./secrets.ts";
 export {
+  exitWhenStdinCloses,
   freePort,
   type FreshOptions,
   FreshProcessError,

@@ -11,7 +11,12 @@
  *
  * @module
  */
-import { kitConfig, OLLAMA_DEFAULT_HOST, parseOllamaHost } from "../../../core/mod.ts";
+import {
+  exitWhenStdinCloses,
+  kitConfig,
+  OLLAMA_DEFAULT_HOST,
+  parseOllamaHost,
+} from "../../../core/mod.ts";
 import type { WireProgress, WirePsModel, WireTagModel } from "../wire.ts";
 import { readNdjson } from "../wire.ts";
 import { OFFLINE_VERSION, startOllamaServer } from "./server.ts";
@@ -126,6 +131,7 @@ async function serve(): Promise<number> {
   const stop = () => void server.close();
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);
+  exitWhenStdinCloses(stop); // started by the kit (spawnServer): never outlive the parent
   await server.finished;
   log(`time=${new Date().toISOString()} level=INFO msg="servidor parado"`);
   return 0;
