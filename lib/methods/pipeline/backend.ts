@@ -15,6 +15,7 @@ import {
   type TransformersBackend,
 } from "../hf/hf_backend.ts";
 import { defaultModel } from "../optimized/backend.ts";
+import { loadRepairing } from "../hf/repair.ts";
 
 /**
  * Chooses the model (the given one, or the online default when the hub is reachable, else
@@ -50,9 +51,10 @@ export async function createPipelineBackend(
   const resolved = await resolveModel(opts.model ?? (await defaultModel()));
   configureTransformers(resolved);
   const started = performance.now();
-  const generator = await pipeline("text-generation", resolved.id, {
-    progress_callback: resolved.mode === "online" ? downloadProgress(resolved.id) : undefined,
-  });
+  const generator = await loadRepairing(resolved, () =>
+    pipeline("text-generation", resolved.id, {
+      progress_callback: resolved.mode === "online" ? downloadProgress(resolved.id) : undefined,
+    }));
   const loadMs = performance.now() - started;
   // deno-lint-ignore no-explicit-any
   const contextLength = (generator.model as any).config?.max_position_embeddings ?? 0;
