@@ -25,6 +25,8 @@ export {
 export {
   childEnv,
   type EnvLoad,
+  type EnvProblem,
+  envProblems,
   GROQ_DEFAULT_BASE_URL,
   HF_DEFAULT_ENDPOINT,
   isYes,

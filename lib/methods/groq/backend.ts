@@ -40,6 +40,7 @@ import {
   serviceTimingsMs,
 } from "./wire.ts";
 import { redactBackend } from "./redacted.ts";
+import { validHttpUrl } from "./mode.ts";
 import {
   type ErrorContext,
   groqError,
@@ -217,6 +218,15 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> {
   // Every error leaving the backend is redacted here, once (see redacted.ts).
   const secrets = [opts.apiKey?.trim(), kitConfig().groq.apiKey];
+  const url = opts.baseURL ?? kitConfig().groq.baseURL;
+  if (!validHttpUrl(url)) {
+    const where = opts.baseURL !== undefined ? "La opción baseURL" : "GROQ_BASE_URL (en .env)";
+    throw new KitError(
+      `${where} vale "${url}", que no es una URL http(s) válida: corrígela (p. ej. ` +
+        "https://api.groq.com) o bórrala para usar la de Groq. No es un problema de red.",
+      { method: 4, kind: "other", retryable: false },
+    );
+  }
   try {
     return redactBackend(await openGroqBackend(opts), secrets);
   } catch (error) {

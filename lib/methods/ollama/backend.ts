@@ -271,6 +271,13 @@ export async function ollamaVersion(
  * ```
  */
 export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaBackend> {
+  const { hostError } = kitConfig().ollama;
+  if (opts.host === undefined && hostError) {
+    throw new KitError(`${hostError} Corrígelo (o bórralo: ${OLLAMA_DEFAULT_HOST}).`, {
+      method: 3,
+      kind: "other",
+    });
+  }
   const host = opts.host ?? configuredHost();
   const model = opts.model;
   const { version, offline } = await ollamaVersion(host);

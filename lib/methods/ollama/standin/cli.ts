@@ -49,6 +49,7 @@ export function listenAddress(value = kitConfig().ollama.hostRaw): {
 } {
   const raw = value?.trim();
   if (!raw) return { hostname: "127.0.0.1", port: 11434 };
+  parseOllamaHost(raw); // a Spanish error for a value that is not an address
   const url = new URL(/^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`);
   const hostname = url.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
   return { hostname, port: url.port ? Number(url.port) : 11434 };
@@ -241,8 +242,8 @@ export async function main(args: string[]): Promise<number> {
         return 1;
     }
   } catch (error) {
-    if (error instanceof CliError) {
-      console.error(`Error: ${error.message}`);
+    if (error instanceof CliError || /^OLLAMA_HOST=/.test((error as Error)?.message ?? "")) {
+      console.error(`Error: ${(error as Error).message}`);
       return 1;
     }
     throw error;
