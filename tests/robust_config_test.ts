@@ -48,7 +48,7 @@ Deno.test("OLLAMA_HOST=::garbage:: → offline with the reason; the backend and 
     const err = new TextDecoder().decode(stderr);
     assert.equal(code, 1, err);
     assert.match(err, /^Error: OLLAMA_HOST="::garbage::" no es una dirección válida/);
-    assert.doesNotMatch(err, /Uncaught|TypeError|    at /);
+    assert.doesNotMatch(err, /Uncaught|TypeError|\s{4}at /);
   }
 });
 

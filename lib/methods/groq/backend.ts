@@ -39,18 +39,17 @@ import {
   type RateLimits,
   serviceTimingsMs,
 } from "./wire.ts";
-import { redactBackend } from "./redacted.ts";
-import { validHttpUrl } from "./mode.ts";
+import { openSafely } from "./redacted.ts";
 import {
   type ErrorContext,
   groqError,
   missingKeyMessage,
   modelUnavailableMessage,
-  redactError,
   toGroqError,
 } from "./errors.ts";
 
 export { groqError, type GroqErrorKind, redact } from "./errors.ts";
+export { compareTimings, type TimingRow } from "./timings.ts";
 export {
   describeRateLimits,
   formatSeconds,
@@ -215,23 +214,8 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
  * await groq.close();
  * ```
  */
-export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> {
-  // Every error leaving the backend is redacted here, once (see redacted.ts).
-  const secrets = [opts.apiKey?.trim(), kitConfig().groq.apiKey];
-  const url = opts.baseURL ?? kitConfig().groq.baseURL;
-  if (!validHttpUrl(url)) {
-    const where = opts.baseURL !== undefined ? "La opción baseURL" : "GROQ_BASE_URL (en .env)";
-    throw new KitError(
-      `${where} vale "${url}", que no es una URL http(s) válida: corrígela (p. ej. ` +
-        "https://api.groq.com) o bórrala para usar la de Groq. No es un problema de red.",
-      { method: 4, kind: "other", retryable: false },
-    );
-  }
-  try {
-    return redactBackend(await openGroqBackend(opts), secrets);
-  } catch (error) {
-    throw redactError(error, secrets);
-  }
+export function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> {
+  return openSafely(opts, openGroqBackend); // the URL checked first, every error redacted
 }
 
 async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
@@ -526,57 +510,4 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
       return Promise.resolve();
     },
   });
-}
-
-/** One row of {@link compareTimings}. */
-export interface TimingRow {
-  medida: string;
-  /** Measured by the kit on this machine (ms, tok/s or tokens). */
-  cliente: number | null;
-  /** Reported by Groq in `usage` (converted to ms), or null when it has no such figure. */
-  groq: number | null;
-}
-
-/**
- * The client's measurements next to Groq's own figures for one result: time to first token
- * against queue + prompt time, decode against completion_time, total against total_time
- * (+ queue), tok/s against completion_tokens ÷ completion_time. The gap between the two
- * totals is the network and HTTP.
- *
- * @example
- * ```ts
- * const r = await groq.stream("Hola").result;
- * showTable(compareTimings(r));
- * ```
- */
-export function compareTimings(r: GenerateResult): TimingRow[] {
-  const s = r.serviceTimings ?? {};
-  const has = (k: string) => typeof s[k] === "number";
-  const sum = (...keys: string[]) =>
-    keys.every((k) => !has(k)) ? null : keys.reduce((t, k) => t + (s[k] ?? 0), 0);
-  const serviceTps = r.details?.serviceTokensPerSecond;
-  return [
-    {
-      medida: "Hasta el primer token, ms (TTFT | cola + prompt)",
-      cliente: r.timings.ttftMs,
-      groq: sum("queueMs", "promptMs"),
-    },
-    {
-      medida: "Generación, ms (decode | completion_time)",
-      cliente: r.timings.decodeMs,
-      groq: has("completionMs") ? s.completionMs : null,
-    },
-    {
-      medida: "Total, ms (llamada completa | cola + total_time)",
-      cliente: r.timings.totalMs,
-      groq: sum("queueMs", "totalMs"),
-    },
-    {
-      medida: "Tokens por segundo (generación)",
-      cliente: r.timings.tokensPerSecond,
-      groq: typeof serviceTps === "number" ? serviceTps : null,
-    },
-    { medida: "Tokens de entrada", cliente: null, groq: r.tokensIn },
-    { medida: "Tokens de salida", cliente: null, groq: r.tokensOut },
-  ];
 }

@@ -7,8 +7,9 @@
  *
  * @module
  */
-import type { GenerationStream } from "../../core/types.ts";
+import { type GenerationStream, kitConfig, KitError } from "../../core/mod.ts";
 import { redactError } from "./errors.ts";
+import { validHttpUrl } from "./mode.ts";
 
 type Clean = (error: unknown) => unknown;
 
@@ -67,4 +68,31 @@ export function redactBackend<
     Object.defineProperty(backend, name, { value, writable: true, configurable: true });
   }
   return backend;
+}
+
+/**
+ * Opens a Groq backend with `open`, after checking that the base URL is an http(s) URL (a
+ * Spanish KitError, not retried nor blamed on the network, when it is not), and returns it
+ * with every error redacted for the key in use ({@link redactBackend}); errors thrown while
+ * opening are redacted too.
+ */
+export async function openSafely<
+  T extends Parameters<typeof redactBackend>[0],
+  O extends { apiKey?: string; baseURL?: string },
+>(opts: O, open: (opts: O) => Promise<T>): Promise<T> {
+  const secrets = [opts.apiKey?.trim(), kitConfig().groq.apiKey];
+  const url = opts.baseURL ?? kitConfig().groq.baseURL;
+  if (!validHttpUrl(url)) {
+    const where = opts.baseURL !== undefined ? "La opción baseURL" : "GROQ_BASE_URL (en .env)";
+    throw new KitError(
+      `${where} vale "${url}", que no es una URL http(s) válida: corrígela (p. ej. ` +
+        "https://api.groq.com) o bórrala para usar la de Groq. No es un problema de red.",
+      { method: 4, kind: "other", retryable: false },
+    );
+  }
+  try {
+    return redactBackend(await open(opts), secrets);
+  } catch (error) {
+    throw redactError(error, secrets);
+  }
 }

@@ -7,12 +7,9 @@
  * @module
  */
 import { Ollama } from "ollama";
-import { KitError } from "../../core/errors.ts";
-import { guardBackend } from "../../core/guard.ts";
 import type { ChatResponse, GenerateResponse, ShowResponse } from "ollama";
-import { kitConfig, OLLAMA_DEFAULT_HOST } from "../../core/config.ts";
-
-const configuredHost = () => kitConfig().ollama.host ?? OLLAMA_DEFAULT_HOST;
+import { guardBackend, KitError } from "../../core/mod.ts";
+import { configuredHost } from "./host.ts";
 import { measureStream, type Piece, type SourceEnd } from "../../core/stream.ts";
 import { progressBar } from "../../show/progress.ts";
 import type {
@@ -112,17 +109,11 @@ export function toKitError(error: unknown, host: string, model: string): unknown
         error.error,
       );
     }
-    if (error.status_code >= 400 && error.status_code < 500) {
-      return ollamaError(
-        "bad-request",
-        `El servidor de Ollama no aceptó la petición (${error.status_code}): ${error.error}`,
-        error.status_code,
-        error.error,
-      );
-    }
+    const bad = error.status_code < 500; // the request's fault (too long for the context…)
+    const said = bad ? "no aceptó la petición" : "respondió";
     return ollamaError(
-      "server",
-      `El servidor de Ollama respondió ${error.status_code}: ${error.error}`,
+      bad ? "bad-request" : "server",
+      `El servidor de Ollama ${said} ${error.status_code}: ${error.error}`,
       error.status_code,
       error.error,
     );
@@ -271,13 +262,6 @@ export async function ollamaVersion(
  * ```
  */
 export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaBackend> {
-  const { hostError } = kitConfig().ollama;
-  if (opts.host === undefined && hostError) {
-    throw new KitError(`${hostError} Corrígelo (o bórralo: ${OLLAMA_DEFAULT_HOST}).`, {
-      method: 3,
-      kind: "other",
-    });
-  }
   const host = opts.host ?? configuredHost();
   const model = opts.model;
   const { version, offline } = await ollamaVersion(host);

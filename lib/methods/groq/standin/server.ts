@@ -14,7 +14,7 @@
  * @module
  */
 import type { Backend, ChatMessage, GenerateResult } from "../../../core/types.ts";
-import { KitError } from "../../../core/errors.ts";
+import { checkChat } from "./check.ts";
 import {
   formatGoDuration,
   GROQ_API_PREFIX,
@@ -298,27 +298,9 @@ export function startGroqServer(opts: GroqServerOptions): Promise<GroqServer> {
         errorBody("'messages' must be a non-empty array of messages", "invalid_request_error"),
       );
     }
-    const asked = payload.max_completion_tokens ?? payload.max_tokens ?? 128;
-    if (typeof asked !== "number" || !Number.isInteger(asked) || asked < 1) {
-      return json(
-        400,
-        errorBody(
-          "'max_completion_tokens' must be an integer greater than or equal to 1",
-          "invalid_request_error",
-        ),
-      );
-    }
-    const maxTokens = Math.min(maxTokensCap, asked);
-    const temperature = Number(payload.temperature ?? 0) || 0;
-    try {
-      // The generator's own entry checks (empty messages, context length) answer 400 here,
-      // before any stream starts, as Groq answers them.
-      opts.backend.validate?.(messages, { maxTokens, temperature });
-    } catch (error) {
-      if (!(error instanceof KitError) || error.kind !== "bad-request") throw error;
-      return json(400, errorBody(error.message, "invalid_request_error"));
-    }
-    const now = Date.now();
+    const checked = checkChat(opts.backend, messages, payload, maxTokensCap);
+    if (typeof checked === "string") return json(400, errorBody(checked, "invalid_request_error"));
+    const { maxTokens, temperature } = checked, now = Date.now();
     if (requestsToday >= requestsPerDay || tokensThisMinute(now) >= tokensPerMinute) {
       const over = requestsToday >= requestsPerDay ? "requests" : "tokens";
       const wait = over === "tokens" ? (60_000 - (now - tokenLog[0].at)) / 1000 : DAY_S;
