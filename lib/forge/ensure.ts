@@ -6,10 +6,11 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { CACHE_DIR } from "../core/paths.ts";
+import { CACHE_DIR, ROOT } from "../core/paths.ts";
 import { buildModel, STAMP_FILE } from "./build.ts";
 import { CORPUS_PATH } from "./corpus.ts";
 import { type ForgeDtype, getPreset } from "./presets.ts";
+import { readVerifiedWeights, trainedTokenizerFiles } from "./trained.ts";
 
 /** Options of {@link ensureModel}. */
 export interface EnsureOptions {
@@ -40,7 +41,15 @@ export async function forgeContentHash(preset: string): Promise<string> {
   }
   for (const n of names.sort()) h.update(n).update(await Deno.readFile(join(dir, n)));
   h.update(await Deno.readFile(CORPUS_PATH));
-  h.update(JSON.stringify(getPreset(preset)));
+  const p = getPreset(preset);
+  h.update(JSON.stringify(p));
+  if (p.weights === "trained") {
+    // The committed weights (checked against their recorded hash) and tokenizer: a changed
+    // or damaged file never reuses a model built from the old one.
+    const dir = join(ROOT, p.trainedDir!);
+    h.update(await readVerifiedWeights(dir));
+    h.update(JSON.stringify(await trainedTokenizerFiles(dir)));
+  }
   return h.digest("hex");
 }
 

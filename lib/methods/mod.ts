@@ -118,3 +118,4 @@ export async function openAllBackends(): Promise<OpenedBackends> {
     },
   };
 }
+export { METHOD_NAMES, type MethodName, type OpenedMethod, openMethod } from "./open.ts";

@@ -215,10 +215,12 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
   const key = opts.apiKey !== undefined
     ? { value: opts.apiKey.trim(), source: "opción apiKey" as const }
     : findGroqKey();
-  if (!key?.value) throw groqError(
+  if (!key?.value) {
+    throw groqError(
       "missing-key",
       missingKeyMessage({ path: kitConfig().envFile, found: existsSync(kitConfig().envFile) }),
     );
+  }
   const apiKey = key.value;
   const baseURL = (opts.baseURL ?? kitConfig().groq.baseURL).replace(/\/+$/, "");
   const maxRetries = opts.maxRetries ?? 2;

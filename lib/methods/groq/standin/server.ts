@@ -3,7 +3,7 @@
  * /openai/v1/models, POST /openai/v1/chat/completions (JSON, or SSE streaming ending in
  * `data: [DONE]` with `x_groq.usage` in the final chunk), Groq's x-ratelimit-* headers and
  * error bodies. It has no text generator of its own: it generates with the {@link Backend}
- * it is given (in practice `localBackend()`, the forge's `tiny` model), one request at a
+ * it is given (in practice `localBackend()`, the kit's model kit-es), one request at a
  * time (the wait is reported as `queue_time`).
  *
  * It is visibly offline: every response carries `X-Kit-Offline: 1`, its model ids start with
@@ -42,7 +42,7 @@ export interface GroqServerOptions {
   backend: Backend;
   /** Port (default 0: any free port). Always listens on 127.0.0.1. */
   port?: number;
-  /** The one model id served (default "kit-offline-tiny"). */
+  /** The one model id served (default "kit-offline-<the backend's model>"). */
   modelId?: string;
   /** Ids answered with 400 model_decommissioned, as Groq does for retired models. */
   retiredModels?: string[];
@@ -147,7 +147,7 @@ function makeLock() {
  * ```
  */
 export function startGroqServer(opts: GroqServerOptions): Promise<GroqServer> {
-  const modelId = opts.modelId ?? "kit-offline-tiny";
+  const modelId = opts.modelId ?? `kit-offline-${Reflect.get(opts.backend, "model") ?? "kit-es"}`;
   const retired = new Set(opts.retiredModels ?? RETIRED_GROQ_MODELS);
   const requestsPerDay = opts.limits?.requestsPerDay ?? 1000;
   const tokensPerMinute = opts.limits?.tokensPerMinute ?? 6000;
