@@ -21,7 +21,8 @@ import { tempDir } from "./_notebooks.ts";
 import { badSubmission } from "./_grading.ts";
 
 const FIXTURES = join(ROOT, "tests", "testdata", "grading_hostile");
-const LIMITS = { timeLimitMs: 20_000, testTimeoutMs: 8000 };
+/** Generous: no fixture loops forever, and a loaded machine must not turn an OOM into a timeout. */
+const LIMITS = { timeLimitMs: 60_000, testTimeoutMs: 20_000 };
 const SECRET = "gsk_" + "HOSTILEsecretNOTforSTUDENTS0123456789".repeat(2);
 
 /** What each hostile submission must get on its exercise: every test fails with `feedback`. */
@@ -37,9 +38,12 @@ const EXPECTED: Record<string, { exercise: string; feedback: RegExp; first?: Reg
   },
   importa_eval: { exercise: "tiempos", feedback: /SES_IMPORT_REJECTED|Requires read access/ },
   memoria_fuera_heap: {
+    // The allocations fail (the OS limit) or, on a loaded machine, the retries V8 makes before
+    // failing use up the time first: 0 points either way, and the peak is asserted below.
     exercise: "ndjson",
-    first: /Array buffer allocation failed .* WebAssembly\.Memory\.grow\(\): Unable to grow/,
-    feedback: /memoria/,
+    first:
+      /Array buffer allocation failed .* WebAssembly\.Memory\.grow\(\): Unable to grow|se agotó el tiempo/,
+    feedback: /memoria|se agotó el tiempo/,
   },
   intrinsecos: { exercise: "metodo", feedback: /tu código lanzó un error: Error: 0 cambios/ },
   worker: { exercise: "errores", feedback: /tu código intentó crear un Worker/ },
