@@ -9,7 +9,8 @@
  */
 import { dirname, join } from "node:path";
 import { CACHE_DIR } from "../core/paths.ts";
-import { presetWeights } from "./build.ts";
+import { weightsAndTokenizer } from "./build.ts";
+import type { Bpe } from "./bpe.ts";
 import { ensureFreeSpace, ensureWritableParent } from "./disk.ts";
 import { forgeContentHash } from "./ensure.ts";
 import { ForgeError } from "./errors.ts";
@@ -43,6 +44,15 @@ export interface GgufReport {
   seconds: number;
 }
 
+/** The vocabulary and merges of a tokenizer.json (the forge's BPE, trained or committed). */
+function bpeOf(json: unknown): Bpe {
+  const model = (json as { model: { vocab: Record<string, number>; merges: unknown[] } }).model;
+  const merges = model.merges.map((m) =>
+    (typeof m === "string" ? m.split(" ") : m) as [string, string]
+  );
+  return { vocab: new Map(Object.entries(model.vocab)), merges };
+}
+
 function checkVariants(variants: readonly string[]): GgufVariant[] {
   for (const v of variants) {
     if (!(GGUF_VARIANTS as readonly string[]).includes(v)) {
@@ -73,7 +83,8 @@ export async function buildGguf(
   const log = opts.log ?? console.log;
   const dir = opts.dir ?? GGUF_DIR;
   await ensureWritableParent(join(dir, "x"));
-  const { bpe, source } = await presetWeights(preset, shape);
+  const { source, tokenizer } = await weightsAndTokenizer(preset, shape);
+  const bpe = bpeOf(tokenizer["tokenizer.json"]);
   const plans = list.map((v) => ({ v, plan: llamaGguf(preset.name, shape, bpe, source, v) }));
   const needed = plans.reduce((n, p) => n + ggufBytes(p.plan.metadata, p.plan.tensors), 0);
   await ensureFreeSpace(dir, needed);
