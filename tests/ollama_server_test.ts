@@ -45,9 +45,9 @@ const DETAILS_KEYS = [
   "parent_model",
   "quantization_level",
 ];
+// load_duration is left out once the model is loaded: Ollama omits zero-valued statistics.
 const STATS = [
   "total_duration",
-  "load_duration",
   "prompt_eval_count",
   "prompt_eval_duration",
   "eval_count",
@@ -192,6 +192,7 @@ Deno.test("POST /api/generate streamed: token chunks, then a final chunk with st
     assert.equal(typeof c.response, "string");
     assert.ok(isIso(c.created_at));
   }
+  // The first generation loads the model: load_duration is there (later ones leave it out).
   assert.deepEqual(
     keys(last),
     [
@@ -200,6 +201,7 @@ Deno.test("POST /api/generate streamed: token chunks, then a final chunk with st
       "done_reason",
       "model",
       "response",
+      "load_duration",
       ...STATS,
     ].sort(),
   );
@@ -260,7 +262,7 @@ Deno.test("POST /api/chat: message chunks {role, content}; final chunk with stat
 Deno.test("errors: 400 no model / bad JSON, 404 missing model, 500 load failure", async () => {
   const cases: [unknown, number, string][] = [
     [{ prompt: "x" }, 400, "model is required"],
-    [{ model: "nope", prompt: "x" }, 404, 'model "nope" not found, try pulling it first'],
+    [{ model: "nope", prompt: "x" }, 404, "model 'nope' not found"],
   ];
   for (const [body, status, error] of cases) {
     const res = await post(`${url}/api/generate`, body);
@@ -317,9 +319,13 @@ Deno.test("a client that hangs up frees the server; /api/ps; keep_alive 0 unload
     "expires_at",
     "model",
     "name",
+    "context_length",
     "size",
     "size_vram",
-  ]);
+  ].sort());
+  // tiny's Modelfile sets num_ctx to its max_position_embeddings (see /api/show).
+  const shown = await (await post(`${url}/api/show`, { model: "tiny" })).json();
+  assert.equal(tiny.context_length, Number(/num_ctx\s+(\d+)/.exec(shown.parameters)![1]));
   const left = Date.parse(tiny.expires_at) - Date.now();
   assert.ok(left > 4 * 60_000 && left <= 5 * 60_000, "default keep_alive is 5 minutes");
   const unload = await (await post(`${url}/api/generate`, { model: "tiny", keep_alive: 0 })).json();

@@ -10,3 +10,4 @@ export * from "./wire.ts";
 export * from "./mode.ts";
 export * from "./standin/process.ts";
 export * from "./standin/server.ts";
+export * from "./models.ts";

@@ -39,6 +39,12 @@ export interface OfflineModel {
   parameters?: Record<string, string | number>;
   /** GGUF-style facts for /api/show's model_info ("general.architecture", …). */
   modelInfo?: Record<string, string | number>;
+  /**
+   * What /api/show lists under `capabilities` (default ["completion"]). With "thinking", the
+   * backend's text between `<think>` and `</think>` goes out as `thinking`, as Ollama's parser
+   * sends it, unless the request says `think: false`.
+   */
+  capabilities?: string[];
 }
 
 /**
