@@ -50,7 +50,11 @@ const thinker = {
   capabilities: ["completion", "thinking"],
   backend: () => Promise.resolve(scripted()),
 };
-const server = await startOllamaServer({ port: freePort(), models: [tiny, thinker], log: () => {} });
+const server = await startOllamaServer({
+  port: freePort(),
+  models: [tiny, thinker],
+  log: () => {},
+});
 const url = server.url;
 
 Deno.test("a thinking model: thinking in `thinking` / `message.thinking`, answer apart; eval_count counts both", async () => {
@@ -90,7 +94,8 @@ Deno.test("think: false drops the thinking; think: true on a model that cannot t
   const b = await ollamaBackend({ host: url, model: "tiny", think: true });
   await assert.rejects(
     () => b.generate("El modelo", { maxTokens: 3 }),
-    (e: unknown) => e instanceof KitError && e.kind === "unsupported" && /no sabe razonar/.test(e.message),
+    (e: unknown) =>
+      e instanceof KitError && e.kind === "unsupported" && /no sabe razonar/.test(e.message),
   );
 });
 
@@ -164,14 +169,21 @@ Deno.test("model choice: OLLAMA_MODEL wins; else the preference list; else a Lla
       quantization_level: "",
     },
   });
-  const have = [tag("qwen3:0.6b", 5e8, "qwen3"), tag("llama3.2:3b", 2e9), tag("llama3.2:1b", 1.3e9)];
+  const have = [
+    tag("qwen3:0.6b", 5e8, "qwen3"),
+    tag("llama3.2:3b", 2e9),
+    tag("llama3.2:1b", 1.3e9),
+  ];
   assert.equal(chooseFromTags(have, "qwen3:0.6b").model, "qwen3:0.6b");
   assert.match(chooseFromTags(have, "qwen3:0.6b").reason, /OLLAMA_MODEL/);
   const missing = chooseFromTags(have, "gemma3:1b");
   assert.equal(missing.present, false);
   assert.equal(chooseFromTags(have, undefined).model, "llama3.2:1b");
   assert.match(chooseFromTags(have, undefined).reason, /lista de preferencia/);
-  assert.equal(chooseFromTags([tag("mi-llama:7b", 4e9), tag("otro:1b", 1e9, "qwen3")], undefined).model, "mi-llama:7b");
+  assert.equal(
+    chooseFromTags([tag("mi-llama:7b", 4e9), tag("otro:1b", 1e9, "qwen3")], undefined).model,
+    "mi-llama:7b",
+  );
   assert.equal(chooseFromTags([tag("qwen3:0.6b", 5e8, "qwen3")], undefined).model, "qwen3:0.6b");
   const none = chooseFromTags([], undefined);
   assert.deepEqual([none.model, none.present], ["llama3.2:1b", false]);
