@@ -313,16 +313,19 @@ Deno.test("a client that hangs up frees the server; /api/ps; keep_alive 0 unload
 
   const ps = await (await fetch(`${url}/api/ps`)).json();
   const tiny = ps.models.find((m: { name: string }) => m.name === "tiny:latest");
-  assert.deepEqual(keys(tiny), [
-    "details",
-    "digest",
-    "expires_at",
-    "model",
-    "name",
-    "context_length",
-    "size",
-    "size_vram",
-  ].sort());
+  assert.deepEqual(
+    keys(tiny),
+    [
+      "details",
+      "digest",
+      "expires_at",
+      "model",
+      "name",
+      "context_length",
+      "size",
+      "size_vram",
+    ].sort(),
+  );
   // tiny's Modelfile sets num_ctx to its max_position_embeddings (see /api/show).
   const shown = await (await post(`${url}/api/show`, { model: "tiny" })).json();
   assert.equal(tiny.context_length, Number(/num_ctx\s+(\d+)/.exec(shown.parameters)![1]));

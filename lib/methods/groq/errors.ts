@@ -116,16 +116,21 @@ export function missingKeyMessage(envFile?: { path: string; found: boolean }): s
 export function modelUnavailableMessage(
   model: string,
   available: string[] | undefined,
-  reason: "decommissioned" | "not-found" | "not-listed",
+  reason: "decommissioned" | "not-found" | "not-listed" | "listed-but-404",
   serverText?: string,
 ): string {
   const why = reason === "decommissioned"
     ? `Groq retiró el modelo «${model}» (400 model_decommissioned)`
+    : reason === "listed-but-404"
+    ? `Groq lista el modelo «${model}» pero respondió 404 (model_not_found) al usarlo: tu clave ` +
+      "no tiene acceso a él o Groq lo está retirando"
     : reason === "not-found"
     ? `Groq no encuentra el modelo «${model}» (404 model_not_found): está retirado, mal escrito o tu clave no tiene acceso`
     : `El modelo «${model}» no está en la lista de modelos de tu cuenta de Groq: está retirado o mal escrito`;
   const list = available?.length
     ? `Modelos disponibles ahora: ${available.join(", ")}.`
+    : available
+    ? "La lista de modelos no ofrece ningún otro modelo de chat."
     : "No se pudo obtener la lista de modelos disponibles.";
   return `${why}${serverText ? ` («${serverText}»)` : ""}. ${list} ` +
     "Pon uno de ellos en GROQ_MODEL (archivo .env) o deja GROQ_MODEL vacío para que el kit " +
