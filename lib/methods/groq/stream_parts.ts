@@ -64,20 +64,36 @@ export function partsReader(): {
   end(): Piece[];
 } {
   const split = thinkSplitter();
-  const toPieces = (parts: { kind: "thinking" | "answer"; text: string }[]): Piece[] =>
-    parts.filter((p) => p.text).map((p) => ({ text: p.text, kind: p.kind }));
+  // One delta is one token. A delta that is only part of a tag ("<think>") shows nothing yet:
+  // its token goes with the next piece shown.
+  let pending = 0;
+  const toPieces = (parts: { kind: "thinking" | "answer"; text: string }[]): Piece[] => {
+    const out: Piece[] = parts.filter((p) => p.text).map((p) => ({
+      text: p.text,
+      kind: p.kind,
+      tokens: 0,
+    }));
+    if (out.length) {
+      out[0].tokens = pending;
+      pending = 0;
+    }
+    return out;
+  };
   return {
     push(delta) {
       const out: Piece[] = [];
       if (delta?.reasoning) out.push({ text: delta.reasoning, kind: "thinking" });
       if (delta?.content) {
-        const parts = toPieces(split.push(delta.content));
-        // One delta is one token: a delta split into parts still counts once.
-        parts.forEach((p, i) => (p.tokens = i === 0 ? 1 : 0));
-        out.push(...parts);
+        pending += 1;
+        out.push(...toPieces(split.push(delta.content)));
       }
       return out;
     },
-    end: () => toPieces(split.end()).map((p) => ({ ...p, tokens: 0 })),
+    end() {
+      const out = toPieces(split.end());
+      if (pending) out.push({ text: "", tokens: pending, kind: "thinking" });
+      pending = 0;
+      return out;
+    },
   };
 }

@@ -32,7 +32,7 @@ export function compareTimings(r: GenerateResult): TimingRow[] {
   const sum = (...keys: string[]) =>
     keys.every((k) => !has(k)) ? null : keys.reduce((t, k) => t + (s[k] ?? 0), 0);
   const serviceTps = r.details?.serviceTokensPerSecond;
-  return [
+  const rows: TimingRow[] = [
     {
       medida: "Hasta el primer token, ms (TTFT | cola + prompt)",
       cliente: r.timings.ttftMs,
@@ -56,4 +56,20 @@ export function compareTimings(r: GenerateResult): TimingRow[] {
     { medida: "Tokens de entrada", cliente: null, groq: r.tokensIn },
     { medida: "Tokens de salida", cliente: null, groq: r.tokensOut },
   ];
+  if (r.thinkingTokens || typeof r.details?.reasoningTokens === "number") {
+    const reasoning = r.details?.reasoningTokens;
+    rows.push(
+      {
+        medida: "de ellos, razonamiento (completion_tokens_details.reasoning_tokens)",
+        cliente: r.thinkingTokens ?? null,
+        groq: typeof reasoning === "number" ? reasoning : null,
+      },
+      {
+        medida: "Hasta el primer token de la respuesta, ms (tras el razonamiento)",
+        cliente: r.timings.answerTtftMs ?? null,
+        groq: null,
+      },
+    );
+  }
+  return rows;
 }

@@ -1,0 +1,54 @@
+/**
+ * The online branches of the notebooks, executed against local servers that answer like the
+ * real services (issue 19): 04 against a Groq-like server listing production and preview models
+ * whose chosen model reasons (tests/groq_like.ts).
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ROOT } from "../lib/core/paths.ts";
+import { findSecrets } from "../lib/core/secrets.ts";
+import { NB_EXIT } from "../scripts/nb.ts";
+import { execute, taggedText } from "./_notebooks.ts";
+import { ANSWER, REASONING, startGroqLike } from "./groq_like.ts";
+import { FAKE_GROQ_KEY } from "./notebooks/env.ts";
+
+Deno.test("04_groq online against a Groq-like server: production model chosen, reasoning shown apart", async () => {
+  const like = startGroqLike();
+  try {
+    const { code, stderr, nb } = await execute(join(ROOT, "notebooks", "04_groq.ipynb"), {
+      env: {
+        KIT_ENV_FILE: "/nonexistent/.env",
+        GROQ_API_KEY: FAKE_GROQ_KEY,
+        GROQ_BASE_URL: like.url,
+        HF_TOKEN: "",
+      },
+    });
+    assert.equal(code, NB_EXIT.ok, stderr);
+    const text = JSON.stringify(nb);
+    assert.ok(!text.includes(FAKE_GROQ_KEY.slice(4)), "the key leaked into an output");
+    assert.deepEqual(findSecrets(text), []);
+    assert.match(taggedText(nb, "connect"), /Modo online/);
+    const models = taggedText(nb, "models");
+    assert.match(models, /\| openai\/gpt-oss-20b \| OpenAI \| 131072 \| producción \| sí \| sí \|/);
+    assert.match(
+      models,
+      /\| meta-llama\/llama-4-maverick-17b-128e-instruct \| Meta \| 131072 \| preview \| no \| no \|/,
+    );
+    assert.match(
+      models,
+      /Modelo en uso: «openai\/gpt-oss-20b»: el primero de la lista de preferencia/,
+    );
+    const first = taggedText(nb, "first-call");
+    assert.ok(first.includes(ANSWER.join("")), first);
+    assert.ok(!first.includes("paso0"), "the reasoning is not printed as the answer");
+    const reasoning = taggedText(nb, "reasoning");
+    assert.match(
+      reasoning,
+      new RegExp(`${REASONING.length} de ${REASONING.length + ANSWER.length} tokens fueron`),
+    );
+    assert.match(reasoning, /primer\s+token de la respuesta a los \*\*\d+ ms\*\*/);
+    assert.ok(!/16 de agosto/.test(text), "no retirement date the kit cannot check");
+  } finally {
+    await like.close();
+  }
+});
