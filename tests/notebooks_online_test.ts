@@ -1,7 +1,8 @@
 /**
  * The online branches of the notebooks, executed against local servers that answer like the
  * real services (issue 19): 04 against a Groq-like server listing production and preview models
- * whose chosen model reasons (tests/groq_like.ts).
+ * whose chosen model reasons (tests/groq_like.ts); 03 against an Ollama-like server (the
+ * stand-in behind a proxy that hides what marks it) serving a thinking model (tests/ollama_like.ts).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { NB_EXIT } from "../scripts/nb.ts";
 import { execute, taggedText } from "./_notebooks.ts";
 import { ANSWER, REASONING, startGroqLike } from "./groq_like.ts";
 import { FAKE_GROQ_KEY } from "./notebooks/env.ts";
+import { ANSWER as OLLAMA_ANSWER, startOllamaLike, THINK } from "./ollama_like.ts";
 
 Deno.test("04_groq online against a Groq-like server: production model chosen, reasoning shown apart", async () => {
   const like = startGroqLike();
@@ -48,6 +50,42 @@ Deno.test("04_groq online against a Groq-like server: production model chosen, r
     );
     assert.match(reasoning, /primer\s+token de la respuesta a los \*\*\d+ ms\*\*/);
     assert.ok(!/16 de agosto/.test(text), "no retirement date the kit cannot check");
+  } finally {
+    await like.close();
+  }
+});
+
+Deno.test("03_ollama online against an Ollama-like server with a thinking model: choice said, thinking apart", async () => {
+  const like = await startOllamaLike();
+  try {
+    const { code, stderr, nb } = await execute(join(ROOT, "notebooks", "03_ollama.ipynb"), {
+      env: {
+        KIT_ENV_FILE: "/nonexistent/.env",
+        OLLAMA_HOST: like.url,
+        OLLAMA_MODEL: "qwen3:0.6b",
+        HF_TOKEN: "",
+      },
+    });
+    assert.equal(code, NB_EXIT.ok, stderr);
+    assert.match(taggedText(nb, "mode"), /Modo: online — un Ollama real responde/);
+    const pull = taggedText(nb, "pull");
+    assert.match(pull, /Modelo: qwen3:0\.6b — OLLAMA_MODEL=qwen3:0\.6b \(ya descargado/);
+    assert.match(pull, /Servidor: Ollama 0\.13\.1/);
+    const stream = taggedText(nb, "stream");
+    assert.ok(stream.includes(OLLAMA_ANSWER.join("")), stream);
+    assert.match(
+      stream,
+      new RegExp(
+        `Razonamiento \\(${THINK.length} tokens, aparte de la respuesta\\): ${THINK.join("")}`,
+      ),
+    );
+    assert.match(
+      stream,
+      /TTFT = primer token de cualquier tipo: \d+ ms; primer token de la respuesta: \d+ ms/,
+    );
+    const speed = taggedText(nb, "speed");
+    assert.match(speed, /de ellos, razonamiento/);
+    assert.match(taggedText(nb, "stop"), /ya estaba en marcha antes del cuaderno: no lo paro/);
   } finally {
     await like.close();
   }
