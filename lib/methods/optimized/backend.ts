@@ -24,6 +24,7 @@ import {
   type TransformersBackend,
 } from "../hf/hf_backend.ts";
 import { hubReachable } from "../hf/mode.ts";
+import { hubLoadError } from "../hf/hub_errors.ts";
 
 /** Where onnxruntime runs the model. */
 export type Device = "cpu" | "webgpu" | "cuda";
@@ -32,7 +33,7 @@ export type Device = "cpu" | "webgpu" | "cuda";
 export interface OptimizedOptions {
   /** Catalogue id, hub id or model folder (default: the catalogue's online default when the hub is reachable, else the offline one). */
   model?: string;
-  /** Weight format (default "q8"). */
+  /** Weight format (default "q8" when the model has it, else the first it has of q4, fp16, fp32). */
   dtype?: Dtype;
   /** Default "cpu". */
   device?: Device;
@@ -57,6 +58,20 @@ export interface OptimizedBackend extends TransformersBackend {
   readonly fallback: string | null;
 }
 
+/**
+ * The dtype used when none is asked for: q8 when the model has it (the kit's default), else the
+ * first it has of q4, fp16, fp32 (SmolLM2's hub folder, the online default, has no q8).
+ *
+ * @example
+ * ```ts
+ * defaultDtype(["fp32", "fp16", "q4"]); // "q4"
+ * ```
+ */
+export function defaultDtype(available: Dtype[] | undefined): Dtype {
+  if (!available || available.includes("q8")) return "q8";
+  return (["q4", "fp16", "fp32"] as Dtype[]).find((d) => available.includes(d)) ?? "q8";
+}
+
 /** The default model for this machine: the online default if the hub answers, else the offline one. */
 export async function defaultModel(): Promise<string> {
   const { defaults } = loadCatalogue();
@@ -75,7 +90,6 @@ export async function defaultModel(): Promise<string> {
 export async function createOptimizedBackend(
   opts: OptimizedOptions = {},
 ): Promise<OptimizedBackend> {
-  const dtype = opts.dtype ?? "q8";
   const device = opts.device ?? "cpu";
   const onCpu = async (why: string): Promise<OptimizedBackend> => {
     (opts.log ?? console.warn)(
@@ -98,6 +112,7 @@ export async function createOptimizedBackend(
   configureTransformers(resolved);
   const dir = resolved.localModelPath ? join(resolved.localModelPath, resolved.id) : null;
   const available = dir ? localDtypes(dir) : resolved.entry?.dtypes;
+  const dtype = opts.dtype ?? defaultDtype(available);
   if (available && !available.includes(dtype)) {
     throw unsupported(
       `El modelo «${resolved.id}» no tiene pesos en ${dtype}; dtypes disponibles: ${
@@ -112,7 +127,12 @@ export async function createOptimizedBackend(
 
   const started = performance.now();
   const progress_callback = resolved.mode === "online" ? downloadProgress(resolved.id) : undefined;
-  const tokenizer = await AutoTokenizer.from_pretrained(resolved.id, { progress_callback });
+  let tokenizer;
+  try {
+    tokenizer = await AutoTokenizer.from_pretrained(resolved.id, { progress_callback });
+  } catch (error) {
+    throw hubLoadError(error, resolved.id, 2, resolved.entry);
+  }
   let model;
   try {
     model = await AutoModelForCausalLM.from_pretrained(resolved.id, {
@@ -125,7 +145,7 @@ export async function createOptimizedBackend(
       },
     });
   } catch (error) {
-    if (device === "cpu") throw error;
+    if (device === "cpu") throw hubLoadError(error, resolved.id, 2, resolved.entry);
     const why = deviceFailure(device, (error as Error).message);
     if (opts.fallbackToCpu) return onCpu(why);
     throw unsupported(

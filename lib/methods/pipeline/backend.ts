@@ -14,6 +14,7 @@ import {
   type TransformersBackend,
 } from "../hf/hf_backend.ts";
 import { defaultModel } from "../optimized/backend.ts";
+import { hubLoadError } from "../hf/hub_errors.ts";
 
 /**
  * Chooses the model (the given one, or the online default when the hub is reachable, else
@@ -49,9 +50,14 @@ export async function createPipelineBackend(
   const resolved = await resolveModel(opts.model ?? (await defaultModel()));
   configureTransformers(resolved);
   const started = performance.now();
-  const generator = await pipeline("text-generation", resolved.id, {
-    progress_callback: resolved.mode === "online" ? downloadProgress(resolved.id) : undefined,
-  });
+  let generator;
+  try {
+    generator = await pipeline("text-generation", resolved.id, {
+      progress_callback: resolved.mode === "online" ? downloadProgress(resolved.id) : undefined,
+    });
+  } catch (error) {
+    throw hubLoadError(error, resolved.id, 1, resolved.entry);
+  }
   const loadMs = performance.now() - started;
   // deno-lint-ignore no-explicit-any
   const session = (generator.model as any).sessions?.model?.config ?? {};
