@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { KitError } from "../lib/core/mod.ts";
 import { createPipelineBackend } from "../lib/methods/pipeline/backend.ts";
 import { createOptimizedBackend, defaultDtype } from "../lib/methods/optimized/backend.ts";
+import { onnxBytes } from "../lib/methods/optimized/dtype_compare.ts";
 import { HF_CACHE_DIR } from "../lib/methods/hf/transformers.ts";
 import { hubMode } from "../lib/methods/hf/mode.ts";
 import { defaultModelDir } from "../lib/forge/mod.ts";
@@ -77,6 +78,10 @@ Deno.test("method 2 online: the default dtype is one the model has (q8 if presen
     assert.equal(b.dtype, "q4");
     assert.ok(r.tokensOut > 0);
     assert.ok(existsSync(join(HF_CACHE_DIR, OPEN, "onnx", "model_q4.onnx")));
+    // Notebook 02's file sizes: a hub model's file is read from the cache (item 8).
+    const q4 = join(defaultModelDir("tiny"), "onnx", "model_q4.onnx");
+    assert.equal(onnxBytes(OPEN, "q4"), statSync(q4).size);
+    assert.equal(onnxBytes("kit-test/no-existe", "q4"), null);
     // No arguments: the online default (its hub folder has no q8, data/models.json says) in q4.
     const { value: d } = await captureConsole(() => createOptimizedBackend());
     assert.equal(d.model, DEFAULT_ONLINE);
