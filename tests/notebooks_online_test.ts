@@ -1,11 +1,14 @@
 /**
  * The online branches of the notebooks, executed against local servers that answer like the
- * real services (issue 19): 04 against a Groq-like server listing production and preview models
+ * real services (issue 19): 02 against a hub-layout mirror named by HF_ENDPOINT; 04 against a Groq-like server listing production and preview models
  * whose chosen model reasons (tests/groq_like.ts); 03 against an Ollama-like server (the
  * stand-in behind a proxy that hides what marks it) serving a thinking model (tests/ollama_like.ts).
  */
 import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { HF_CACHE_DIR } from "../lib/methods/hf/transformers.ts";
+import { startHubLike } from "./hub_like.ts";
 import { ROOT } from "../lib/core/paths.ts";
 import { findSecrets } from "../lib/core/secrets.ts";
 import { NB_EXIT } from "../scripts/nb.ts";
@@ -88,5 +91,30 @@ Deno.test("03_ollama online against an Ollama-like server with a thinking model:
     assert.match(taggedText(nb, "stop"), /ya estaba en marcha antes del cuaderno: no lo paro/);
   } finally {
     await like.close();
+  }
+});
+
+Deno.test("02_optimizado online against a hub-layout mirror (HF_ENDPOINT): downloads, then measures each dtype with its file size", async () => {
+  const id = "HuggingFaceTB/SmolLM-135M-Instruct";
+  const hub = await startHubLike([id], []);
+  const cached = join(HF_CACHE_DIR, id);
+  rmSync(cached, { recursive: true, force: true });
+  try {
+    const { code, stderr, nb } = await execute(join(ROOT, "notebooks", "02_optimizado.ipynb"), {
+      env: { KIT_ENV_FILE: "/nonexistent/.env", HF_ENDPOINT: hub.url, HF_TOKEN: "" },
+    });
+    assert.equal(code, NB_EXIT.ok, stderr);
+    const load = taggedText(nb, "load");
+    assert.match(load, new RegExp(`Modelo ${id} \\(Hub\\), dtype q8`));
+    assert.match(load, /Descargando/);
+    const table = taggedText(nb, "dtype-table");
+    assert.doesNotMatch(table, /error:/);
+    const verdict = taggedText(nb, "dtype-verdict");
+    assert.match(verdict, /el archivo q4 ocupa \d+\.\d veces menos que el fp32/);
+    assert.doesNotMatch(verdict, /0\.0 veces/);
+    assert.ok(hub.served.size > 0, "the files came from the mirror");
+  } finally {
+    await hub.close();
+    rmSync(cached, { recursive: true, force: true });
   }
 });
