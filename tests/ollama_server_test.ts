@@ -192,7 +192,6 @@ Deno.test("POST /api/generate streamed: token chunks, then a final chunk with st
     assert.equal(typeof c.response, "string");
     assert.ok(isIso(c.created_at));
   }
-  // The first generation loads the model: load_duration is there (later ones leave it out).
   assert.deepEqual(
     keys(last),
     [
@@ -326,7 +325,6 @@ Deno.test("a client that hangs up frees the server; /api/ps; keep_alive 0 unload
       "size_vram",
     ].sort(),
   );
-  // tiny's Modelfile sets num_ctx to its max_position_embeddings (see /api/show).
   const shown = await (await post(`${url}/api/show`, { model: "tiny" })).json();
   assert.equal(tiny.context_length, Number(/num_ctx\s+(\d+)/.exec(shown.parameters)![1]));
   const left = Date.parse(tiny.expires_at) - Date.now();

@@ -21,7 +21,6 @@ import { kitConfig } from "../../core/config.ts";
 import { maskSecret } from "../../core/secrets.ts";
 import { measureStream, type Piece, type Source, type SourceEnd } from "../../core/stream.ts";
 import {
-  type ChatMessage,
   DEFAULT_MAX_TOKENS,
   DEFAULT_TIMEOUT_MS,
   type GenerateOptions,
@@ -41,7 +40,7 @@ import { chatModels, chooseGroqModel } from "./models.ts";
 import { findGroqKey } from "./key.ts";
 import type { GroqBackend, GroqOptions } from "./options.ts";
 import { abortableSleep, linkedSignal } from "./_signals.ts";
-import { partsReader, type ReasoningFields, reasoningRequest } from "./stream_parts.ts";
+import { partsReader, type ReasoningFields, reasoningRequest, toMessages } from "./stream_parts.ts";
 import {
   type ErrorContext,
   groqError,
@@ -64,10 +63,6 @@ export {
   parseRateLimits,
   type RateLimits,
 } from "./wire.ts";
-
-function toMessages(prompt: PromptInput): ChatMessage[] {
-  return typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
-}
 
 /**
  * Connects to Groq (or anything speaking its protocol, such as the kit's offline server):

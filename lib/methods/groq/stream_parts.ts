@@ -9,6 +9,7 @@
  * @module
  */
 import type { Piece } from "../../core/stream.ts";
+import type { ChatMessage, PromptInput } from "../../core/types.ts";
 import { thinkSplitter } from "../../core/think_tags.ts";
 import { isReasoningModel } from "./models.ts";
 
@@ -96,4 +97,9 @@ export function partsReader(): {
       return out;
     },
   };
+}
+
+/** A prompt as chat messages (a plain string is one user turn). */
+export function toMessages(prompt: PromptInput): ChatMessage[] {
+  return typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
 }

@@ -85,10 +85,7 @@ export interface GroqServer {
   close(): Promise<void>;
 }
 
-/**
- * Model ids the server answers with 400 model_decommissioned by default: ids Groq's deprecation
- * page lists as shut down (https://console.groq.com/docs/deprecations). The kit states no date.
- */
+/** Answered 400 model_decommissioned: shut down per console.groq.com/docs/deprecations. */
 export const RETIRED_GROQ_MODELS = ["llama2-70b-4096", "mixtral-8x7b-32768"];
 
 /** Path prefix of the kit's control routes (POST /kit/simulate, GET /kit/log). */
