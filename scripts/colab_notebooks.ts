@@ -19,8 +19,8 @@
  * no public URL is known, the copies carry no badge and their first cell asks for the URL in a
  * Colab form field, and checks it (GitHub URL, reachable, the kit) before cloning.
  *
- * Exercise notebooks (notebooks/ejercicios/) are not converted: their sources hold the
- * solutions.
+ * Of the exercises, only the student notebooks (notebooks/ejercicios/alumno/) are converted, as
+ * notebooks/colab/ejercicios_<name>.ipynb: the sources hold the solutions.
  *
  * @module
  */
@@ -39,6 +39,9 @@ import {
 
 /** The branch the badges open and Colab clones, unless the setting names another. */
 export const KIT_BRANCH = DEFAULT_BRANCH;
+
+/** The graded exercises' student notebooks (built by `deno task exercises`). */
+export const EXERCISES_STUDENT_DIR: string = join(ROOT, "notebooks", "ejercicios", "alumno");
 
 /** Where the course notebooks live. */
 export const NOTEBOOKS_DIR: string = join(ROOT, "notebooks");
@@ -312,6 +315,12 @@ export function plannedColabFiles(opts: ColabOptions = colabOptions()): Map<stri
   const files = new Map<string, string>();
   for (const source of sourceNotebooks()) {
     const target = join(COLAB_DIR, basename(source));
+    files.set(target, notebookJson(colabVersionOf(source, opts, target)));
+  }
+  // The graded exercises' student notebook too (never the sources: they hold the solutions).
+  // Its Deno kernel runs in its own folder, so its `../../../lib/…` imports reach the kit.
+  for (const source of sourceNotebooks(EXERCISES_STUDENT_DIR)) {
+    const target = join(COLAB_DIR, `ejercicios_${basename(source)}`);
     files.set(target, notebookJson(colabVersionOf(source, opts, target)));
   }
   return files;

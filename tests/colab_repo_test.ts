@@ -7,9 +7,10 @@
  * `url.<local>.insteadOf`).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ROOT } from "../lib/core/mod.ts";
 import { CHECK_URL_PY, githubHttps, repoSetting, settingForWrite } from "../scripts/colab_repo.ts";
 import {
   COLAB_BADGE_IMAGE,
@@ -173,5 +174,26 @@ Deno.test("colab first cell: empty, not GitHub, unreachable, not the kit → a p
   assert.match(
     await check("https://github.com/curso/kit.git", { "https://github.com/curso/kit.git": kit }),
     /^OK /m,
+  );
+});
+
+Deno.test("colab: the exercises' student notebook has a Colab copy whose kernel runs in its own folder", () => {
+  const copy = JSON.parse(
+    readFileSync(join(ROOT, "notebooks", "colab", "ejercicios_optimizacion.ipynb"), "utf8"),
+  ) as NotebookJson;
+  const setup = text(copy.cells[1]);
+  assert.match(setup, /cwd=os\.path\.join\(KIT_DIR, "notebooks\/ejercicios\/alumno"\)/);
+  const imports = copy.cells.map(text).join("\n").match(/from "(\.\.\/[^"]+)"/g) ?? [];
+  assert.ok(imports.length > 0);
+  for (const spec of imports) {
+    const rel = spec.slice(6, -1);
+    assert.ok(
+      existsSync(join(ROOT, "notebooks", "ejercicios", "alumno", rel)),
+      `${rel} resolves from the kernel's folder`,
+    );
+  }
+  // The solutions never go to Colab.
+  assert.ok(
+    !existsSync(join(ROOT, "notebooks", "colab", "ejercicios_optimizacion_soluciones.ipynb")),
   );
 });
