@@ -17,12 +17,28 @@ import { ANSWER, REASONING, startGroqLike } from "./groq_like.ts";
 import { FAKE_GROQ_KEY } from "./notebooks/env.ts";
 import { ANSWER as OLLAMA_ANSWER, startOllamaLike, THINK } from "./ollama_like.ts";
 
+/**
+ * What every online run starts from: other test modules of the same `deno test` process set
+ * KIT_OFFLINE=1 (and may set keys or models) in the environment the notebooks inherit.
+ */
+const ONLINE_BASE: Record<string, string> = {
+  KIT_OFFLINE: "0",
+  KIT_ENV_FILE: "/nonexistent/.env",
+  GROQ_API_KEY: "",
+  GROQ_BASE_URL: "",
+  GROQ_MODEL: "",
+  OLLAMA_HOST: "",
+  OLLAMA_MODEL: "",
+  HF_ENDPOINT: "",
+  HF_TOKEN: "",
+};
+
 Deno.test("04_groq online against a Groq-like server: production model chosen, reasoning shown apart", async () => {
   const like = startGroqLike();
   try {
     const { code, stderr, nb } = await execute(join(ROOT, "notebooks", "04_groq.ipynb"), {
       env: {
-        KIT_ENV_FILE: "/nonexistent/.env",
+        ...ONLINE_BASE,
         GROQ_API_KEY: FAKE_GROQ_KEY,
         GROQ_BASE_URL: like.url,
         HF_TOKEN: "",
@@ -63,7 +79,7 @@ Deno.test("03_ollama online against an Ollama-like server with a thinking model:
   try {
     const { code, stderr, nb } = await execute(join(ROOT, "notebooks", "03_ollama.ipynb"), {
       env: {
-        KIT_ENV_FILE: "/nonexistent/.env",
+        ...ONLINE_BASE,
         OLLAMA_HOST: like.url,
         OLLAMA_MODEL: "qwen3:0.6b",
         HF_TOKEN: "",
@@ -101,7 +117,7 @@ Deno.test("02_optimizado online against a hub-layout mirror (HF_ENDPOINT): downl
   rmSync(cached, { recursive: true, force: true });
   try {
     const { code, stderr, nb } = await execute(join(ROOT, "notebooks", "02_optimizado.ipynb"), {
-      env: { KIT_ENV_FILE: "/nonexistent/.env", HF_ENDPOINT: hub.url, HF_TOKEN: "" },
+      env: { ...ONLINE_BASE, HF_ENDPOINT: hub.url },
     });
     assert.equal(code, NB_EXIT.ok, stderr);
     const load = taggedText(nb, "load");
