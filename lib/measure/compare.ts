@@ -6,6 +6,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { median } from "./stats.ts";
 import { join } from "node:path";
 import { ROOT } from "../core/paths.ts";
 import type { Backend, ChatMessage, GenerateResult } from "../core/types.ts";
@@ -16,6 +17,13 @@ export interface PromptCase {
   size: "short" | "medium" | "long";
   messages: ChatMessage[];
 }
+
+/** The Spanish word for a prompt's size (the data keeps English keys). */
+export const SIZE_LABELS: Record<PromptCase["size"], string> = {
+  short: "corto",
+  medium: "medio",
+  long: "largo",
+};
 
 /** Reads the kit's Spanish prompt set (short / medium / long). */
 export function loadPrompts(): PromptCase[] {
@@ -42,9 +50,13 @@ export function stat(values: (number | null | undefined)[]): Stat | null {
   const xs = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v))
     .sort((a, b) => a - b);
   if (xs.length === 0) return null;
-  const mid = Math.floor(xs.length / 2);
-  const median = xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
-  return { median, min: xs[0], max: xs.at(-1)!, n: xs.length };
+  return { median: median(xs), min: xs[0], max: xs.at(-1)!, n: xs.length };
+}
+
+/** A method's own memory and how it was measured (Spanish), or why it was not. */
+export interface MethodMemory {
+  bytes: number | null;
+  how: string;
 }
 
 /** One backend's measured figures over all prompts and repetitions. */
@@ -63,6 +75,11 @@ export interface ComparisonRow {
   gpuBytes: Stat | null;
   /** Each service-reported timing (ms), by name. */
   service: Record<string, Stat>;
+  /**
+   * Memory used by the method alone: its own fresh process (methods 1–2) or its server's
+   * process (3–4), never the notebook's; `bytes` null with the reason when not measurable.
+   */
+  methodMemory?: MethodMemory;
   /** Error message when the backend failed (its other figures are then from fewer runs). */
   error?: string;
   results: { prompt: string; result: GenerateResult }[];

@@ -17,6 +17,7 @@
 import Groq from "groq-sdk";
 import { existsSync } from "node:fs";
 import { KitError } from "../../core/errors.ts";
+import { guardBackend } from "../../core/guard.ts";
 import { kitConfig } from "../../core/config.ts";
 import { maskSecret } from "../../core/secrets.ts";
 import { measureStream, type Piece, type Source, type SourceEnd } from "../../core/stream.ts";
@@ -41,6 +42,7 @@ import { findGroqKey } from "./key.ts";
 import type { GroqBackend, GroqOptions } from "./options.ts";
 import { abortableSleep, linkedSignal } from "./_signals.ts";
 import { partsReader, type ReasoningFields, reasoningRequest, toMessages } from "./stream_parts.ts";
+import { openSafely } from "./redacted.ts";
 import {
   type ErrorContext,
   groqError,
@@ -65,20 +67,16 @@ export {
 } from "./wire.ts";
 
 /**
- * Connects to Groq (or anything speaking its protocol, such as the kit's offline server):
- * finds the key, lists the models (which also checks the key), picks the model, and returns
- * a {@link GroqBackend}. `mode` is "offline" when the server says it is the kit's stand-in.
- * Throws a {@link KitError}: missing key, 401, unknown/retired model, network, …
- *
- * @example
- * ```ts
- * const groq = await groqBackend();
- * const r = await groq.generate("¿Qué es un LPU?", { maxTokens: 64 });
- * r.serviceTimings; // { queueMs, promptMs, completionMs, totalMs }
- * await groq.close();
- * ```
+ * Connects to Groq (or anything speaking its protocol): finds the key, lists the models (which
+ * checks the key), picks the model; "offline" only when the server says it is the kit's
+ * stand-in. Throws a {@link KitError}: missing key, 401, unknown/retired model, network, …
+ * Example: `(await groqBackend()).generate("¿Qué es un LPU?", { maxTokens: 64 })`.
  */
-export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> {
+export function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> {
+  return openSafely(opts, openGroqBackend); // the URL checked first, every error redacted
+}
+
+async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
   const key = opts.apiKey !== undefined
     ? { value: opts.apiKey.trim(), source: "opción apiKey" as const }
     : findGroqKey();
@@ -368,7 +366,7 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
     };
   }
 
-  return {
+  return guardBackend<GroqBackend>({
     name: "Groq",
     method: 4,
     get mode() {
@@ -394,5 +392,5 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
     close(): Promise<void> {
       return Promise.resolve();
     },
-  };
+  });
 }

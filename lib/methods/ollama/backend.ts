@@ -8,9 +8,8 @@
  */
 import { Ollama } from "ollama";
 import type { ChatResponse, GenerateResponse, ShowResponse } from "ollama";
-import { kitConfig, OLLAMA_DEFAULT_HOST } from "../../core/config.ts";
-
-const configuredHost = () => kitConfig().ollama.host ?? OLLAMA_DEFAULT_HOST;
+import { guardBackend, KitError } from "../../core/mod.ts";
+import { configuredHost } from "./host.ts";
 import { measureStream, type Piece, type SourceEnd } from "../../core/stream.ts";
 import { progressBar } from "../../show/progress.ts";
 import type { Backend, GenerateOptions, GenerationStream, PromptInput } from "../../core/types.ts";
@@ -225,7 +224,7 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
     }
   }
 
-  return {
+  return guardBackend<OllamaBackend>({
     name: "Ollama",
     method: 3,
     mode: offline ? "offline" : "online",
@@ -288,5 +287,5 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
       client.abort();
       return Promise.resolve();
     },
-  };
+  });
 }

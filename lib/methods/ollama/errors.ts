@@ -7,7 +7,13 @@
 import { KitError } from "../../core/errors.ts";
 
 /** What went wrong talking to Ollama. */
-export type KitErrorKind = "server-down" | "not-found" | "server" | "stream-cut" | "unsupported";
+export type KitErrorKind =
+  | "server-down"
+  | "not-found"
+  | "bad-request"
+  | "server"
+  | "stream-cut"
+  | "unsupported";
 
 /**
  * An Ollama failure as the kit's one error type ({@link KitError}, method 3): a Spanish
@@ -69,9 +75,11 @@ export function toKitError(error: unknown, host: string, model: string): unknown
         error.error,
       );
     }
+    const bad = error.status_code < 500; // the request's fault (too long for the context…)
+    const said = bad ? "no aceptó la petición" : "respondió";
     return ollamaError(
-      "server",
-      `El servidor de Ollama respondió ${error.status_code}: ${error.error}`,
+      bad ? "bad-request" : "server",
+      `El servidor de Ollama ${said} ${error.status_code}: ${error.error}`,
       error.status_code,
       error.error,
     );

@@ -9,6 +9,8 @@
 /** The header every response of the stand-in carries. */
 export const OFFLINE_HEADER = "X-Kit-Offline";
 
+import { KitError } from "../../../core/errors.ts";
+
 const NDJSON = "application/x-ndjson";
 const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -41,7 +43,7 @@ export function text(status: number, body: string): Response {
 /** Ollama's `{"error": …}` body for a thrown value (500 unless it is an {@link HttpError}). */
 export function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) return json(error.status, { error: error.message });
-  return json(500, { error: errorText(error) });
+  return json(KitError.is(error, "bad-request") ? 400 : 500, { error: errorText(error) });
 }
 
 /** A JSON response computed in full first; errors become Ollama's 4xx/5xx `{"error"}` bodies. */
