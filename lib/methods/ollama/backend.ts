@@ -8,7 +8,7 @@
  */
 import { Ollama } from "ollama";
 import type { ChatResponse, GenerateResponse, ShowResponse } from "ollama";
-import { guardBackend, KitError } from "../../core/mod.ts";
+import { guardBackend } from "../../core/mod.ts";
 import { configuredHost } from "./host.ts";
 import { measureStream, type Piece, type SourceEnd } from "../../core/stream.ts";
 import { progressBar } from "../../show/progress.ts";
