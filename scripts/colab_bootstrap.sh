@@ -7,7 +7,8 @@
 #   3. The project-local Deno kernelspec (.cache/jupyter) and the npm packages, through the
 #      kit's own scripts/setup.ts functions (each does nothing when already done).
 #   4. The %%deno bridge (scripts/colab/deno_bridge.py): importable by $PYTHON, through a
-#      .pth file in its site-packages when it is not already.
+#      .pth file in its site-packages when it is not already — only on Colab (COLAB_RELEASE_TAG)
+#      or in a virtualenv; elsewhere the notebook's first cell puts it on sys.path.
 #   5. With an NVIDIA GPU: the Vulkan loader (libvulkan1) that device: "webgpu" needs.
 #   6. With --ollama: Ollama, through scripts/ollama_install.sh.
 # Prints what it did and what was already there (Spanish: students read it).
@@ -142,9 +143,17 @@ found="$("$PYTHON" -c "import deno_bridge, os; print(os.path.dirname(os.path.abs
 if [[ "$found" == "$(cd "$bridge_dir" && pwd -P)" || "$found" == "$bridge_dir" ]]; then
   already+=("el puente %%deno ($bridge_dir)")
 else
-  site_dir="$("$PYTHON" -c "import site; print(site.getsitepackages()[0])")"
-  echo "$bridge_dir" >"$site_dir/deno_bridge.pth" || fail "no se pudo escribir en $site_dir."
-  did+=("puente %%deno instalado ($site_dir/deno_bridge.pth)")
+  # A .pth in site-packages only where that Python belongs to this job: Colab's runtime, or a
+  # virtualenv. On a laptop's system Python nothing is written there: the notebook's first cell
+  # puts the bridge's folder on sys.path itself.
+  in_venv="$("$PYTHON" -c "import sys; print(int(sys.prefix != sys.base_prefix))")"
+  if [[ -n "${COLAB_RELEASE_TAG:-}" || "$in_venv" == 1 ]]; then
+    site_dir="$("$PYTHON" -c "import site; print(site.getsitepackages()[0])")"
+    echo "$bridge_dir" >"$site_dir/deno_bridge.pth" || fail "no se pudo escribir en $site_dir."
+    did+=("puente %%deno instalado ($site_dir/deno_bridge.pth, solo en Colab o en un virtualenv)")
+  else
+    did+=("puente %%deno sin tocar site-packages (fuera de Colab y de un virtualenv): la primera celda añade $bridge_dir a sys.path")
+  fi
 fi
 
 # 5. Vulkan loader, for device: "webgpu" (onnxruntime's WebGPU runs on NVIDIA through Vulkan) --
@@ -159,6 +168,14 @@ if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
     did+=("libvulkan1 instalado (device: \"webgpu\")")
   else
     echo "Aviso: hay GPU pero falta libvulkan1; instálalo con: sudo apt-get install -y libvulkan1" >&2
+  fi
+  # WebGPU also needs the NVIDIA Vulkan driver (its ICD manifest), which Colab may not ship.
+  icd=""
+  for d in /usr/share/vulkan/icd.d /etc/vulkan/icd.d /usr/local/share/vulkan/icd.d; do
+    [[ -f "$d/nvidia_icd.json" ]] && icd="$d/nvidia_icd.json"
+  done
+  if [[ -z "$icd" ]]; then
+    echo "Aviso: no está el driver Vulkan de NVIDIA (nvidia_icd.json): device: \"webgpu\" no podrá usar la GPU aquí; el cuaderno 02 lo detecta y sigue en CPU." >&2
   fi
 fi
 

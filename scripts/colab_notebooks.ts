@@ -14,13 +14,13 @@
  * `deno task colab --check` changes nothing and exits 1 when a committed copy is stale
  * (tests/colab_test.ts checks the same).
  *
- * The repository: {@link KIT_REPO_URL} is the one place that names it (badge links and the
- * clone in Colab). It is a PLACEHOLDER until the kit is published: change the constant and
- * run `deno task colab` (a fork may also set KIT_REPO_URL / KIT_BRANCH when generating, but
- * the committed copies must match what the constant produces for the tests to pass).
+ * The repository: one setting, scripts/colab/repo.json, written by
+ * `deno task colab --repo URL [--branch B]` (see scripts/colab_repo.ts for the fallbacks). When
+ * no public URL is known, the copies carry no badge and their first cell asks for the URL in a
+ * Colab form field, and checks it (GitHub URL, reachable, the kit) before cloning.
  *
- * Exercise notebooks (notebooks/ejercicios/) are not converted: their sources hold the
- * solutions.
+ * Of the exercises, only the student notebooks (notebooks/ejercicios/alumno/) are converted, as
+ * notebooks/colab/ejercicios_<name>.ipynb: the sources hold the solutions.
  *
  * @module
  */
@@ -31,15 +31,20 @@ import { type Cell, type Notebook, sourceLines, sourceOf } from "../lib/notebook
 
 export { sourceLines };
 import { COLAB_NOTEBOOKS_DIR } from "./check.ts";
+import {
+  CHECK_URL_PY,
+  DEFAULT_BRANCH,
+  githubHttps,
+  readRepoFile,
+  repoSetting,
+  settingForWrite,
+} from "./colab_repo.ts";
 
-/**
- * The kit's GitHub repository. PLACEHOLDER: replace with the real repository once it is
- * published, then run `deno task colab` to regenerate the Colab notebooks.
- */
-export const KIT_REPO_URL = "https://github.com/CAMBIAR-ORGANIZACION/kit-llm-deno";
+/** The branch the badges open and Colab clones, unless the setting names another. */
+export const KIT_BRANCH = DEFAULT_BRANCH;
 
-/** The branch the badges open and Colab clones. */
-export const KIT_BRANCH = "main";
+/** The graded exercises' student notebooks (built by `deno task exercises`). */
+export const EXERCISES_STUDENT_DIR: string = join(ROOT, "notebooks", "ejercicios", "alumno");
 
 /** Where the course notebooks live. */
 export const NOTEBOOKS_DIR: string = join(ROOT, "notebooks");
@@ -64,29 +69,28 @@ export const COLAB_SECRETS = ["GROQ_API_KEY", "HF_TOKEN"] as const;
 /** Badge image Colab publishes for "Open in Colab" links. */
 export const COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg";
 
-/** Repository and branch the generated notebooks point at. */
+/** Repository (null: not known yet, the first cell asks for it) and branch of the copies. */
 export interface ColabOptions {
-  /** https://github.com/<owner>/<repo> */
-  repoUrl: string;
+  /** https://github.com/<owner>/<repo>, or null. */
+  repoUrl: string | null;
   branch: string;
 }
 
 /**
- * The options in effect: KIT_REPO_URL / KIT_BRANCH from the environment when set, else the
- * constants.
+ * The options the committed copies are checked against: scripts/colab/repo.json, else
+ * KIT_REPO_URL / KIT_BRANCH, else no URL. (`deno task colab` also falls back to the origin
+ * remote and saves what it used: see scripts/colab_repo.ts.)
  *
  * @example
  * ```ts
- * colabOptions({}); // { repoUrl: KIT_REPO_URL, branch: "main" }
+ * colabOptions({}, null); // { repoUrl: null, branch: "main" }
  * ```
  */
 export function colabOptions(
   env: { url?: string; branch?: string } = kitConfig().colabRepo,
+  file = readRepoFile(),
 ): ColabOptions {
-  return {
-    repoUrl: (env.url || KIT_REPO_URL).replace(/\.git$/, "").replace(/\/$/, ""),
-    branch: env.branch || KIT_BRANCH,
-  };
+  return repoSetting({ file, env });
 }
 
 /**
@@ -99,16 +103,16 @@ export function colabOptions(
  * ```
  */
 export function colabUrl(opts: ColabOptions, path: string): string {
-  const m = /^https:\/\/github\.com\/([^/]+)\/([^/]+)$/.exec(opts.repoUrl);
+  const m = /^https:\/\/github\.com\/([^/]+)\/([^/]+)$/.exec(githubHttps(opts.repoUrl) ?? "");
   if (!m) {
     throw new Error(`KIT_REPO_URL must be https://github.com/<owner>/<repo>: ${opts.repoUrl}`);
   }
   return `https://colab.research.google.com/github/${m[1]}/${m[2]}/blob/${opts.branch}/${path}`;
 }
 
-/** Where Colab clones the kit: /content/<repo>. */
+/** Where Colab clones the kit: /content/<repo> (kit-llm-deno when the URL is not known yet). */
 export function colabKitDir(opts: ColabOptions): string {
-  return `/content/${opts.repoUrl.split("/").pop()}`;
+  return `/content/${opts.repoUrl?.split("/").pop() ?? "kit-llm-deno"}`;
 }
 
 /** A notebook as stored: the kit's one nbformat type. */
@@ -146,9 +150,16 @@ export interface ColabPlace {
 }
 
 function introText(place: ColabPlace, opts: ColabOptions): string {
+  const badge = opts.repoUrl
+    ? [`[![Abrir en Colab](${COLAB_BADGE_IMAGE})](${colabUrl(opts, place.target)})`, ""]
+    : [
+      "> **Antes de empezar:** escribe en el campo «URL del repositorio del curso» de la primera",
+      "> celda la dirección de GitHub del kit que te ha dado tu profesor (p. ej.",
+      "> `https://github.com/organizacion/kit-llm-deno`) y ejecútala.",
+      "",
+    ];
   return [
-    `[![Abrir en Colab](${COLAB_BADGE_IMAGE})](${colabUrl(opts, place.target)})`,
-    "",
+    ...badge,
     `**Versión para Google Colab** de \`${place.source}\`. Colab no trae Deno: la primera celda`,
     "instala Deno y el kit, y cada celda `%%deno` se ejecuta en un kernel de Deno de verdad; sus",
     "salidas (texto, tablas, gráficos) aparecen aquí. El estado se conserva entre celdas `%%deno`.",
@@ -161,19 +172,20 @@ function introText(place: ColabPlace, opts: ColabOptions): string {
 
 function setupText(place: ColabPlace, opts: ColabOptions): string {
   return [
-    "# Preparación: instala Deno y el kit, registra el kernel de Deno y activa las celdas %%deno.",
+    "# @title Preparación: instala Deno y el kit, registra el kernel de Deno y activa las celdas %%deno.",
     "# La primera vez tarda unos minutos; después no repite lo que ya está hecho.",
-    "import os, sys",
-    `KIT_REPO_URL = os.environ.setdefault("KIT_REPO_URL", ${py(opts.repoUrl)})`,
-    `KIT_BRANCH = os.environ.setdefault("KIT_BRANCH", ${py(opts.branch)})`,
-    `KIT_DIR = os.environ.setdefault("KIT_DIR", ${py(colabKitDir(opts))})`,
+    `url_del_repositorio_del_curso = ${py(opts.repoUrl ?? "")}  # @param {type:"string"}`,
+    "import os, re, subprocess, sys",
+    `KIT_BRANCH = ${py(opts.branch)}`,
+    `DEFAULT_KIT_DIR = ${py(colabKitDir(opts))}`,
+    ...CHECK_URL_PY,
     "WITH_OLLAMA = False  # True: instala también Ollama (curl -fsSL https://ollama.com/install.sh | sh)",
     'OLLAMA_FLAG = "--ollama" if WITH_OLLAMA else ""',
-    'if not os.path.isfile(f"{KIT_DIR}/scripts/colab_bootstrap.sh"):',
-    '    !git clone --quiet --depth 1 --branch "{KIT_BRANCH}" "{KIT_REPO_URL}" "{KIT_DIR}"',
     '!PYTHON="{sys.executable}" bash "{KIT_DIR}/scripts/colab_bootstrap.sh" {OLLAMA_FLAG}',
     "if _exit_code != 0:",
-    '    raise RuntimeError("La preparación falló: lee los mensajes de arriba.")',
+    '    raise RuntimeError(f"La preparación falló (código {_exit_code}): el mensaje que empieza por «Error:» justo arriba "',
+    '                       "dice en qué paso y por qué. Si es un fallo de red, vuelve a ejecutar la celda; si se repite, "',
+    '                       "Entorno de ejecución → Desconectar y eliminar entorno, y empieza de nuevo.")',
     'if f"{KIT_DIR}/scripts/colab" not in sys.path:',
     '    sys.path.insert(0, f"{KIT_DIR}/scripts/colab")',
     "import deno_bridge",
@@ -287,6 +299,12 @@ export function plannedColabFiles(opts: ColabOptions = colabOptions()): Map<stri
     const target = join(COLAB_DIR, basename(source));
     files.set(target, notebookJson(colabVersionOf(source, opts, target)));
   }
+  // The graded exercises' student notebook too (never the sources: they hold the solutions).
+  // Its Deno kernel runs in its own folder, so its `../../../lib/…` imports reach the kit.
+  for (const source of sourceNotebooks(EXERCISES_STUDENT_DIR)) {
+    const target = join(COLAB_DIR, `ejercicios_${basename(source)}`);
+    files.set(target, notebookJson(colabVersionOf(source, opts, target)));
+  }
   return files;
 }
 
@@ -326,10 +344,9 @@ export function writeColabNotebooks(opts: ColabOptions = colabOptions()): ColabD
 }
 
 if (import.meta.main) {
-  const opts = colabOptions();
   const rel = (p: string) => relative(ROOT, p);
   if (Deno.args.includes("--check")) {
-    const { stale, extra } = colabDrift(opts);
+    const { stale, extra } = colabDrift(colabOptions());
     for (const p of stale) console.error(`colab: ${rel(p)} no está al día`);
     for (const p of extra) console.error(`colab: ${rel(p)} no tiene cuaderno de origen`);
     if (stale.length || extra.length) {
@@ -338,10 +355,21 @@ if (import.meta.main) {
     }
     console.log("colab: los cuadernos de notebooks/colab/ están al día.");
   } else {
+    let opts: ColabOptions;
+    try {
+      opts = settingForWrite(Deno.args, colabOptions());
+    } catch (e) {
+      console.error(`colab: ${(e as Error).message}`);
+      Deno.exit(4);
+    }
     const { stale, extra } = writeColabNotebooks(opts);
     for (const p of stale) console.log(`colab: escrito ${rel(p)}`);
     for (const p of extra) console.log(`colab: borrado ${rel(p)} (sin cuaderno de origen)`);
     if (!stale.length && !extra.length) console.log("colab: nada que cambiar.");
-    console.log(`colab: repositorio ${opts.repoUrl} (rama ${opts.branch}).`);
+    console.log(
+      opts.repoUrl
+        ? `colab: repositorio ${opts.repoUrl} (rama ${opts.branch}), guardado en scripts/colab/repo.json.`
+        : "colab: no se conoce la URL pública del kit: la primera celda la pide (--repo URL la fija).",
+    );
   }
 }

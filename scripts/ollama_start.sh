@@ -9,11 +9,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/ollama_common.sh"
 url="$(ollama_url)"
 timeout_s="${OLLAMA_START_TIMEOUT:-60}"
 
-if ! command -v ollama >/dev/null 2>&1; then
-  echo "Error: ollama no está instalado (no está en el PATH). Instálalo con scripts/ollama_install.sh" >&2
-  exit 1
-fi
-
 describe() {
   local version="$1"
   if is_offline_version "$version"; then
@@ -48,6 +43,10 @@ if [[ "$state" == "other" ]]; then
   holder="$(ollama_port_holder)"
   echo "Error: el puerto $(ollama_port) está ocupado por otro proceso que no es Ollama${holder:+ ($holder)}." >&2
   echo "Libéralo, o usa otro puerto: export OLLAMA_HOST=127.0.0.1:$(($(ollama_port) + 1))" >&2
+  exit 1
+fi
+if ! command -v ollama >/dev/null 2>&1; then
+  echo "Error: ollama no está instalado (no está en el PATH). Instálalo con scripts/ollama_install.sh" >&2
   exit 1
 fi
 if [[ -n "$pid" ]]; then

@@ -21,7 +21,6 @@ import {
   DENO_MAGIC,
   existingColabFiles,
   KIT_BRANCH,
-  KIT_REPO_URL,
   type NotebookJson,
   notebookJson,
   sourceNotebooks,
@@ -41,7 +40,7 @@ import { FAKE_GROQ_KEY, NOTEBOOK_TEST_ENV } from "./notebooks/env.ts";
 const BOOTSTRAP = join(ROOT, "scripts", "colab_bootstrap.sh");
 const BRIDGE_DIR = join(ROOT, "scripts", "colab");
 /** The options the committed copies are made with (the constants, whatever the environment). */
-const DEFAULTS = colabOptions({});
+const DEFAULTS = colabOptions({}, null); // no public URL known: the committed copies ask for it
 
 /**
  * Environment of the Python kernel in these tests: offline, fake key, the kit = this
@@ -74,7 +73,7 @@ Deno.test("colab: notebooks/colab/ holds an up-to-date copy of every course note
   const sources = sourceNotebooks();
   assert.ok(sources.length >= 6, `course notebooks: ${sources}`);
   assert.deepEqual(
-    existingColabFiles().map((p) => basename(p)),
+    existingColabFiles().map((p) => basename(p)).filter((n) => !n.startsWith("ejercicios_")),
     sources.map((p) => basename(p)),
   );
   const drift = colabDrift(DEFAULTS);
@@ -105,8 +104,8 @@ for (const source of sourceNotebooks()) {
     // Badge first, pointing at this very file in the repository.
     const intro = cellSource(colab.cells[0]);
     assert.equal(colab.cells[0].cell_type, "markdown");
-    assert.ok(intro.includes(`[![Abrir en Colab](${COLAB_BADGE_IMAGE})]`), intro);
-    assert.ok(intro.includes(`(${colabUrl(DEFAULTS, rel)})`), intro);
+    assert.equal(intro.includes(COLAB_BADGE_IMAGE), false, "no badge without a public URL");
+    assert.match(intro, /campo «URL del repositorio del curso» de la primera/);
     assert.ok(intro.includes(relative(ROOT, source)), "names its source notebook");
 
     // The first code cell runs the bootstrap and loads the bridge; the second loads secrets.
@@ -118,8 +117,8 @@ for (const source of sourceNotebooks()) {
       /^!PYTHON="\{sys\.executable\}" bash "\{KIT_DIR\}\/scripts\/colab_bootstrap\.sh"/m,
     );
     assert.match(setupCode, /^%load_ext deno_bridge$/m);
-    assert.ok(setupCode.includes(JSON.stringify(KIT_REPO_URL)), "clone URL = KIT_REPO_URL");
-    assert.ok(setupCode.includes(`os.environ.setdefault("KIT_BRANCH", "${KIT_BRANCH}")`));
+    assert.match(setupCode, /^url_del_repositorio_del_curso = "" {2}# @param \{type:"string"\}$/m);
+    assert.ok(setupCode.includes(`KIT_BRANCH = "${KIT_BRANCH}"`));
     assert.ok(setupCode.includes('cwd=os.path.join(KIT_DIR, "notebooks")'), setupCode);
     assert.equal(secrets.id, COLAB_CELL_IDS.secrets);
     assert.equal(
@@ -153,7 +152,7 @@ for (const source of sourceNotebooks()) {
 }
 
 Deno.test("colab: generator options, URLs and cells", () => {
-  assert.deepEqual(colabOptions({}), { repoUrl: KIT_REPO_URL, branch: KIT_BRANCH });
+  assert.deepEqual(colabOptions({}, null), { repoUrl: null, branch: KIT_BRANCH });
   assert.deepEqual(
     colabOptions({ url: "https://github.com/curso/kit.git", branch: "dev" }),
     { repoUrl: "https://github.com/curso/kit", branch: "dev" },

@@ -70,7 +70,7 @@ Deno.test("groq server: model errors as Groq sends them (404 not found, 400 deco
     const missing = await post(server.url, { model: "no-existe", messages });
     assert.equal(missing.status, 404);
     assert.equal((await missing.json()).error.code, "model_not_found");
-    const retired = await post(server.url, { model: "llama-3.3-70b-versatile", messages });
+    const retired = await post(server.url, { model: "llama2-70b-4096", messages });
     assert.equal(retired.status, 400);
     const err = (await retired.json()).error;
     assert.equal(err.code, "model_decommissioned");

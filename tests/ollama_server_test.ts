@@ -45,9 +45,9 @@ const DETAILS_KEYS = [
   "parent_model",
   "quantization_level",
 ];
+// load_duration is left out once the model is loaded: Ollama omits zero-valued statistics.
 const STATS = [
   "total_duration",
-  "load_duration",
   "prompt_eval_count",
   "prompt_eval_duration",
   "eval_count",
@@ -200,6 +200,7 @@ Deno.test("POST /api/generate streamed: token chunks, then a final chunk with st
       "done_reason",
       "model",
       "response",
+      "load_duration",
       ...STATS,
     ].sort(),
   );
@@ -260,7 +261,7 @@ Deno.test("POST /api/chat: message chunks {role, content}; final chunk with stat
 Deno.test("errors: 400 no model / bad JSON, 404 missing model, 500 load failure", async () => {
   const cases: [unknown, number, string][] = [
     [{ prompt: "x" }, 400, "model is required"],
-    [{ model: "nope", prompt: "x" }, 404, 'model "nope" not found, try pulling it first'],
+    [{ model: "nope", prompt: "x" }, 404, "model 'nope' not found"],
   ];
   for (const [body, status, error] of cases) {
     const res = await post(`${url}/api/generate`, body);
@@ -311,15 +312,21 @@ Deno.test("a client that hangs up frees the server; /api/ps; keep_alive 0 unload
 
   const ps = await (await fetch(`${url}/api/ps`)).json();
   const tiny = ps.models.find((m: { name: string }) => m.name === "tiny:latest");
-  assert.deepEqual(keys(tiny), [
-    "details",
-    "digest",
-    "expires_at",
-    "model",
-    "name",
-    "size",
-    "size_vram",
-  ]);
+  assert.deepEqual(
+    keys(tiny),
+    [
+      "details",
+      "digest",
+      "expires_at",
+      "model",
+      "name",
+      "context_length",
+      "size",
+      "size_vram",
+    ].sort(),
+  );
+  const shown = await (await post(`${url}/api/show`, { model: "tiny" })).json();
+  assert.equal(tiny.context_length, Number(/num_ctx\s+(\d+)/.exec(shown.parameters)![1]));
   const left = Date.parse(tiny.expires_at) - Date.now();
   assert.ok(left > 4 * 60_000 && left <= 5 * 60_000, "default keep_alive is 5 minutes");
   const unload = await (await post(`${url}/api/generate`, { model: "tiny", keep_alive: 0 })).json();

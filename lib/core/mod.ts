@@ -52,3 +52,4 @@ export {
   type StandIn,
 } from "./process.ts";
 export { probe, reachable } from "./net.ts";
+export { splitThinking, type ThinkPart, thinkSplitter } from "./think_tags.ts";

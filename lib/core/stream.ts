@@ -14,10 +14,15 @@ import {
   type Timings,
 } from "./types.ts";
 
-/** A piece of generated text and how many tokens it holds (default 1). */
+/**
+ * A piece of generated text and how many tokens it holds (default 1). `kind` "thinking" marks a
+ * reasoning model's thinking (Ollama's `thinking`, Groq's `reasoning`): it is timed and counted
+ * like the answer but kept apart from it (result.thinking), and not yielded by the iteration.
+ */
 export interface Piece {
   text: string;
   tokens?: number;
+  kind?: "answer" | "thinking";
 }
 
 /** What a source reports when it ends. */
@@ -98,6 +103,9 @@ export function measureStream(source: Source, opts: GenerateOptions = {}): Gener
     let firstAt: number | null = null;
     let lastAt: number | null = null;
     let text = "";
+    let thinking = "";
+    let thinkingTokens = 0;
+    let answerAt: number | null = null;
     let tokens = 0;
     let end: SourceEnd | undefined;
     let stop: StopReason | undefined;
@@ -114,9 +122,16 @@ export function measureStream(source: Source, opts: GenerateOptions = {}): Gener
           firstAt ??= now;
           lastAt = now;
         }
-        text += next.value.text;
         tokens += next.value.tokens ?? 1;
-        if (next.value.text) yield next.value.text;
+        if (next.value.kind === "thinking") {
+          thinking += next.value.text;
+          thinkingTokens += next.value.tokens ?? 1;
+          if (next.value.text) opts.onThinking?.(next.value.text);
+        } else {
+          if (next.value.text || (next.value.tokens ?? 1) > 0) answerAt ??= now;
+          text += next.value.text;
+          if (next.value.text) yield next.value.text;
+        }
         if (signal.aborted) break;
       }
     } catch (error) {
@@ -130,13 +145,16 @@ export function measureStream(source: Source, opts: GenerateOptions = {}): Gener
     }
     if (signal.aborted) stop = timeout.aborted && !controller.signal.aborted ? "timeout" : "abort";
     const tokensOut = end?.tokensOut ?? tokens;
+    const timings = timingsFrom(requestAt, firstAt, lastAt, performance.now(), tokensOut);
+    if (thinkingTokens > 0) timings.answerTtftMs = answerAt === null ? null : answerAt - requestAt;
     resolve({
       text,
+      ...(thinkingTokens > 0 ? { thinking, thinkingTokens } : {}),
       tokensIn: end?.tokensIn ?? 0,
       tokensOut,
       stopReason: stop ?? end?.stopReason ??
         (tokensOut >= (opts.maxTokens ?? DEFAULT_MAX_TOKENS) ? "length" : "stop"),
-      timings: timingsFrom(requestAt, firstAt, lastAt, performance.now(), tokensOut),
+      timings,
       serviceTimings: end?.serviceTimings,
       model: end?.model ?? "",
       memory: end?.memory,

@@ -24,6 +24,8 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** Wall-clock bound for the whole call in ms (default {@link DEFAULT_TIMEOUT_MS}). */
   timeoutMs?: number;
+  /** Receives a reasoning model's thinking text as it arrives (it is not part of the answer). */
+  onThinking?: (text: string) => void;
 }
 
 /** Default bound on new tokens. */
@@ -36,8 +38,10 @@ export type StopReason = "stop" | "length" | "abort" | "timeout";
 
 /** Client-side timings, measured the same way for every backend. */
 export interface Timings {
-  /** Request → first token (time to first token). */
+  /** Request → first token of either kind, thinking or answer (time to first token). */
   ttftMs: number | null;
+  /** Reasoning models only: request → first token of the answer (after the thinking). */
+  answerTtftMs?: number | null;
   /** Request → end of the stream. */
   totalMs: number;
   /** First token → last token. */
@@ -48,7 +52,12 @@ export interface Timings {
 
 /** The outcome of one generation. */
 export interface GenerateResult {
+  /** The answer (without a reasoning model's thinking). */
   text: string;
+  /** A reasoning model's thinking, apart from the answer (absent when it did not think). */
+  thinking?: string;
+  /** Tokens (stream pieces) of thinking; they are included in tokensOut, as services count them. */
+  thinkingTokens?: number;
   tokensIn: number;
   tokensOut: number;
   stopReason: StopReason;

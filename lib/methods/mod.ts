@@ -9,13 +9,14 @@
  *
  * @module
  */
-import type { Backend, MethodMode } from "../core/mod.ts";
+import { type Backend, kitConfig, type MethodMode } from "../core/mod.ts";
 import { hubMode } from "./hf/mode.ts";
 import { createPipelineBackend } from "./pipeline/backend.ts";
 import { createOptimizedBackend } from "./optimized/backend.ts";
 import { ollamaBackend } from "./ollama/backend.ts";
 import { OFFLINE_MODEL, ollamaMode, runScript } from "./ollama/mode.ts";
 import { spawnOllamaStandIn } from "./ollama/standin/process.ts";
+import { chooseOllamaModel } from "./ollama/models.ts";
 import { groqBackend } from "./groq/backend.ts";
 import { OFFLINE_PLACEHOLDER_KEY } from "./groq/connect.ts";
 import { groqMode } from "./groq/mode.ts";
@@ -95,7 +96,17 @@ export async function openAllBackends(): Promise<OpenedBackends> {
       }
     }
     if (mode.mode === "online" && mode.needs !== "install") {
-      return await ollamaBackend({ model: mode.model, host: mode.host });
+      // The model: OLLAMA_MODEL, else the kit's preference among what the server has pulled;
+      // pulled (with its progress bar) only when the server has none of them.
+      const choice = await chooseOllamaModel(mode.host, kitConfig().ollama.model);
+      console.log(`Ollama: modelo ${choice.model} — ${choice.reason}`);
+      const backend = await ollamaBackend({
+        model: choice.model,
+        host: mode.host,
+        choiceReason: choice.reason,
+      });
+      if (!choice.present) await backend.pull(choice.model);
+      return backend;
     }
     // Not installed: the demo installs nothing on this machine (notebook 03 does, when asked).
     const server = await spawnOllamaStandIn();

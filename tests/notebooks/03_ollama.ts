@@ -116,7 +116,7 @@ export async function check03Ollama(nb: Notebook): Promise<void> {
   const notFound = taggedText(nb, "not-found");
   assert.match(notFound, /KitError: El modelo "modelo-que-no-existe:1b" no está en el servidor/);
   assert.match(notFound, /backend\.pull\("modelo-que-no-existe:1b"\)/);
-  assert.match(notFound, /model "modelo-que-no-existe:1b" not found, try pulling it first/);
+  assert.match(notFound, /model 'modelo-que-no-existe:1b' not found/);
 
   const stream = taggedText(nb, "stream");
   assert.ok(stream.includes(`Respuesta: ${await greedyTiny("La memoria de la GPU", 40)}`), stream);

@@ -50,8 +50,11 @@ export async function check04Groq(nb: Notebook): Promise<void> {
     "kit-offline-kit-es",
     "kit-offline",
     "2048",
+    "—",
+    "no",
     "sí",
   ]);
+  assert.match(taggedText(nb, "reasoning"), /no envió razonamiento/);
 
   // The text is the tiny model's own greedy answer to the same chat, read here directly.
   const direct = await (await localBackend()).generate([{ role: "user", content: PROMPT }], {
@@ -115,7 +118,7 @@ export async function check04Groq(nb: Notebook): Promise<void> {
   const cases: [string, string, RegExp][] = [
     ["clave incorrecta (401)", "auth", /401, no autorizada.*console\.groq\.com\/keys/],
     [
-      "modelo retirado en GROQ_MODEL («llama-3.1-8b-instant»)",
+      "modelo retirado en GROQ_MODEL («llama2-70b-4096»)",
       "model-unavailable",
       /Modelos disponibles ahora: kit-offline-kit-es/,
     ],

@@ -18,12 +18,10 @@ import Groq from "groq-sdk";
 import { existsSync } from "node:fs";
 import { KitError } from "../../core/errors.ts";
 import { guardBackend } from "../../core/guard.ts";
-import { kitConfig, loadedFromEnvFile } from "../../core/config.ts";
+import { kitConfig } from "../../core/config.ts";
 import { maskSecret } from "../../core/secrets.ts";
 import { measureStream, type Piece, type Source, type SourceEnd } from "../../core/stream.ts";
 import {
-  type Backend,
-  type ChatMessage,
   DEFAULT_MAX_TOKENS,
   DEFAULT_TIMEOUT_MS,
   type GenerateOptions,
@@ -39,6 +37,11 @@ import {
   type RateLimits,
   serviceTimingsMs,
 } from "./wire.ts";
+import { chatModels, chooseGroqModel } from "./models.ts";
+import { findGroqKey } from "./key.ts";
+import type { GroqBackend, GroqOptions } from "./options.ts";
+import { abortableSleep, linkedSignal } from "./_signals.ts";
+import { partsReader, type ReasoningFields, reasoningRequest, toMessages } from "./stream_parts.ts";
 import { openSafely } from "./redacted.ts";
 import {
   type ErrorContext,
@@ -49,7 +52,11 @@ import {
 } from "./errors.ts";
 
 export { groqError, type GroqErrorKind, redact } from "./errors.ts";
-export { compareTimings, type TimingRow } from "./timings.ts";
+export * from "./models.ts";
+export * from "./key.ts";
+export type { GroqBackend, GroqOptions } from "./options.ts";
+export * from "./timings.ts";
+export { REASONING_ALLOWANCE, reasoningRequest } from "./stream_parts.ts";
 export {
   describeRateLimits,
   formatSeconds,
@@ -59,160 +66,11 @@ export {
   type RateLimits,
 } from "./wire.ts";
 
-/** Where the key came from (for the student; never the key itself). */
-export type KeySource = "opción apiKey" | "entorno" | ".env" | "secretos de Colab";
-
-/** The key, where it came from, and its masked form. */
-export interface GroqKey {
-  value: string;
-  source: KeySource;
-  /** e.g. "gsk_•••• (56 caracteres)". */
-  masked: string;
-}
-
 /**
- * Finds the Groq key in the kit's configuration (the environment — on Colab, where the kit's
- * bridge copies the GROQ_API_KEY secret — else `.env`). Null when there is none.
- *
- * @example
- * ```ts
- * const key = findGroqKey();
- * key?.masked; // "gsk_•••• (56 caracteres)"
- * ```
- */
-export function findGroqKey(): GroqKey | null {
-  const { groq, colab } = kitConfig();
-  if (!groq.apiKey) return null;
-  const fromEnvFile = loadedFromEnvFile("GROQ_API_KEY");
-  const source: KeySource = fromEnvFile ? ".env" : colab ? "secretos de Colab" : "entorno";
-  return { value: groq.apiKey, source, masked: maskSecret(groq.apiKey) };
-}
-
-/** Options for {@link groqBackend}. Every field is optional. */
-export interface GroqOptions {
-  /** The key (default: {@link findGroqKey}). */
-  apiKey?: string;
-  /** API base URL (default GROQ_BASE_URL, else https://api.groq.com). */
-  baseURL?: string;
-  /** Model id (default GROQ_MODEL, else chosen from the models Groq lists now). */
-  model?: string;
-  /** Retries on 429 / 5xx / connection failures before the first token (default 2). */
-  maxRetries?: number;
-  /** Longest retry-after the backend waits for by itself, in s (default 30). */
-  maxRetryWaitS?: number;
-  /** Time limit for a response's headers, in ms (default 30 000). */
-  requestTimeoutMs?: number;
-  /** Where Spanish notices go (retries, waits). Default console.log. */
-  notify?: (message: string) => void;
-}
-
-/** The Groq backend: the common {@link Backend} plus what is particular to a cloud API. */
-export interface GroqBackend extends Backend {
-  /** Model id in use. */
-  readonly model: string;
-  /** Why this model (Spanish). */
-  readonly modelChoice: string;
-  /** Base URL the client talks to. */
-  readonly baseURL: string;
-  /** Masked key, e.g. "gsk_•••• (56 caracteres)". */
-  readonly maskedKey: string;
-  /** Chat models listed when the backend was made. */
-  readonly models: GroqModelEntry[];
-  /** Rate limits read from the latest response (null before any). */
-  readonly rateLimits: RateLimits | null;
-  /** Lists the models Groq serves now. */
-  listModels(opts?: { signal?: AbortSignal }): Promise<GroqModelEntry[]>;
-}
-
-/** Ids of models that are not for chat (speech, guards, TTS, agent systems). */
-const NOT_CHAT = /whisper|tts|guard|orpheus|playai|distil|compound|safeguard|embed/i;
-
-/**
- * The chat models of a list, active ones only (no speech, guard, TTS or agent systems).
- *
- * @example
- * ```ts
- * chatModels(groq.models).map((m) => m.id);
- * ```
- */
-export function chatModels(models: GroqModelEntry[]): GroqModelEntry[] {
-  return models.filter((m) => m.active !== false && !NOT_CHAT.test(m.id));
-}
-
-/**
- * Picks a chat model from what Groq lists now (never a hard-coded id): a Llama-family
- * model first (the session's family), then the newest; ties by id. Null when none fits.
- *
- * @example
- * ```ts
- * chooseModel([{ id: "qwen/qwen3-32b", object: "model", created: 2, owned_by: "Qwen" }]);
- * // "qwen/qwen3-32b"
- * ```
- */
-export function chooseModel(models: GroqModelEntry[]): string | null {
-  const chat = chatModels(models);
-  if (!chat.length) return null;
-  const llama = (m: GroqModelEntry) => (/llama/i.test(m.id) ? 0 : 1);
-  chat.sort((a, b) =>
-    llama(a) - llama(b) || (b.created ?? 0) - (a.created ?? 0) || a.id.localeCompare(b.id)
-  );
-  return chat[0].id;
-}
-
-function toMessages(prompt: PromptInput): ChatMessage[] {
-  return typeof prompt === "string" ? [{ role: "user", content: prompt }] : prompt;
-}
-
-function isLoopback(url: string): boolean {
-  try {
-    return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(new URL(url).hostname);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * A signal that follows `parent` until `release()`. groq-sdk adds an abort listener to the
- * signal it is given and never removes it; on a signal with a timer (AbortSignal.timeout,
- * measureStream's) Deno then keeps the process alive until the timer fires. The SDK gets
- * this plain signal instead, and our one listener on `parent` is removed when done.
- */
-function linkedSignal(parent: AbortSignal): { signal: AbortSignal; release(): void } {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(parent.reason);
-  if (parent.aborted) controller.abort(parent.reason);
-  else parent.addEventListener("abort", onAbort, { once: true });
-  return { signal: controller.signal, release: () => parent.removeEventListener("abort", onAbort) };
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/**
- * Connects to Groq (or anything speaking its protocol, such as the kit's offline server):
- * finds the key, lists the models (which also checks the key), picks the model, and returns
- * a {@link GroqBackend}. `mode` is "offline" when the server says it is the kit's stand-in.
- * Throws a {@link KitError}: missing key, 401, unknown/retired model, network, …
- *
- * @example
- * ```ts
- * const groq = await groqBackend();
- * const r = await groq.generate("¿Qué es un LPU?", { maxTokens: 64 });
- * r.serviceTimings; // { queueMs, promptMs, completionMs, totalMs }
- * await groq.close();
- * ```
+ * Connects to Groq (or anything speaking its protocol): finds the key, lists the models (which
+ * checks the key), picks the model; "offline" only when the server says it is the kit's
+ * stand-in. Throws a {@link KitError}: missing key, 401, unknown/retired model, network, …
+ * Example: `(await groqBackend()).generate("¿Qué es un LPU?", { maxTokens: 64 })`.
  */
 export function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> {
   return openSafely(opts, openGroqBackend); // the URL checked first, every error redacted
@@ -243,7 +101,9 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
     logLevel: "off",
   });
   let rateLimits: RateLimits | null = null;
-  let offline = isLoopback(baseURL);
+  // Offline only when the server says it is the kit's stand-in (its header): a local proxy in
+  // front of the real Groq is online.
+  let offline = false;
   let model = "";
 
   const ctx = (extra: Partial<ErrorContext> = {}): ErrorContext => ({
@@ -315,13 +175,18 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
       available = chatModels(await listModels()).map((m) => m.id);
     } catch { /* the message says the list could not be read */ }
     const reason = err.status === 400 ? "decommissioned" : "not-found";
+    // A 404 for a model the list names: it is listed but not served to this key (or is being
+    // retired); it is not offered back as "available".
+    const listed = available?.includes(model) ?? false;
+    const others = available?.filter((id) => id !== model);
     return groqError(
       "model-unavailable",
-      modelUnavailableMessage(model, available, reason),
-      {
-        status: err.status,
-        availableModels: available,
-      },
+      modelUnavailableMessage(
+        model,
+        others,
+        listed && err.status === 404 ? "listed-but-404" : reason,
+      ),
+      { status: err.status, availableModels: others },
     );
   }
 
@@ -335,17 +200,15 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
       throw groqError(
         "model-unavailable",
         modelUnavailableMessage(wanted, ids, "not-listed"),
-        {
-          availableModels: ids,
-        },
+        { availableModels: ids },
       );
     }
     model = wanted;
     modelChoice = opts.model
       ? `«${wanted}», pedido al crear el backend`
-      : `«${wanted}», de GROQ_MODEL`;
+      : `«${wanted}», de GROQ_MODEL (tiene prioridad sobre la lista de preferencia del kit)`;
   } else {
-    const chosen = chooseModel(models);
+    const chosen = chooseGroqModel(models);
     if (!chosen) {
       throw groqError(
         "model-unavailable",
@@ -353,19 +216,26 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
         { availableModels: models.map((m) => m.id) },
       );
     }
-    model = chosen;
-    modelChoice = `«${chosen}», elegido de los ${available.length} modelos de chat que lista ` +
-      "el servicio (GROQ_MODEL está vacío; se prefiere la familia Llama y el más reciente)";
+    model = chosen.id;
+    modelChoice = chosen.reason;
   }
 
-  const body = (prompt: PromptInput, o: GenerateOptions) => ({
-    model,
-    messages: toMessages(prompt),
-    max_completion_tokens: o.maxTokens ?? DEFAULT_MAX_TOKENS,
-    temperature: o.temperature ?? 0,
-  });
+  const body = (prompt: PromptInput, o: GenerateOptions) => {
+    const r = reasoningRequest(model, o.maxTokens ?? DEFAULT_MAX_TOKENS);
+    return {
+      model,
+      messages: toMessages(prompt),
+      max_completion_tokens: r.max_completion_tokens,
+      temperature: o.temperature ?? 0,
+      ...r.extra,
+    };
+  };
   const details = (streaming: boolean, usage: GroqUsage | undefined, requestId?: string) => {
     const d: Record<string, string | number | boolean> = { streaming, offline, baseURL };
+    const note = reasoningRequest(model, 1).note;
+    if (note) d.reasoningNote = note.replace(/ \d+ \+ /, " lo pedido + ");
+    const reasoningTokens = usage?.completion_tokens_details?.reasoning_tokens;
+    if (typeof reasoningTokens === "number") d.reasoningTokens = reasoningTokens;
     if (requestId) d.requestId = requestId;
     if (usage?.completion_time && usage.completion_tokens) {
       d.serviceTokensPerSecond = usage.completion_tokens / usage.completion_time;
@@ -420,6 +290,7 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
     let requestId: string | undefined;
     let text = "";
     let pieces = 0;
+    const reader = partsReader();
     try {
       for await (const chunk of stream) {
         requestId ??= chunk.x_groq?.id ?? undefined;
@@ -436,13 +307,13 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
         if (u) usage = u;
         const choice = chunk.choices?.[0];
         if (choice?.finish_reason) finish = choice.finish_reason;
-        const piece = choice?.delta?.content ?? "";
-        if (piece) {
-          text += piece;
-          pieces += 1;
-          yield { text: piece };
+        for (const piece of reader.push(choice?.delta as ReasoningFields | undefined)) {
+          if (piece.kind !== "thinking") text += piece.text;
+          pieces += piece.tokens ?? 1;
+          yield piece;
         }
       }
+      yield* reader.end();
     } catch (error) {
       if (signal.aborted) throw error;
       throw toGroqError(error, ctx({ partialText: text, partialTokens: pieces }));
@@ -477,8 +348,20 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
       remember(response.headers);
       const choice = data.choices?.[0];
       const usage = (data.usage ?? data.x_groq?.usage) as GroqUsage | undefined;
-      const text = choice?.message?.content ?? "";
-      if (text) yield { text, tokens: usage?.completion_tokens ?? 1 };
+      // Whole answer: reasoning first, then the answer (split when it came as <think> text).
+      const reader = partsReader();
+      const parts = [
+        ...reader.push(choice?.message as ReasoningFields | undefined),
+        ...reader.end(),
+      ];
+      const thinking = parts.filter((p) => p.kind === "thinking").map((p) => p.text).join("");
+      const text = parts.filter((p) => p.kind !== "thinking").map((p) => p.text).join("");
+      const reasoningTokens = usage?.completion_tokens_details?.reasoning_tokens;
+      if (thinking) yield { text: thinking, kind: "thinking", tokens: reasoningTokens ?? 1 };
+      if (text) {
+        const all = usage?.completion_tokens ?? 1;
+        yield { text, tokens: thinking ? Math.max(1, all - (reasoningTokens ?? 1)) : all };
+      }
       return end(usage, choice?.finish_reason, false, data.x_groq?.id);
     };
   }

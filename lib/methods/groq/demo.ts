@@ -35,8 +35,13 @@ function closedPort(): number {
   return port;
 }
 
-/** A model id Groq retired (2026-08-16): asking for it shows the "retired model" message. */
-export const RETIRED_MODEL_EXAMPLE = "llama-3.1-8b-instant";
+/**
+ * A model id Groq no longer serves (its deprecation page lists it as shut down:
+ * https://console.groq.com/docs/deprecations): asking for it shows the "retired model"
+ * message. What the kit says comes from the API's answer (not listed, 404 or 400
+ * model_decommissioned), never from a date it cannot check.
+ */
+export const RETIRED_MODEL_EXAMPLE = "llama2-70b-4096";
 
 /**
  * Provokes each failure and returns one row per case. Every call is short and bounded

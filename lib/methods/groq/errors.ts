@@ -175,16 +175,21 @@ export function missingKeyMessage(envFile?: { path: string; found: boolean }): s
 export function modelUnavailableMessage(
   model: string,
   available: string[] | undefined,
-  reason: "decommissioned" | "not-found" | "not-listed",
+  reason: "decommissioned" | "not-found" | "not-listed" | "listed-but-404",
   serverText?: string,
 ): string {
   const why = reason === "decommissioned"
     ? `Groq retiró el modelo «${model}» (400 model_decommissioned)`
+    : reason === "listed-but-404"
+    ? `Groq lista el modelo «${model}» pero respondió 404 (model_not_found) al usarlo: tu clave ` +
+      "no tiene acceso a él o Groq lo está retirando"
     : reason === "not-found"
     ? `Groq no encuentra el modelo «${model}» (404 model_not_found): está retirado, mal escrito o tu clave no tiene acceso`
     : `El modelo «${model}» no está en la lista de modelos de tu cuenta de Groq: está retirado o mal escrito`;
   const list = available?.length
     ? `Modelos disponibles ahora: ${available.join(", ")}.`
+    : available
+    ? "La lista de modelos no ofrece ningún otro modelo de chat."
     : "No se pudo obtener la lista de modelos disponibles.";
   return `${why}${serverText ? ` («${serverText}»)` : ""}. ${list} ` +
     "Pon uno de ellos en GROQ_MODEL (archivo .env) o deja GROQ_MODEL vacío para que el kit " +
@@ -305,8 +310,43 @@ export function toGroqError(error: unknown, ctx: ErrorContext): KitError {
       { status },
     );
   }
-  // 498: Groq's flex tier has no capacity now; like a 5xx, it passes.
-  if (status !== undefined && (status >= 500 || status === 498)) {
+  if (status === 413) {
+    // Groq: "Request too large for model `m` … on tokens per minute (TPM): Limit 6000,
+    // Requested 7000, please reduce your message size and try again."
+    const m = /Limit (\d+), Requested (\d+)/i.exec(body.message ?? "");
+    const tpm = m || body.type === "tokens" || /tokens per minute|TPM/i.test(body.message ?? "");
+    const figures = m ? ` (tu límite: ${m[1]} tokens por minuto; la petición pide ${m[2]})` : "";
+    return groqError(
+      "bad-request",
+      tpm
+        ? `Groq: la petición sola supera tu límite de tokens por minuto (413)${figures}. Groq ` +
+          "cuenta el prompt más max_completion_tokens: acorta los mensajes o baja maxTokens " +
+          `(repetir no sirve), o usa un modelo con más límite; tus límites: ${LIMITS_URL}`
+        : `Groq: la petición es demasiado grande (413)${quoted}. Acorta los mensajes.`,
+      { status, rateLimits: limits },
+    );
+  }
+  if (status === 422) {
+    return groqError(
+      "bad-request",
+      `Groq entendió la petición pero no puede atenderla (422)${quoted}: algún parámetro no ` +
+        "vale para este modelo (p. ej. reasoning_format o reasoning_effort con un modelo que no " +
+        "razona, o un formato de respuesta que no admite). Quita ese parámetro o cambia de modelo.",
+      { status, rateLimits: limits },
+    );
+  }
+  if (status === 498) {
+    // Groq's "Flex Tier Capacity Exceeded": only requests with service_tier "flex" get it.
+    return groqError(
+      "server",
+      `Groq respondió 498: el nivel de servicio «flex» no tiene capacidad ahora${quoted}. El ` +
+        "kit no pide ese nivel (no envía service_tier): lo ha fijado tu organización en la " +
+        `consola de Groq o un proxy en ${ctx.baseURL}. Espera y repite, o vuelve al nivel ` +
+        "«on_demand».",
+      { status, rateLimits: limits },
+    );
+  }
+  if (status !== undefined && status >= 500) {
     return groqError(
       "server",
       `Groq tuvo un error en su lado (${status})${quoted}: no es un fallo de tu código.${retried} ` +

@@ -1,4 +1,8 @@
-/** Groq's own timings next to the client's, for one result. */
+/**
+ * The client's measurements next to Groq's own figures (`usage`, in seconds).
+ *
+ * @module
+ */
 import type { GenerateResult } from "../../core/types.ts";
 
 /** One row of {@link compareTimings}. */
@@ -28,7 +32,7 @@ export function compareTimings(r: GenerateResult): TimingRow[] {
   const sum = (...keys: string[]) =>
     keys.every((k) => !has(k)) ? null : keys.reduce((t, k) => t + (s[k] ?? 0), 0);
   const serviceTps = r.details?.serviceTokensPerSecond;
-  return [
+  const rows: TimingRow[] = [
     {
       medida: "Hasta el primer token, ms (TTFT | cola + prompt)",
       cliente: r.timings.ttftMs,
@@ -52,4 +56,20 @@ export function compareTimings(r: GenerateResult): TimingRow[] {
     { medida: "Tokens de entrada", cliente: null, groq: r.tokensIn },
     { medida: "Tokens de salida", cliente: null, groq: r.tokensOut },
   ];
+  if (r.thinkingTokens || typeof r.details?.reasoningTokens === "number") {
+    const reasoning = r.details?.reasoningTokens;
+    rows.push(
+      {
+        medida: "de ellos, razonamiento (completion_tokens_details.reasoning_tokens)",
+        cliente: r.thinkingTokens ?? null,
+        groq: typeof reasoning === "number" ? reasoning : null,
+      },
+      {
+        medida: "Hasta el primer token de la respuesta, ms (tras el razonamiento)",
+        cliente: r.timings.answerTtftMs ?? null,
+        groq: null,
+      },
+    );
+  }
+  return rows;
 }

@@ -26,6 +26,8 @@ export interface GroqUsage {
   completion_time?: number;
   /** prompt_time + completion_time. */
   total_time?: number;
+  /** Reasoning models: how many of completion_tokens were reasoning. */
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
 /** One entry of GET /openai/v1/models (Groq adds active, context_window, …). */

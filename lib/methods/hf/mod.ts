@@ -9,3 +9,4 @@ export * from "./transformers.ts";
 export * from "./catalogue.ts";
 export * from "./hf_backend.ts";
 export * from "./mode.ts";
+export * from "./hub_errors.ts";

@@ -3,6 +3,7 @@ import { env } from "@huggingface/transformers";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { CACHE_DIR } from "../../core/paths.ts";
+import { kitConfig } from "../../core/config.ts";
 import { progressBar } from "../../show/mod.ts";
 import type { Dtype } from "../../measure/memory.ts";
 import type { ResolvedModel } from "./catalogue.ts";
@@ -15,9 +16,36 @@ export const DTYPE_FILES: Record<Dtype, string> = {
   q4: "model_q4.onnx",
 };
 
-/** Points transformers.js at the project's caches and at the model's folder. */
+/** Where hub models are cached: `<HF_CACHE_DIR>/<org>/<name>/<file>`, as transformers.js's file cache keeps them. */
+export const HF_CACHE_DIR: string = join(CACHE_DIR, "hf");
+
+/**
+ * A fetch for transformers.js that sends HF_TOKEN (from the environment or `.env`) to the
+ * configured hub, mirrors included: transformers.js itself reads only `process.env` and sends
+ * the token only to huggingface.co.
+ */
+export function hubFetch(endpoint: string, token: string | undefined): typeof fetch {
+  return (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const headers = new Headers(init?.headers);
+    if (token && url.startsWith(endpoint + "/")) headers.set("Authorization", `Bearer ${token}`);
+    return fetch(input, { ...init, headers });
+  };
+}
+
+/**
+ * Points transformers.js at the project's caches, at the hub (HF_ENDPOINT, the convention of
+ * huggingface_hub; transformers.js needs it as `env.remoteHost`) and at the model's folder.
+ * Hub files land in {@link HF_CACHE_DIR}: under Deno transformers.js would otherwise use its
+ * browser cache (Deno's web cache) and ignore `env.cacheDir`.
+ */
 export function configureTransformers(model: ResolvedModel): void {
-  env.cacheDir = join(CACHE_DIR, "hf");
+  const { hf } = kitConfig();
+  env.cacheDir = HF_CACHE_DIR;
+  env.useBrowserCache = false;
+  env.useFSCache = true;
+  env.remoteHost = hf.endpoint + "/";
+  env.fetch = hubFetch(hf.endpoint, hf.token);
   env.allowLocalModels = true;
   if (model.localModelPath) env.localModelPath = model.localModelPath + "/";
   env.allowRemoteModels = model.localModelPath === null;
@@ -29,15 +57,32 @@ export function localDtypes(dir: string): Dtype[] {
   return (Object.keys(DTYPE_FILES) as Dtype[]).filter((d) => files.includes(DTYPE_FILES[d]));
 }
 
-/** Download progress from transformers.js's progress_callback, as one bar in the cell. */
+/**
+ * Download progress from transformers.js's progress_callback, as one bar in the cell, for the
+ * files that are really downloaded: a file already in {@link HF_CACHE_DIR} when transformers.js
+ * starts on it (its "initiate" event) is read from the cache and shows no bar (transformers.js
+ * reports reading it as "progress" all the same).
+ */
 export function downloadProgress(label: string): (info: Record<string, unknown>) => void {
   let bar: ReturnType<typeof progressBar> | null = null;
+  const cached = new Set<string>();
+  const files = new Map<string, { loaded: number; total: number }>();
+  const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
   return (info) => {
-    if (info.status !== "progress_total") return;
-    const loaded = Number(info.loaded ?? 0);
-    const total = Number(info.total ?? 0);
+    const file = String(info.file ?? "");
+    if (info.status === "initiate") {
+      if (existsSync(join(HF_CACHE_DIR, String(info.name ?? ""), file))) cached.add(file);
+      return;
+    }
+    if (info.status !== "progress" || cached.has(file)) return;
+    files.set(file, { loaded: Number(info.loaded ?? 0), total: Number(info.total ?? 0) });
+    let loaded = 0;
+    let total = 0;
+    for (const f of files.values()) {
+      loaded += f.loaded;
+      total += f.total;
+    }
     bar ??= progressBar(`Descargando ${label}`, total);
-    const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
     bar.update(loaded, total, `${mb(loaded)} de ${mb(total)}`);
     if (total > 0 && loaded >= total) bar.finish("descargado");
   };

@@ -8,39 +8,20 @@
  */
 import { Ollama } from "ollama";
 import type { ChatResponse, GenerateResponse, ShowResponse } from "ollama";
-import { guardBackend, KitError } from "../../core/mod.ts";
+import { guardBackend } from "../../core/mod.ts";
 import { configuredHost } from "./host.ts";
 import { measureStream, type Piece, type SourceEnd } from "../../core/stream.ts";
 import { progressBar } from "../../show/progress.ts";
-import type {
-  Backend,
-  GenerateOptions,
-  GenerateResult,
-  GenerationStream,
-  PromptInput,
-} from "../../core/types.ts";
+import type { Backend, GenerateOptions, GenerationStream, PromptInput } from "../../core/types.ts";
 import { DEFAULT_MAX_TOKENS } from "../../core/types.ts";
-import { nsToMs, type WireProgress, type WireStats } from "./wire.ts";
+import type { WireProgress, WireStats } from "./wire.ts";
+import { ollamaError, SERVER_DOWN_HINT, toKitError } from "./errors.ts";
+import { ollamaTokensPerSecond, serviceTimingsOf } from "./timings.ts";
 
 export { nsToMs, readNdjson } from "./wire.ts";
 export type { WireChatChunk, WireGenerateChunk, WireProgress, WireStats } from "./wire.ts";
-
-/** What went wrong talking to Ollama. */
-export type KitErrorKind = "server-down" | "not-found" | "bad-request" | "server" | "stream-cut";
-
-/**
- * An Ollama failure as the kit's one error type ({@link KitError}, method 3): a Spanish
- * explanation with what to do next, the HTTP status when the server answered one, and the
- * server's own words (its `{"error": …}`).
- */
-export function ollamaError(
-  kind: KitErrorKind,
-  message: string,
-  status?: number,
-  serverMessage?: string,
-): KitError {
-  return new KitError(message, { method: 3, kind, status, serverMessage });
-}
+export * from "./errors.ts";
+export * from "./timings.ts";
 
 /** Options for {@link ollamaBackend}. */
 export interface OllamaBackendOptions {
@@ -50,6 +31,14 @@ export interface OllamaBackendOptions {
   host?: string;
   /** How long the server keeps the model loaded after a call (Ollama's keep_alive). */
   keepAlive?: string | number;
+  /**
+   * Ollama's `think`: left out by default, so the server decides (current Ollama thinks by
+   * default with models that can, and sends that text apart, in `thinking`); `false` asks for
+   * the answer only; `true` on a model that cannot think is a 400 ("does not support thinking").
+   */
+  think?: boolean | "low" | "medium" | "high";
+  /** Why this model was chosen (see chooseOllamaModel), reported in every result's details. */
+  choiceReason?: string;
 }
 
 /** A model's row in {@link OllamaBackend.list} / {@link OllamaBackend.ps}. */
@@ -80,118 +69,6 @@ export interface OllamaBackend extends Backend {
   ps(): Promise<ModelRow[]>;
   /** A model's details, template and parameters (/api/show). */
   show(model?: string): Promise<ShowResponse>;
-}
-
-const SERVER_DOWN_HINT = "arráncalo con scripts/ollama_start.sh (o `nohup ollama serve &`)";
-
-/** The client's ResponseError (not exported by the package): an HTTP error with its body's message. */
-function isResponseError(e: unknown): e is Error & { error: string; status_code: number } {
-  return e instanceof Error && e.name === "ResponseError" &&
-    typeof (e as { status_code?: unknown }).status_code === "number";
-}
-
-/** Converts a thrown value from the client into an {@link KitError} (or passes it on). */
-export function toKitError(error: unknown, host: string, model: string): unknown {
-  if (error instanceof KitError) return error;
-  if (
-    error instanceof DOMException && (error.name === "AbortError" || error.name === "TimeoutError")
-  ) {
-    return error;
-  }
-  if (isResponseError(error)) {
-    if (error.status_code === 404) {
-      return ollamaError(
-        "not-found",
-        `El modelo "${model}" no está en el servidor de Ollama (${host}). Descárgalo: ` +
-          `\`await backend.pull("${model}")\` o \`bash scripts/ollama_pull.sh ${model}\`. ` +
-          `(Ollama dijo: ${error.error})`,
-        404,
-        error.error,
-      );
-    }
-    const bad = error.status_code < 500; // the request's fault (too long for the context…)
-    const said = bad ? "no aceptó la petición" : "respondió";
-    return ollamaError(
-      bad ? "bad-request" : "server",
-      `El servidor de Ollama ${said} ${error.status_code}: ${error.error}`,
-      error.status_code,
-      error.error,
-    );
-  }
-  if (
-    error instanceof TypeError && /connect|refused|error sending request|fetch/i.test(error.message)
-  ) {
-    return ollamaError(
-      "server-down",
-      `No hay ningún servidor de Ollama respondiendo en ${host}: ${SERVER_DOWN_HINT}.`,
-    );
-  }
-  return error;
-}
-
-/** The service's own timings of a final chunk, converted from ns to ms (Ollama's names kept). */
-export function serviceTimingsOf(stats: WireStats): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (
-    const key of [
-      "total_duration",
-      "load_duration",
-      "prompt_eval_duration",
-      "eval_duration",
-    ] as const
-  ) {
-    const v = stats[key];
-    if (typeof v === "number") out[key] = nsToMs(v);
-  }
-  return out;
-}
-
-/**
- * Ollama's own generation speed: eval_count ÷ eval_duration (ns → s), as its docs compute it;
- * null when it reported no decode time.
- *
- * @example
- * ```ts
- * ollamaTokensPerSecond({ eval_count: 18, eval_duration: 52479709 }); // ≈ 343
- * ```
- */
-export function ollamaTokensPerSecond(stats: WireStats): number | null {
-  return stats.eval_count && stats.eval_duration
-    ? stats.eval_count / (stats.eval_duration / 1e9)
-    : null;
-}
-
-/**
- * Rows comparing what the client measured (TTFT, tok/s, identical for the four methods) with
- * what Ollama reports about itself, for showTable.
- */
-export function timingRows(
-  r: GenerateResult,
-): { measure: string; client: number | null; ollama: number | null }[] {
-  const s = r.serviceTimings ?? {};
-  const d = r.details ?? {};
-  const num = (v: unknown) => (typeof v === "number" ? v : null);
-  return [
-    { measure: "tiempo total (ms)", client: r.timings.totalMs, ollama: num(s.total_duration) },
-    { measure: "carga del modelo (ms)", client: null, ollama: num(s.load_duration) },
-    {
-      measure: "hasta el primer token (ms) / prompt_eval_duration",
-      client: r.timings.ttftMs,
-      ollama: num(s.prompt_eval_duration),
-    },
-    { measure: "tokens del prompt", client: null, ollama: num(d.prompt_eval_count) },
-    { measure: "tokens generados", client: r.tokensOut, ollama: num(d.eval_count) },
-    {
-      measure: "decodificación (ms) / eval_duration",
-      client: r.timings.decodeMs,
-      ollama: num(s.eval_duration),
-    },
-    {
-      measure: "tokens/s",
-      client: r.timings.tokensPerSecond,
-      ollama: num(d.ollama_tokens_per_second),
-    },
-  ];
 }
 
 /** A fetch that also aborts on `signal` and hands the stand-in's X-Kit-Engine header to `seen`. */
@@ -275,7 +152,13 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
         num_predict: o.maxTokens ?? DEFAULT_MAX_TOKENS,
         temperature: o.temperature ?? 0,
       };
-      const common = { model, stream: true as const, options, keep_alive: opts.keepAlive };
+      const common = {
+        model,
+        stream: true as const,
+        options,
+        keep_alive: opts.keepAlive,
+        ...(opts.think !== undefined ? { think: opts.think } : {}),
+      };
       let it: AsyncIterable<GenerateResponse | ChatResponse> & { abort(): void };
       try {
         it = typeof prompt === "string"
@@ -290,8 +173,12 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
       try {
         for await (const chunk of it) {
           last = chunk;
+          // A thinking model sends its thinking apart (`thinking` / `message.thinking`), one
+          // token a chunk like the answer; both are timed (TTFT = first token of either kind).
+          const thought = ("message" in chunk ? chunk.message?.thinking : chunk.thinking) ?? "";
+          if (thought) yield { text: thought, tokens: 1, kind: "thinking" };
           const text = "message" in chunk ? chunk.message?.content ?? "" : chunk.response ?? "";
-          if (!chunk.done || text) yield { text, tokens: text ? 1 : 0 };
+          if (text || (!chunk.done && !thought)) yield { text, tokens: text ? 1 : 0 };
         }
       } catch (error) {
         if (signal.aborted) throw new DOMException("aborted", "AbortError");
@@ -318,7 +205,9 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
         details: {
           server: offline ? "offline (servidor local del kit)" : "ollama",
           serverVersion: version,
-          engine, // engine: the stand-in's X-Kit-Engine, or "Ollama"
+          engine, // the stand-in's X-Kit-Engine, or "Ollama"
+          ...(opts.choiceReason ? { model_choice: opts.choiceReason } : {}),
+          think: opts.think === undefined ? "por defecto del servidor" : String(opts.think),
           ...(stats.prompt_eval_count !== undefined
             ? { prompt_eval_count: stats.prompt_eval_count }
             : {}),

@@ -13,3 +13,4 @@ export * from "./standin/server.ts";
 export * from "./standin/gguf_model.ts";
 export * from "./standin/llama_cpp.ts";
 export * from "./standin/llama_cpp_backend.ts";
+export * from "./models.ts";

@@ -29,8 +29,10 @@ export const OFFLINE_MODEL = "tiny";
 export interface OllamaMode extends MethodMode {
   /** Base URL (from OLLAMA_HOST, read as Ollama reads it). */
   host: string;
-  /** Model to pull and use. */
+  /** Model to pull and use (online: OLLAMA_MODEL, else the default; see chooseOllamaModel). */
   model: string;
+  /** Whether OLLAMA_MODEL named the model (online, it then wins over the kit's preference). */
+  modelSet: boolean;
   /**
    * Online only: what is missing before a real Ollama answers — null (it answers now),
    * "start" (installed, not running: scripts/ollama_start.sh) or "install" (not installed,
@@ -94,6 +96,7 @@ export async function ollamaMode(): Promise<OllamaMode> {
     reason,
     needs,
     model: cfg.ollama.model ?? ONLINE_DEFAULT_MODEL,
+    modelSet: !!cfg.ollama.model,
     env: { PATH: path },
   });
   const offline = (reason: string): OllamaMode => ({
@@ -102,6 +105,7 @@ export async function ollamaMode(): Promise<OllamaMode> {
     reason: `${reason}; se usa el sustituto offline del kit (scripts/offline/ollama)`,
     needs: null,
     model: OFFLINE_MODEL,
+    modelSet: false,
     env: { PATH: `${OFFLINE_BIN_DIR}:${path}`, DENO_BIN: Deno.execPath() },
   });
   if (cfg.offline) return offline("KIT_OFFLINE=1: modo sin conexión pedido");

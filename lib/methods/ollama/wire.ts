@@ -41,9 +41,14 @@ export interface WirePsModel {
   expires_at: string;
   /** Bytes of the model held in GPU memory. */
   size_vram: number;
+  /** The context window the model was loaded with, in tokens. */
+  context_length?: number;
 }
 
-/** The statistics the final chunk (done: true) of /api/generate and /api/chat carries. */
+/**
+ * The statistics the final chunk (done: true) of /api/generate and /api/chat carries. A field
+ * whose value is zero is left out (Go's `omitempty`). eval_count includes thinking tokens.
+ */
 export interface WireStats {
   /** "stop", "length", "load" or "unload". */
   done_reason?: string;
@@ -66,6 +71,8 @@ export interface WireGenerateChunk extends WireStats {
   model: string;
   created_at: string;
   response: string;
+  /** A thinking model's thinking (current Ollama: on by default for models that can think). */
+  thinking?: string;
   done: boolean;
   /** Deprecated conversation encoding; real Ollama sends it, the offline stand-in does not. */
   context?: number[];
@@ -75,7 +82,8 @@ export interface WireGenerateChunk extends WireStats {
 export interface WireChatChunk extends WireStats {
   model: string;
   created_at: string;
-  message: { role: string; content: string };
+  /** `thinking`: a thinking model's thinking, apart from the answer in `content`. */
+  message: { role: string; content: string; thinking?: string };
   done: boolean;
 }
 

@@ -25,6 +25,7 @@ import {
   type TransformersBackend,
 } from "../hf/hf_backend.ts";
 import { hubReachable } from "../hf/mode.ts";
+import { hubLoadError } from "../hf/hub_errors.ts";
 import { loadRepairing } from "../hf/repair.ts";
 import { getPreset } from "../../forge/mod.ts";
 
@@ -35,7 +36,7 @@ export type Device = "cpu" | "webgpu" | "cuda";
 export interface OptimizedOptions {
   /** Catalogue id, hub id or model folder (default: the catalogue's online default when the hub is reachable, else the offline one). */
   model?: string;
-  /** Weight format (default "q8"). */
+  /** Weight format (default "q8" when the model has it, else the first it has of q4, fp16, fp32). */
   dtype?: Dtype;
   /** Default "cpu". */
   device?: Device;
@@ -60,6 +61,20 @@ export interface OptimizedBackend extends TransformersBackend {
   readonly fallback: string | null;
 }
 
+/**
+ * The dtype used when none is asked for: q8 when the model has it (the kit's default), else the
+ * first it has of q4, fp16, fp32 (SmolLM2's hub folder, the online default, has no q8).
+ *
+ * @example
+ * ```ts
+ * defaultDtype(["fp32", "fp16", "q4"]); // "q4"
+ * ```
+ */
+export function defaultDtype(available: Dtype[] | undefined): Dtype {
+  if (!available || available.includes("q8")) return "q8";
+  return (["q4", "fp16", "fp32"] as Dtype[]).find((d) => available.includes(d)) ?? "q8";
+}
+
 /** The default model for this machine: the online default if the hub answers, else the offline one. */
 export async function defaultModel(): Promise<string> {
   const { defaults } = loadCatalogue();
@@ -78,7 +93,6 @@ export async function defaultModel(): Promise<string> {
 export async function createOptimizedBackend(
   opts: OptimizedOptions = {},
 ): Promise<OptimizedBackend> {
-  const dtype = opts.dtype ?? "q8";
   const device = opts.device ?? "cpu";
   const onCpu = async (why: string): Promise<OptimizedBackend> => {
     (opts.log ?? console.warn)(
@@ -98,11 +112,14 @@ export async function createOptimizedBackend(
     }
   }
   const name = opts.model ?? (await defaultModel());
+  // No dtype asked for: one the model has (the catalogue knows; a folder is looked at below).
+  let dtype = opts.dtype ?? defaultDtype(loadCatalogue().models.find((m) => m.id === name)?.dtypes);
   checkBeforeLoading(name, dtype, device, availableMemoryBytes());
   const resolved = await resolveModel(name);
   configureTransformers(resolved);
   const dir = resolved.localModelPath ? join(resolved.localModelPath, resolved.id) : null;
   const available = dir ? localDtypes(dir) : resolved.entry?.dtypes;
+  if (!opts.dtype) dtype = defaultDtype(available ?? [dtype]);
   if (available && !available.includes(dtype)) {
     throw unsupported(
       `El modelo «${resolved.id}» no tiene pesos en ${dtype}; dtypes disponibles: ${
@@ -117,7 +134,12 @@ export async function createOptimizedBackend(
 
   const started = performance.now();
   const progress_callback = resolved.mode === "online" ? downloadProgress(resolved.id) : undefined;
-  const tokenizer = await AutoTokenizer.from_pretrained(resolved.id, { progress_callback });
+  let tokenizer;
+  try {
+    tokenizer = await AutoTokenizer.from_pretrained(resolved.id, { progress_callback });
+  } catch (error) {
+    throw hubLoadError(error, resolved.id, 2, resolved.entry);
+  }
   let model;
   try {
     model = await loadRepairing(
@@ -135,7 +157,7 @@ export async function createOptimizedBackend(
       opts.log,
     );
   } catch (error) {
-    if (device === "cpu") throw error;
+    if (device === "cpu") throw hubLoadError(error, resolved.id, 2, resolved.entry);
     const why = deviceFailure(device, (error as Error).message);
     if (opts.fallbackToCpu) return onCpu(why);
     throw unsupported(

@@ -10,7 +10,7 @@ import type { Dtype } from "../../measure/memory.ts";
 import type { GenerateResult } from "../../core/types.ts";
 import { runFresh } from "../../core/process.ts";
 import type { Device } from "./backend.ts";
-import { DTYPE_FILES } from "../hf/transformers.ts";
+import { DTYPE_FILES, HF_CACHE_DIR } from "../hf/transformers.ts";
 import { MODELS_DIR } from "../hf/catalogue.ts";
 
 /** One dtype's measurements. */
@@ -40,17 +40,23 @@ export interface CompareOptions {
   timeoutMs?: number;
 }
 
-function onnxBytes(model: string, dtype: Dtype): number | null {
-  try {
-    const file = join(MODELS_DIR, model, "onnx", DTYPE_FILES[dtype]);
-    let bytes = statSync(file).size;
+/**
+ * Bytes of a model's ONNX file for `dtype` (plus its external data file, when it has one): a
+ * forge model's folder, else the hub cache where transformers.js put a hub model's file
+ * (.cache/hf/<org>/<name>/onnx/…). Null when neither has it.
+ */
+export function onnxBytes(model: string, dtype: Dtype): number | null {
+  for (const root of [MODELS_DIR, HF_CACHE_DIR]) {
     try {
-      bytes += statSync(file + "_data").size; // external data, when the model uses it
-    } catch { /* single file */ }
-    return bytes;
-  } catch {
-    return null;
+      const file = join(root, model, "onnx", DTYPE_FILES[dtype]);
+      let bytes = statSync(file).size;
+      try {
+        bytes += statSync(file + "_data").size; // external data, when the model uses it
+      } catch { /* single file */ }
+      return bytes;
+    } catch { /* not in this folder */ }
   }
+  return null;
 }
 
 /** A run that failed: its dtype and the last line the worker printed. */

@@ -15,6 +15,7 @@ import {
   type TransformersBackend,
 } from "../hf/hf_backend.ts";
 import { defaultModel } from "../optimized/backend.ts";
+import { hubLoadError } from "../hf/hub_errors.ts";
 import { loadRepairing } from "../hf/repair.ts";
 
 /**
@@ -51,10 +52,15 @@ export async function createPipelineBackend(
   const resolved = await resolveModel(opts.model ?? (await defaultModel()));
   configureTransformers(resolved);
   const started = performance.now();
-  const generator = await loadRepairing(resolved, () =>
-    pipeline("text-generation", resolved.id, {
-      progress_callback: resolved.mode === "online" ? downloadProgress(resolved.id) : undefined,
-    }));
+  let generator;
+  try {
+    generator = await loadRepairing(resolved, () =>
+      pipeline("text-generation", resolved.id, {
+        progress_callback: resolved.mode === "online" ? downloadProgress(resolved.id) : undefined,
+      }));
+  } catch (error) {
+    throw hubLoadError(error, resolved.id, 1, resolved.entry);
+  }
   const loadMs = performance.now() - started;
   // deno-lint-ignore no-explicit-any
   const contextLength = (generator.model as any).config?.max_position_embeddings ?? 0;

@@ -86,8 +86,8 @@ export interface GroqServer {
   close(): Promise<void>;
 }
 
-/** Retired Groq models the server answers with 400 model_decommissioned by default. */
-export const RETIRED_GROQ_MODELS = ["llama-3.1-8b-instant", "llama-3.3-70b-versatile"];
+/** Answered 400 model_decommissioned: shut down per console.groq.com/docs/deprecations. */
+export const RETIRED_GROQ_MODELS = ["llama2-70b-4096", "mixtral-8x7b-32768"];
 
 /** Path prefix of the kit's control routes (POST /kit/simulate, GET /kit/log). */
 export const KIT_CONTROL_PREFIX = "/kit";

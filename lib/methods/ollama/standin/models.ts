@@ -41,6 +41,13 @@ export interface OfflineModel {
   modelInfo?: Record<string, string | number>;
   /** The engine that generates with it, for the answers' X-Kit-Engine header. */
   engine?: () => Promise<string>;
+
+  /**
+   * What /api/show lists under `capabilities` (default ["completion"]). With "thinking", the
+   * backend's text between `<think>` and `</think>` goes out as `thinking`, as Ollama's parser
+   * sends it, unless the request says `think: false`.
+   */
+  capabilities?: string[];
 }
 
 /** The header naming the engine behind a model's answers ("llama.cpp" or "onnxruntime (…)"). */

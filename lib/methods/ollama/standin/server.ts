@@ -7,31 +7,46 @@
  *
  * @module
  */
-import { DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS, KitError } from "../../../core/mod.ts";
-import type { Backend, ChatMessage, GenerateResult, PromptInput } from "../../../core/types.ts";
+import { DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS } from "../../../core/types.ts";
+import type { Backend, GenerateResult } from "../../../core/types.ts";
 import type {
   WireChatChunk,
   WireGenerateChunk,
   WireProgress,
   WirePsModel,
   WireStats,
-  WireTagModel,
 } from "../wire.ts";
+import { fullModelName, type OfflineModel, withEngineHeader } from "./models.ts";
+import { psEntry, showBody, tagEntry } from "./describe.ts";
 import {
-  fileDigest,
-  fullModelName,
-  manifestDigest,
-  modelFiles,
-  type OfflineModel,
-  readLayer,
-  withEngineHeader,
-} from "./models.ts";
+  errorResponse,
+  errorText,
+  HttpError,
+  json,
+  ndjson,
+  readBody,
+  respondLater,
+  text,
+} from "./_http.ts";
+import { pullSteps } from "./pull.ts";
+import {
+  jsonFormat,
+  keepAliveMs,
+  modelNotFound,
+  NOT_IMPLEMENTED,
+  outputShaper,
+  promptOf,
+  ROUTES,
+  statsOf,
+  thinkingWanted,
+} from "./protocol.ts";
+
+export { keepAliveMs, statsOf } from "./protocol.ts";
 
 /** The version the stand-in reports: says "kit-offline", never passes for a real Ollama. */
 export const OFFLINE_VERSION = "0.12.0-kit-offline";
 
-/** The header every response of the stand-in carries. */
-export const OFFLINE_HEADER = "X-Kit-Offline";
+export { OFFLINE_HEADER } from "./_http.ts";
 
 /** Most tokens one request may ask for (num_predict is capped here: every generation is bounded). */
 export const MAX_PREDICT = 1024;
@@ -70,39 +85,6 @@ interface Loaded {
   backend: Backend;
   expiresAt: number;
   timer?: ReturnType<typeof setTimeout>;
-}
-
-const NDJSON = "application/x-ndjson";
-const JSON_TYPE = "application/json; charset=utf-8";
-const DEFAULT_KEEP_ALIVE_MS = 5 * 60_000;
-
-/** An HTTP error with Ollama's `{"error": …}` body. */
-class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
-}
-
-const ms2ns = (ms: number) => Math.max(0, Math.round(ms * 1e6));
-
-/**
- * Parses Ollama's keep_alive: a number of seconds, or a Go duration ("5m", "30s", "1h"); a
- * negative value keeps the model loaded; 0 unloads it at once. Returns ms (Infinity = forever).
- *
- * @example
- * ```ts
- * keepAliveMs("5m"); // 300000
- * ```
- */
-export function keepAliveMs(value: unknown): number {
-  if (value === undefined || value === null || value === "") return DEFAULT_KEEP_ALIVE_MS;
-  if (typeof value === "number") return value < 0 ? Infinity : value * 1000;
-  const m = /^(-?\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(String(value).trim());
-  if (!m) throw new HttpError(400, `time: invalid duration "${value}"`);
-  const n = Number(m[1]);
-  if (n < 0) return Infinity;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"]!;
-  return n * unit;
 }
 
 /**
@@ -183,35 +165,17 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
     return { backend, loadMs };
   }
 
-  async function tagEntry(model: OfflineModel): Promise<WireTagModel | null> {
-    if (!(await model.present())) return null;
-    const files = await modelFiles(model.dir);
-    const newest = Math.max(0, ...files.map((f) => f.mtimeMs));
-    const name = fullModelName(model.name);
-    return {
-      name,
-      model: name,
-      modified_at: new Date(newest).toISOString(),
-      size: files.reduce((s, f) => s + f.size, 0),
-      digest: await manifestDigest(files),
-      details: model.details,
-    };
-  }
-
   async function handle(req: Request): Promise<Response> {
     const path = new URL(req.url).pathname.replace(/\/+$/, "") || "/";
     const method = req.method;
-    const routes: Record<string, string[]> = {
-      "/": ["GET", "HEAD"],
-      "/api/version": ["GET", "HEAD"],
-      "/api/tags": ["GET", "HEAD"],
-      "/api/ps": ["GET"],
-      "/api/show": ["POST"],
-      "/api/pull": ["POST"],
-      "/api/generate": ["POST"],
-      "/api/chat": ["POST"],
-    };
-    if (!routes[path]) return text(404, "404 page not found");
+    const routes = ROUTES;
+    if (!routes[path] && NOT_IMPLEMENTED.includes(path)) {
+      return json(404, {
+        error: `${path} is not implemented by the kit's offline stand-in of Ollama ` +
+          `(a real Ollama answers it)`,
+      });
+    }
+    if (!routes[path]) return text(404, "404 page not found"); // as Ollama's router answers
     if (!routes[path].includes(method)) return text(405, "405 method not allowed");
     if (path === "/") return text(200, "Ollama is running (kit offline stand-in)");
     if (path === "/api/version") return json(200, { version: OFFLINE_VERSION });
@@ -226,17 +190,8 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
     if (path === "/api/ps") {
       const models: WirePsModel[] = [];
       for (const [name, entry] of loaded) {
-        const tag = await tagEntry(byName.get(name)!);
-        if (!tag) continue;
-        models.push({
-          name,
-          model: name,
-          size: tag.size,
-          digest: tag.digest,
-          details: tag.details,
-          expires_at: new Date(entry.expiresAt).toISOString(),
-          size_vram: 0,
-        });
+        const ps = await psEntry(byName.get(name)!, entry.expiresAt);
+        if (ps) models.push(ps);
       }
       return json(200, { models });
     }
@@ -252,22 +207,8 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
     if (typeof name !== "string" || !name) throw new HttpError(400, "model is required");
     const model = find(name);
     const tag = model ? await tagEntry(model) : null;
-    if (!model || !tag) throw new HttpError(404, `model '${name}' not found`);
-    const params = model.parameters ?? {};
-    const parameters = Object.entries(params).map(([k, v]) => `${k.padEnd(30)} ${v}`).join("\n");
-    const template = model.template ?? "{{ .Prompt }}";
-    return json(200, {
-      license: "",
-      modelfile: `# Modelfile generated by the kit's offline stand-in (not a real Ollama)\n` +
-        `FROM ${model.dir}\nTEMPLATE """${template}"""\n` +
-        Object.entries(params).map(([k, v]) => `PARAMETER ${k} ${v}\n`).join(""),
-      parameters,
-      template,
-      details: model.details,
-      model_info: model.modelInfo ?? {},
-      capabilities: ["completion"],
-      modified_at: tag.modified_at,
-    });
+    if (!model || !tag) throw modelNotFound(name);
+    return json(200, showBody(model, tag));
   }
 
   function pull(body: Record<string, unknown>): Response | Promise<Response> {
@@ -275,76 +216,35 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
     if (typeof name !== "string" || !name) throw new HttpError(400, "model is required");
     const stream = body.stream !== false;
     const model = find(name);
-    async function* steps(): AsyncGenerator<WireProgress> {
-      yield { status: "pulling manifest" };
-      if (!model) throw new Error("pull model manifest: file does not exist");
-      if (!(await model.present())) {
-        // The forge's notes go out as statuses while it builds, not after.
-        const notes: string[] = [];
-        let wake = () => {};
-        let built = false;
-        const building = model.build((t) => {
-          notes.push(t);
-          wake();
-        }).finally(() => {
-          built = true;
-          wake();
-        });
-        while (!built || notes.length) {
-          if (notes.length) yield { status: notes.shift()! };
-          else await new Promise<void>((r) => (wake = r));
-        }
-        await building;
-      }
-      const files = await modelFiles(model.dir);
-      const digests = [];
-      for (const f of files) digests.push(await fileDigest(f));
-      for (const [i, f] of files.entries()) {
-        const digest = `sha256:${digests[i]}`;
-        const status = `pulling ${digests[i].slice(0, 12)}`;
-        yield { status, digest, total: f.size };
-        // The layer is read again, as a download would receive it, and checked against the
-        // manifest's digest.
-        const layer = readLayer(f);
-        let next;
-        while (!(next = await layer.next()).done) {
-          yield { status, digest, total: f.size, completed: next.value };
-        }
-        if (next.value !== digests[i]) throw new Error(`digest mismatch for ${digest}`);
-      }
-      yield { status: "verifying sha256 digest" };
-      yield { status: "writing manifest" };
-      yield { status: "success" };
-    }
     if (!stream) {
       return respondLater(async () => {
         let last: WireProgress = { status: "" };
-        for await (const step of steps()) last = step;
+        for await (const step of pullSteps(model)) last = step;
         return last;
       });
     }
-    return ndjson(steps());
+    return ndjson(pullSteps(model));
   }
 
   async function generate(kind: "generate" | "chat", body: Record<string, unknown>) {
     const name = body.model;
     if (typeof name !== "string" || !name) throw new HttpError(400, "model is required");
     const model = find(name);
-    if (!model || !(await model.present())) {
-      throw new HttpError(404, `model "${name}" not found, try pulling it first`);
-    }
+    if (!model || !(await model.present())) throw modelNotFound(name);
     const full = fullModelName(model.name);
+    const thinks = thinkingWanted(body.think, name, model.capabilities ?? ["completion"]);
+    const asJson = jsonFormat(body.format);
     const stream = body.stream !== false;
     const keepMs = keepAliveMs(body.keep_alive);
     const options = (body.options ?? {}) as Record<string, unknown>;
     const input = promptOf(kind, body);
     const created = () => new Date().toISOString();
-    const chunk = (content: string, done: boolean, stats: WireStats = {}) =>
+    const chunk = (content: string, done: boolean, stats: WireStats = {}, thinking = "") =>
       kind === "chat"
         ? {
           model: name,
           created_at: created(),
-          message: { role: "assistant", content },
+          message: { role: "assistant", content, ...(thinking ? { thinking } : {}) },
           done,
           ...stats,
         } as WireChatChunk
@@ -352,6 +252,7 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
           model: name,
           created_at: created(),
           response: content,
+          ...(thinking ? { thinking } : {}),
           done,
           ...stats,
         } as WireGenerateChunk;
@@ -385,7 +286,15 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
           signal: AbortSignal.any([controller.signal, stopper.signal]),
           timeoutMs,
         });
-        for await (const piece of gen) yield chunk(piece, false);
+        const shape = outputShaper({
+          thinkingModel: !!model!.capabilities?.includes("thinking"),
+          thinks,
+          asJson,
+        });
+        for await (const piece of gen) {
+          for (const o of shape.push(piece)) yield chunk(o.content, false, {}, o.thinking);
+        }
+        for (const o of shape.end()) yield chunk(o.content, false, {}, o.thinking);
         const r: GenerateResult = await gen.result;
         touch(full, entry, keepMs);
         if (controller.signal.aborted) return;
@@ -399,15 +308,18 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
       return respondLater(() =>
         serialized(async () => {
           let text = "";
+          let thought = "";
           let last: WireGenerateChunk | WireChatChunk | undefined;
           for await (const c of run()) {
             text += "message" in c ? c.message.content : c.response;
+            thought += ("message" in c ? c.message.thinking : c.thinking) ?? "";
             last = c;
           }
           if (!last) throw new Error("generation ended without a final chunk");
+          const thinking = thought ? { thinking: thought } : {};
           return "message" in last
-            ? { ...last, message: { role: "assistant", content: text } }
-            : { ...last, response: text };
+            ? { ...last, message: { role: "assistant", content: text, ...thinking } }
+            : { ...last, response: text, ...thinking };
         })
       );
     }
@@ -481,127 +393,4 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
       },
     });
   });
-}
-
-/** Ollama's statistics for a finished generation, in nanoseconds, from a backend's result. */
-export function statsOf(r: GenerateResult, loadMs: number, totalMs: number): WireStats {
-  const t = r.serviceTimings ?? {};
-  return {
-    done_reason: r.stopReason === "length" ? "length" : "stop",
-    total_duration: ms2ns(totalMs),
-    load_duration: ms2ns(loadMs),
-    prompt_eval_count: r.tokensIn,
-    // Prefill: the engine's own figure (llama.cpp's), else the backend's TTFT.
-    prompt_eval_duration: ms2ns(t.promptEvalMs ?? r.timings.ttftMs ?? r.timings.totalMs),
-    eval_count: r.tokensOut,
-    // Decode: likewise, else from the first token to the last.
-    eval_duration: ms2ns(t.evalMs ?? r.timings.decodeMs),
-  };
-}
-
-function promptOf(kind: "generate" | "chat", body: Record<string, unknown>): PromptInput | null {
-  if (kind === "generate") {
-    const prompt = body.prompt ?? "";
-    if (typeof prompt !== "string") throw new HttpError(400, "prompt must be a string");
-    if (!prompt) return null;
-    if (typeof body.system === "string" && body.system) {
-      return [{ role: "system", content: body.system }, { role: "user", content: prompt }];
-    }
-    return prompt;
-  }
-  const messages = body.messages ?? [];
-  if (!Array.isArray(messages)) throw new HttpError(400, "messages must be an array");
-  if (messages.length === 0) return null;
-  return messages.map((m, i): ChatMessage => {
-    const role = m?.role;
-    if (!["system", "user", "assistant"].includes(role) || typeof m?.content !== "string") {
-      throw new HttpError(400, `invalid message ${i}: role must be system, user or assistant`);
-    }
-    return { role, content: m.content };
-  });
-}
-
-async function readBody(req: Request): Promise<Record<string, unknown>> {
-  const raw = await req.text();
-  if (!raw.trim()) throw new HttpError(400, "missing request body");
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch (error) {
-    throw new HttpError(400, `invalid character in request body: ${errorText(error)}`);
-  }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new HttpError(400, "request body must be a JSON object");
-  }
-  return parsed as Record<string, unknown>;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function headers(type: string): Headers {
-  return new Headers({ "Content-Type": type, [OFFLINE_HEADER]: "1" });
-}
-
-function json(status: number, value: unknown): Response {
-  return new Response(JSON.stringify(value), { status, headers: headers(JSON_TYPE) });
-}
-
-function text(status: number, body: string): Response {
-  return new Response(body, { status, headers: headers("text/plain; charset=utf-8") });
-}
-
-function errorResponse(error: unknown): Response {
-  if (error instanceof HttpError) return json(error.status, { error: error.message });
-  return json(KitError.is(error, "bad-request") ? 400 : 500, { error: errorText(error) });
-}
-
-/** A JSON response computed in full first; errors become Ollama's 4xx/5xx `{"error"}` bodies. */
-async function respondLater(compute: () => Promise<unknown>): Promise<Response> {
-  try {
-    return json(200, await compute());
-  } catch (error) {
-    return errorResponse(error);
-  }
-}
-
-/**
- * An NDJSON streaming response: one JSON object per line; an error thrown while streaming
- * becomes a final `{"error": "..."}` line (the status, 200, has already gone out).
- */
-function ndjson(
-  items: AsyncGenerator<unknown>,
-  onCancel?: () => void,
-  onEnd?: () => void,
-): Response {
-  const enc = new TextEncoder();
-  let ended = false;
-  const end = () => {
-    if (!ended) {
-      ended = true;
-      onEnd?.();
-    }
-  };
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const next = await items.next();
-        if (next.done) {
-          controller.close();
-          end();
-        } else controller.enqueue(enc.encode(JSON.stringify(next.value) + "\n"));
-      } catch (error) {
-        controller.enqueue(enc.encode(JSON.stringify({ error: errorText(error) }) + "\n"));
-        controller.close();
-        end();
-      }
-    },
-    async cancel() {
-      onCancel?.();
-      await items.return(undefined).catch(() => {});
-      end();
-    },
-  });
-  return new Response(body, { status: 200, headers: headers(NDJSON) });
 }

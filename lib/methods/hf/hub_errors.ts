@@ -1,0 +1,58 @@
+/**
+ * What the hub's refusals mean for a student: a gated model (Meta's Llama, Google's Gemma …)
+ * answers 401 without a token and 403 with a token whose account has not accepted the licence.
+ * transformers.js says only `Unauthorized access to file: "…/config.json"`; the kit says which
+ * model, which variable to set and where to accept the licence.
+ *
+ * @module
+ */
+import { KitError } from "../../core/errors.ts";
+import { kitConfig } from "../../core/config.ts";
+import type { CatalogueEntry } from "./catalogue.ts";
+
+/** Where a student creates a read token. */
+export const HF_TOKENS_URL = "https://huggingface.co/settings/tokens";
+
+/** The HTTP status of a transformers.js load error (its ModelFileNotFoundError, or its message). */
+function statusOf(error: unknown): number | null {
+  const status = (error as { status?: unknown })?.status;
+  if (typeof status === "number") return status;
+  const m = error instanceof Error ? error.message : "";
+  if (/^Unauthorized access to file/.test(m)) return 401;
+  if (/^Forbidden access to file/.test(m)) return 403;
+  return null;
+}
+
+/**
+ * Converts a load error for hub model `id` into a Spanish {@link KitError} when the hub refused
+ * it (401/403: gated, or no access); anything else is returned as it came.
+ */
+export function hubLoadError(
+  error: unknown,
+  id: string,
+  method: 1 | 2,
+  entry?: CatalogueEntry,
+): unknown {
+  const status = statusOf(error);
+  if (status !== 401 && status !== 403) return error;
+  const { hf } = kitConfig();
+  const page = `${hf.endpoint}/${id}`;
+  const known = entry?.gated ? " (data/models.json lo marca como restringido)" : "";
+  const gated = `El modelo «${id}» es de acceso restringido («gated») en el Hub${known}`;
+  const accept = `acepta su licencia con tu cuenta en ${page}`;
+  const message = hf.token
+    ? `${gated}: el Hub rechazó tu HF_TOKEN (${status}). ${accept[0].toUpperCase()}${
+      accept.slice(1)
+    } (la aprobación puede tardar) y comprueba que el token es de esa cuenta y tiene permiso ` +
+      `de lectura (${HF_TOKENS_URL}).`
+    : `${gated} y no hay HF_TOKEN (${status}). Para usarlo: 1) ${accept}; 2) crea un token de ` +
+      `lectura en ${HF_TOKENS_URL}; 3) ponlo en HF_TOKEN (archivo .env en tu ordenador, o ` +
+      `Secretos de Colab con acceso del cuaderno) y reinicia el kernel. O usa un modelo abierto ` +
+      `del catálogo (data/models.json).`;
+  return new KitError(message, {
+    method,
+    kind: hf.token ? "forbidden" : "missing-key",
+    status,
+    cause: error,
+  });
+}

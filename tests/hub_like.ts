@@ -1,0 +1,86 @@
+/**
+ * A local HTTP server laid out like the Hugging Face hub for transformers.js
+ * (`/{org}/{name}/resolve/main/{file}`, `/api/models` for the reachability probe), serving the
+ * forge's `tiny` under hub ids. A gated id answers 401 without a token and 403 with a token
+ * that has not accepted the licence, as the hub does. It counts the file requests it serves.
+ */
+import { join } from "node:path";
+import { defaultModelDir, ensureModel } from "../lib/forge/mod.ts";
+
+/** The token the server accepts for gated models (a fake, with the hub's prefix). */
+export const HUB_TOKEN = "hf_" + "kitTEST".repeat(5);
+
+/** The running fake hub. */
+export interface HubLike {
+  url: string;
+  /** File requests answered 200, by "org/name/file". */
+  served: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** Starts the fake hub: `open` ids are public, `gated` ids need {@link HUB_TOKEN}. */
+export async function startHubLike(
+  open: string[],
+  gated: string[],
+): Promise<HubLike> {
+  const dir = await ensureModel("tiny", { log: () => {} }).then(() => defaultModelDir("tiny"));
+  const served = new Map<string, number>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
+    const path = decodeURIComponent(new URL(req.url).pathname);
+    if (path === "/api/models") return Response.json([]);
+    const m = /^\/([\w.-]+\/[\w.-]+)\/resolve\/main\/(.+)$/.exec(path);
+    if (!m || (!open.includes(m[1]) && !gated.includes(m[1]))) {
+      return Response.json({ error: "Repository not found" }, {
+        status: 404,
+        headers: { "x-error-code": "RepoNotFound" },
+      });
+    }
+    if (gated.includes(m[1])) {
+      const auth = req.headers.get("authorization");
+      if (!auth) {
+        return Response.json(
+          {
+            error: `Access to model ${
+              m[1]
+            } is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+          },
+          { status: 401, headers: { "x-error-code": "GatedRepo" } },
+        );
+      }
+      if (auth !== `Bearer ${HUB_TOKEN}`) {
+        return Response.json(
+          {
+            error: `Access to model ${
+              m[1]
+            } is restricted and you are not in the authorized list. Visit https://huggingface.co/${
+              m[1]
+            } to ask for access.`,
+          },
+          { status: 403, headers: { "x-error-code": "GatedRepo" } },
+        );
+      }
+    }
+    let data: Uint8Array<ArrayBuffer>;
+    try {
+      data = await Deno.readFile(join(dir, m[2]));
+    } catch {
+      return Response.json({ error: "Entry not found" }, {
+        status: 404,
+        headers: { "x-error-code": "EntryNotFound" },
+      });
+    }
+    const key = `${m[1]}/${m[2]}`;
+    served.set(key, (served.get(key) ?? 0) + 1);
+    return new Response(data, {
+      headers: {
+        "content-length": String(data.length),
+        "content-type": "application/octet-stream",
+      },
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    served,
+    close: () => server.shutdown(),
+  };
+}

@@ -1,0 +1,124 @@
+/**
+ * Items 4–7 of issue 19: methods 1 and 2 online, end to end, against a local server laid out
+ * like the hub (tests/hub_like.ts) named by HF_ENDPOINT: the download shows its progress, lands
+ * in the kit's cache folder (.cache/hf, not Deno's web cache), a second run reads the cache
+ * (the server serves nothing more), and a gated model says in Spanish what to do, without and
+ * with a token (HF_TOKEN sent to the mirror too).
+ */
+import assert from "node:assert/strict";
+import { existsSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { KitError } from "../lib/core/mod.ts";
+import { createPipelineBackend } from "../lib/methods/pipeline/backend.ts";
+import { createOptimizedBackend, defaultDtype } from "../lib/methods/optimized/backend.ts";
+import { onnxBytes } from "../lib/methods/optimized/dtype_compare.ts";
+import { HF_CACHE_DIR } from "../lib/methods/hf/transformers.ts";
+import { hubMode } from "../lib/methods/hf/mode.ts";
+import { defaultModelDir } from "../lib/forge/mod.ts";
+import { HUB_TOKEN, startHubLike } from "./hub_like.ts";
+import { captureConsole, withEnv } from "./groq_helpers.ts";
+
+const OPEN = "kit-test/tiny-hub";
+const GATED = "kit-test/tiny-gated";
+/** The catalogue's online default, served (forged `tiny` under its id) by the fake hub. */
+const DEFAULT_ONLINE = "HuggingFaceTB/SmolLM2-135M-Instruct";
+const hub = await startHubLike([OPEN, DEFAULT_ONLINE], [GATED]);
+const env = (extra: Record<string, string | undefined> = {}) => ({
+  KIT_OFFLINE: undefined,
+  KIT_ENV_FILE: "/nonexistent/.env",
+  HF_ENDPOINT: hub.url,
+  HF_TOKEN: undefined,
+  ...extra,
+});
+const clean = () => {
+  for (const d of ["kit-test", DEFAULT_ONLINE]) {
+    rmSync(join(HF_CACHE_DIR, d), { recursive: true, force: true });
+  }
+};
+clean();
+
+Deno.test("hub mirror: HF_ENDPOINT is probed and used; download with progress into .cache/hf; second run from cache", async () => {
+  await withEnv(env(), async () => {
+    const mode = await hubMode(1);
+    assert.equal(mode.mode, "online");
+    assert.ok(mode.reason.includes(hub.url), mode.reason);
+    const { value: b, text } = await captureConsole(() => createPipelineBackend({ model: OPEN }));
+    const r = await b.generate("La memoria", { maxTokens: 5 });
+    await b.close();
+    assert.equal(b.mode, "online");
+    assert.ok(r.tokensOut > 0);
+    assert.match(text, new RegExp(`Descargando ${OPEN}`));
+    const config = join(HF_CACHE_DIR, OPEN, "config.json");
+    assert.ok(existsSync(config), "the model is in the kit's cache folder");
+    // The cached file is the served one, byte for byte in size.
+    assert.equal(
+      statSync(config).size,
+      statSync(join(defaultModelDir("tiny"), "config.json")).size,
+    );
+    const before = [...hub.served.values()].reduce((a, n) => a + n, 0);
+    const again = await captureConsole(() => createPipelineBackend({ model: OPEN }));
+    const r2 = await again.value.generate("La memoria", { maxTokens: 5 });
+    await again.value.close();
+    assert.equal(r2.text, r.text);
+    assert.equal([...hub.served.values()].reduce((a, n) => a + n, 0), before, "nothing downloaded");
+    assert.doesNotMatch(again.text, /Descargando/);
+  });
+});
+
+Deno.test("method 2 online: the default dtype is one the model has (q8 if present, else q4 …)", async () => {
+  assert.equal(defaultDtype(["fp32", "fp16", "q4"]), "q4");
+  assert.equal(defaultDtype(["fp32", "fp16", "q8", "q4"]), "q8");
+  assert.equal(defaultDtype(["fp32"]), "fp32");
+  await withEnv(env(), async () => {
+    const { value: b } = await captureConsole(() =>
+      createOptimizedBackend({ model: OPEN, dtype: "q4" })
+    );
+    const r = await b.generate("La memoria", { maxTokens: 4 });
+    await b.close();
+    assert.equal(b.dtype, "q4");
+    assert.ok(r.tokensOut > 0);
+    assert.ok(existsSync(join(HF_CACHE_DIR, OPEN, "onnx", "model_q4.onnx")));
+    // Notebook 02's file sizes: a hub model's file is read from the cache (item 8).
+    const q4 = join(defaultModelDir("tiny"), "onnx", "model_q4.onnx");
+    assert.equal(onnxBytes(OPEN, "q4"), statSync(q4).size);
+    assert.equal(onnxBytes("kit-test/no-existe", "q4"), null);
+    // No arguments: the online default (its hub folder has no q8, data/models.json says) in q4.
+    const { value: d } = await captureConsole(() => createOptimizedBackend());
+    assert.equal(d.model, DEFAULT_ONLINE);
+    assert.equal(d.dtype, "q4");
+    await d.close();
+  });
+});
+
+Deno.test("gated model: without a token, a Spanish message (variable, licence page); a wrong token, 403; the right one works", async () => {
+  await withEnv(env(), async () => {
+    const e = await createPipelineBackend({ model: GATED }).then(() => null, (x) => x);
+    assert.ok(e instanceof KitError, String(e));
+    assert.equal(e.kind, "missing-key");
+    assert.equal(e.status, 401);
+    assert.match(e.message, /acceso restringido \(«gated»\)/);
+    assert.match(e.message, /HF_TOKEN/);
+    assert.ok(e.message.includes(`${hub.url}/${GATED}`), e.message);
+    assert.doesNotMatch(e.message, /Unauthorized access to file/);
+  });
+  await withEnv(env({ HF_TOKEN: "hf_" + "otraCUENTA".repeat(4) }), async () => {
+    const e = await createOptimizedBackend({ model: GATED, dtype: "q4" }).then(
+      () => null,
+      (x) => x,
+    );
+    assert.ok(e instanceof KitError, String(e));
+    assert.equal(e.kind, "forbidden");
+    assert.equal(e.status, 403);
+    assert.doesNotMatch(e.message, /otraCUENTA/, "the token is never in a message");
+  });
+  await withEnv(env({ HF_TOKEN: HUB_TOKEN }), async () => {
+    const { value: b } = await captureConsole(() => createPipelineBackend({ model: GATED }));
+    assert.ok((await b.generate("La memoria", { maxTokens: 3 })).tokensOut > 0);
+    await b.close();
+  });
+});
+
+Deno.test("hub mirror: close (last)", async () => {
+  await hub.close();
+  clean();
+});
