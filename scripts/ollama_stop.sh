@@ -89,9 +89,28 @@ if ((${#others[@]} > 0)); then
   if ((all)); then
     echo "Otros procesos «ollama serve»: ${others[*]} → pkill -f \"ollama serve\""
     pkill -f "ollama serve" || true
-    for p in "${others[@]}"; do report "$p" ""; done
+    # Up to ~10 s for all of them together; no SIGKILL here: a server that ignores SIGTERM is
+    # named, and the choice of `pkill -9` is left to the person.
+    for _ in $(seq 1 40); do
+      alive=0
+      for p in "${others[@]}"; do if pid_alive "$p"; then alive=1; fi; done
+      ((alive)) || break
+      sleep 0.25
+    done
+    for p in "${others[@]}"; do
+      if pid_alive "$p"; then
+        echo "El pid $p sigue en marcha tras SIGTERM (¿de otro usuario, o un servicio del sistema?)." >&2
+        failed=$((failed + 1))
+      else
+        echo "Parado ollama serve (pid $p)."
+        stopped=$((stopped + 1))
+      fi
+    done
     # With no server left, any «ollama runner» that remains is an orphan.
-    mapfile -t runners < <(pgrep -f "ollama runner" || true)
+    runners=()
+    if ! pgrep -f "ollama serve" >/dev/null 2>&1; then
+      mapfile -t runners < <(pgrep -f "ollama runner" || true)
+    fi
     if ((${#runners[@]} > 0)); then
       echo "Procesos «ollama runner» huérfanos: ${runners[*]} → los paro."
       kill "${runners[@]}" 2>/dev/null || true

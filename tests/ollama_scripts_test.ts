@@ -134,10 +134,21 @@ Deno.test("stop leaves alone an ollama serve the kit did not start; --all stops 
     assert.match(stop.out, /ollama_stop\.sh --all/);
     assert.ok(alive(pid), "a server the kit did not start keeps running");
     assert.ok(await answers(env));
-    const all = await run("ollama_stop.sh", env, ["--all"]);
+    // --all runs the session's `pkill -f "ollama serve"`. On this shared machine a real pkill
+    // would also stop other people's servers (the very thing the default avoids), so a `pkill`
+    // first on PATH records its arguments and signals only this test's server.
+    const shim = mkdtempSync("/tmp/pkill-shim-");
+    Deno.writeTextFileSync(
+      join(shim, "pkill"),
+      `#!/usr/bin/env bash\necho "$*" >> "${shim}/calls"\nkill ${pid}\n`,
+      { mode: 0o755 },
+    );
+    const all = await run("ollama_stop.sh", { ...env, PATH: `${shim}:${env.PATH}` }, ["--all"]);
     assert.match(all.out, /pkill -f "ollama serve"/);
+    assert.equal(Deno.readTextFileSync(join(shim, "calls")).trim(), "-f ollama serve");
     assert.match(all.out, new RegExp(`Parado ollama serve \\(pid ${pid}\\)`));
     assert.ok(!alive(pid));
+    Deno.removeSync(shim, { recursive: true });
   } finally {
     await cleanup(env);
   }
