@@ -51,13 +51,6 @@ report() {
   fi
 }
 
-# Whether a pid's command line is an Ollama server (the real one or the kit's offline one).
-is_ollama_serve() {
-  local cmd
-  cmd="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || ps -o args= -p "$1" 2>/dev/null || true)"
-  [[ "$cmd" == *ollama* && "$cmd" == *serve* ]]
-}
-
 # A pid's descendants (children first), so the server's «ollama runner» go with it.
 descendants() {
   local kid
@@ -71,8 +64,8 @@ pid="$(read_pid_file)"
 if [[ -n "$pid" ]]; then
   if ! pid_alive "$pid"; then
     echo "Archivo pid obsoleto (pid $pid ya no existía): lo borro."
-  elif ! is_ollama_serve "$pid"; then
-    echo "El pid $pid del archivo $OLLAMA_PID_FILE ya no es un ollama serve (es otro programa): no lo toco y borro el archivo."
+  elif ! pid_is_ollama_serve "$pid"; then
+    echo "El pid $pid del archivo $OLLAMA_PID_FILE ya no es un ollama serve; no es ollama serve sino «$(pid_cmdline "$pid")»: no lo toco y borro el archivo."
   else
     mapfile -t kids < <(descendants "$pid")
     kill "$pid" 2>/dev/null || true

@@ -24,9 +24,16 @@ export {
   type BuildOptions,
   type BuildReport,
   ONNX_FILES,
+  removeStalePartials,
   STAMP_FILE,
 } from "./build.ts";
-export { defaultModelDir, ensureModel, type EnsureOptions, forgeContentHash } from "./ensure.ts";
+export {
+  damagedFiles,
+  defaultModelDir,
+  ensureModel,
+  type EnsureOptions,
+  forgeContentHash,
+} from "./ensure.ts";
 export { ForgeError } from "./errors.ts";
 export { CORPUS_PATH, loadCorpus, splitParagraphs } from "./corpus.ts";
 export { llamaTensors } from "./tensors.ts";
