@@ -65,7 +65,7 @@ if [[ -n "$pid" ]]; then
   if ! pid_alive "$pid"; then
     echo "Archivo pid obsoleto (pid $pid ya no existía): lo borro."
   elif ! pid_is_ollama_serve "$pid"; then
-    echo "El pid $pid del archivo $OLLAMA_PID_FILE ya no es un ollama serve; no es ollama serve sino «$(pid_cmdline "$pid")»: no lo toco y borro el archivo."
+    echo "El pid $pid del archivo $OLLAMA_PID_FILE no es ollama serve sino «$(pid_cmdline "$pid")» (un pid viejo reutilizado): no lo toco y borro el archivo."
   else
     mapfile -t kids < <(descendants "$pid")
     kill "$pid" 2>/dev/null || true

@@ -162,7 +162,7 @@ Deno.test("a pid file whose pid is now another program: that program is not kill
     Deno.writeTextFileSync(join(env.OLLAMA_KIT_DIR, "ollama.pid"), String(sleeper.pid));
     const stop = await run("ollama_stop.sh", env);
     assert.equal(stop.code, 0, stop.err);
-    assert.match(stop.out, new RegExp(`El pid ${sleeper.pid} .* ya no es un ollama serve`));
+    assert.match(stop.out, new RegExp(`El pid ${sleeper.pid} .* no es ollama serve sino`));
     assert.ok(alive(sleeper.pid), "the unrelated process is alive");
     assert.throws(() => pidOf(env), "the stale pid file is removed");
   } finally {
