@@ -65,7 +65,7 @@ if [[ -n "$pid" ]]; then
   if ! pid_alive "$pid"; then
     echo "Archivo pid obsoleto (pid $pid ya no existía): lo borro."
   elif ! pid_is_ollama_serve "$pid"; then
-    echo "El pid $pid del archivo $OLLAMA_PID_FILE ya no es un ollama serve; no es ollama serve sino «$(pid_cmdline "$pid")»: no lo toco y borro el archivo."
+    echo "El pid $pid del archivo $OLLAMA_PID_FILE no es ollama serve sino «$(pid_cmdline "$pid")» (un pid viejo reutilizado): no lo toco y borro el archivo."
   else
     mapfile -t kids < <(descendants "$pid")
     kill "$pid" 2>/dev/null || true
@@ -82,9 +82,28 @@ if ((${#others[@]} > 0)); then
   if ((all)); then
     echo "Otros procesos «ollama serve»: ${others[*]} → pkill -f \"ollama serve\""
     pkill -f "ollama serve" || true
-    for p in "${others[@]}"; do report "$p" ""; done
+    # Up to ~10 s for all of them together; no SIGKILL here: a server that ignores SIGTERM is
+    # named, and the choice of `pkill -9` is left to the person.
+    for _ in $(seq 1 40); do
+      alive=0
+      for p in "${others[@]}"; do if pid_alive "$p"; then alive=1; fi; done
+      ((alive)) || break
+      sleep 0.25
+    done
+    for p in "${others[@]}"; do
+      if pid_alive "$p"; then
+        echo "El pid $p sigue en marcha tras SIGTERM (¿de otro usuario, o un servicio del sistema?)." >&2
+        failed=$((failed + 1))
+      else
+        echo "Parado ollama serve (pid $p)."
+        stopped=$((stopped + 1))
+      fi
+    done
     # With no server left, any «ollama runner» that remains is an orphan.
-    mapfile -t runners < <(pgrep -f "ollama runner" || true)
+    runners=()
+    if ! pgrep -f "ollama serve" >/dev/null 2>&1; then
+      mapfile -t runners < <(pgrep -f "ollama runner" || true)
+    fi
     if ((${#runners[@]} > 0)); then
       echo "Procesos «ollama runner» huérfanos: ${runners[*]} → los paro."
       kill "${runners[@]}" 2>/dev/null || true

@@ -134,10 +134,21 @@ Deno.test("stop leaves alone an ollama serve the kit did not start; --all stops 
     assert.match(stop.out, /ollama_stop\.sh --all/);
     assert.ok(alive(pid), "a server the kit did not start keeps running");
     assert.ok(await answers(env));
-    const all = await run("ollama_stop.sh", env, ["--all"]);
+    // --all runs the session's `pkill -f "ollama serve"`. On this shared machine a real pkill
+    // would also stop other people's servers (the very thing the default avoids), so a `pkill`
+    // first on PATH records its arguments and signals only this test's server.
+    const shim = mkdtempSync("/tmp/pkill-shim-");
+    Deno.writeTextFileSync(
+      join(shim, "pkill"),
+      `#!/usr/bin/env bash\necho "$*" >> "${shim}/calls"\nkill ${pid}\n`,
+      { mode: 0o755 },
+    );
+    const all = await run("ollama_stop.sh", { ...env, PATH: `${shim}:${env.PATH}` }, ["--all"]);
     assert.match(all.out, /pkill -f "ollama serve"/);
+    assert.equal(Deno.readTextFileSync(join(shim, "calls")).trim(), "-f ollama serve");
     assert.match(all.out, new RegExp(`Parado ollama serve \\(pid ${pid}\\)`));
     assert.ok(!alive(pid));
+    Deno.removeSync(shim, { recursive: true });
   } finally {
     await cleanup(env);
   }
@@ -151,7 +162,7 @@ Deno.test("a pid file whose pid is now another program: that program is not kill
     Deno.writeTextFileSync(join(env.OLLAMA_KIT_DIR, "ollama.pid"), String(sleeper.pid));
     const stop = await run("ollama_stop.sh", env);
     assert.equal(stop.code, 0, stop.err);
-    assert.match(stop.out, new RegExp(`El pid ${sleeper.pid} .* ya no es un ollama serve`));
+    assert.match(stop.out, new RegExp(`El pid ${sleeper.pid} .* no es ollama serve sino`));
     assert.ok(alive(sleeper.pid), "the unrelated process is alive");
     assert.throws(() => pidOf(env), "the stale pid file is removed");
   } finally {
