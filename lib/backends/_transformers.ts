@@ -13,6 +13,7 @@ export const DTYPE_FILES: Record<Dtype, string> = {
   fp16: "model_fp16.onnx",
   q8: "model_quantized.onnx",
   q4: "model_q4.onnx",
+  q4f16: "model_q4f16.onnx",
 };
 
 /** Points transformers.js at the project's caches and at the model's folder. */

@@ -64,7 +64,7 @@ export function weightBytes(shape: LlamaShape, dtype: ForgeDtype): WeightBytes {
  * ```
  */
 export function kvReadBytes(shape: LlamaShape, dtype: ForgeDtype, tokens: number): number {
-  const bytes = dtype === "fp16" ? 2 : 4;
+  const bytes = dtype === "fp16" || dtype === "q4f16" ? 2 : 4;
   return 2 * shape.num_hidden_layers * shape.num_key_value_heads * headDim(shape) * tokens *
     bytes;
 }

@@ -32,6 +32,7 @@ export const ONNX_FILES: Record<ForgeDtype, string> = {
   fp16: "model_fp16.onnx",
   q8: "model_quantized.onnx",
   q4: "model_q4.onnx",
+  q4f16: "model_q4f16.onnx",
 };
 
 /** Name of the completion stamp written last into a finished model folder. */
@@ -116,7 +117,7 @@ export async function buildModel(
   const dtypes = [...new Set(opts.dtypes ?? preset.defaultDtypes)];
   for (const d of dtypes) {
     if (!(d in ONNX_FILES)) {
-      throw new ForgeError(`Tipo de dato desconocido: "${d}" (fp32, fp16, q8, q4).`);
+      throw new ForgeError(`Tipo de dato desconocido: "${d}" (fp32, fp16, q8, q4, q4f16).`);
     }
   }
   const withSafetensors = opts.safetensors ?? preset.defaultSafetensors;

@@ -6,9 +6,12 @@
 import { ForgeError } from "./errors.ts";
 
 /** Weight formats the forge writes, as transformers.js names them. */
-export type ForgeDtype = "fp32" | "fp16" | "q8" | "q4";
+export type ForgeDtype = "fp32" | "fp16" | "q8" | "q4" | "q4f16";
 
-/** All dtypes, in the order they are built. */
+/**
+ * The dtypes the lessons compare, in the order they are built (q4f16, 4-bit weights with
+ * float16 activations, is a GPU format: built on request).
+ */
 export const ALL_DTYPES: readonly ForgeDtype[] = ["fp32", "fp16", "q8", "q4"];
 
 /** Llama hyper-parameters, named as in Hugging Face's LlamaConfig. */

@@ -7,10 +7,16 @@
 import { PRESETS } from "../forge/presets.ts";
 
 /** Weight formats the kit teaches, as transformers.js names them. */
-export type Dtype = "fp32" | "fp16" | "q8" | "q4";
+export type Dtype = "fp32" | "fp16" | "q8" | "q4" | "q4f16";
 
 /** Bytes per parameter as the session's slides count them (no quantization scales). */
-export const BYTES_PER_PARAM: Record<Dtype, number> = { fp32: 4, fp16: 2, q8: 1, q4: 0.5 };
+export const BYTES_PER_PARAM: Record<Dtype, number> = {
+  fp32: 4,
+  fp16: 2,
+  q8: 1,
+  q4: 0.5,
+  q4f16: 0.5,
+};
 
 /**
  * Bytes per parameter including quantization scales: block-wise int4 stores one fp16 scale
@@ -23,7 +29,7 @@ export const BYTES_PER_PARAM: Record<Dtype, number> = { fp32: 4, fp16: 2, q8: 1,
  * ```
  */
 export function bytesPerParamWithScales(dtype: Dtype, blockSize = 32): number {
-  return dtype === "q4" ? 0.5 + 2 / blockSize : BYTES_PER_PARAM[dtype];
+  return dtype === "q4" || dtype === "q4f16" ? 0.5 + 2 / blockSize : BYTES_PER_PARAM[dtype];
 }
 
 /**
