@@ -13,7 +13,7 @@ import {
   Tensor,
 } from "@huggingface/transformers";
 import { CACHE_DIR } from "../lib/env/paths.ts";
-import { Q4_ACCURACY_LEVEL } from "../lib/forge/llama_graph.ts";
+import { DEFAULT_GRAPH, q4AccuracyLevel } from "../lib/forge/build.ts";
 import {
   buildModel,
   CORPUS_PATH,
@@ -31,6 +31,7 @@ import {
   readSafetensors,
   type RefConfig,
   referenceForward,
+  unstackInitializers,
 } from "./forge_reference.ts";
 
 env.allowRemoteModels = false;
@@ -268,7 +269,11 @@ Deno.test("tiny-random: the q4 graph computes the model of its dequantized 4-bit
   const config: RefConfig = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
   const inFeatures = (name: string) =>
     name.includes("down_proj") ? config.intermediate_size : config.hidden_size;
-  const inits = await readOnnxInitializers(join(dir, "onnx", "model_q4.onnx"));
+  const inits = unstackInitializers(
+    await readOnnxInitializers(join(dir, "onnx", "model_q4.onnx")),
+    config,
+  );
+  const level = q4AccuracyLevel(DEFAULT_GRAPH, "q4");
   // Dequantized from the file's bytes following the MatMulNBits spec (not the forge's code).
   const expected = referenceForward(config, q4WeightGetter(inits, inFeatures), PROMPT_IDS);
   const model = await AutoModelForCausalLM.from_pretrained(useDir(dir), { dtype: "q4" });
@@ -284,7 +289,7 @@ Deno.test("tiny-random: the q4 graph computes the model of its dequantized 4-bit
   // accuracy_level 0 computes in fp32: equal to 1e-4. Level 4 also quantizes the activations
   // to int8 per block inside the kernel, an error of q8's size (measured 1.1% of the spread);
   // a wrong packing (nibble order, block layout, zero point) gives errors ~100% of the spread.
-  assert.ok(Q4_ACCURACY_LEVEL === 0 ? diff <= 1e-4 : diff <= 0.03 * spread, `max abs diff ${diff}`);
+  assert.ok(level === 0 ? diff <= 1e-4 : diff <= 0.03 * spread, `max abs diff ${diff}`);
 });
 
 Deno.test("tiny-random: model.safetensors read back equals the fp32 ONNX initializers", async () => {
@@ -315,7 +320,10 @@ Deno.test("tiny-random: model.safetensors read back equals the fp32 ONNX initial
     config.hidden_size,
   ]);
   assert.deepEqual(tensors.get("lm_head.weight")!.shape, [config.vocab_size, config.hidden_size]);
-  const inits = await readOnnxInitializers(join(dir, "onnx", "model.onnx"));
+  const inits = unstackInitializers(
+    await readOnnxInitializers(join(dir, "onnx", "model.onnx")),
+    config,
+  );
   for (const [name, t] of tensors) {
     const direct = inits.get(name);
     const transposed = inits.get(`${name}.T`);
