@@ -49,7 +49,6 @@ const numbers = (d: unknown) =>
 
 /** Logits [S][V] of `ids` after `past` (present.* of an earlier step) through `dir`'s graph. */
 async function step(
-  // deno-lint-ignore no-explicit-any
   m: any,
   ids: number[],
   past: Record<string, Tensor> | null,
@@ -240,7 +239,6 @@ Deno.test("transformers.js generates the same greedy tokens with the fused and t
     const m = await AutoModelForCausalLM.from_pretrained(id, { dtype: "fp32" });
     const input_ids = new Tensor("int64", BigInt64Array.from(PROMPT_IDS.map(BigInt)), [1, 10]);
     const attention_mask = new Tensor("int64", new BigInt64Array(10).fill(1n), [1, 10]);
-    // deno-lint-ignore no-explicit-any
     const out = (await m.generate(
       { input_ids, attention_mask, max_new_tokens: 16, do_sample: false } as any,
     )) as Tensor;
