@@ -21,12 +21,17 @@ export {
   validateShape,
 } from "./presets.ts";
 export {
+  buildGraph,
   buildModel,
   type BuildOptions,
   type BuildReport,
+  DEFAULT_GRAPH,
+  type GraphKind,
   ONNX_FILES,
+  q4AccuracyLevel,
   STAMP_FILE,
 } from "./build.ts";
+export { FUSED_Q4_ACCURACY } from "./fused_graph.ts";
 export { defaultModelDir, ensureModel, type EnsureOptions, forgeContentHash } from "./ensure.ts";
 export { ForgeError } from "./errors.ts";
 export { CORPUS_PATH, loadCorpus, splitParagraphs } from "./corpus.ts";
