@@ -8,7 +8,7 @@
  *
  *   deno task bench-gpu [--models tinyllama-1.1b] [--no-python] [--no-cpu] [--levers a,b]
  *                       [--prompt-tokens 512] [--new 128] [--models-dir DIR] [--json FILE]
- *                       [--deadline-s 570]
+ *                       [--deadline-s 570] [--runtimes kit-webgpu,python-cuda-compile,…]
  *   deno task bench-gpu --prepare-carry     (here: what the device run carries, in .carry/)
  *   deno task bench-gpu --dry-run           (no GPU needed: the whole plan on `tiny-random`;
  *                                            the GPU runs fail and are reported as such)
@@ -69,6 +69,7 @@ const { values } = parseArgs({
     "prepare-carry": { type: "boolean", default: false },
     "dry-run": { type: "boolean", default: false },
     levers: { type: "string" },
+    runtimes: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -81,6 +82,7 @@ if (values.help) {
   console.log(
     "deno task bench-gpu [--models a,b] [--no-python] [--no-cpu] [--levers a,b] " +
       "[--prompt-tokens 512] [--new 128] [--models-dir DIR] [--json FILE] [--deadline-s N] " +
+      "[--runtimes a,b] " +
       "| --prepare-carry | --dry-run",
   );
   Deno.exit(0);
@@ -185,7 +187,9 @@ const jsonPath = values.json ??
 const dryRun = values["dry-run"];
 const presets = dryRun ? ["tiny-random"] : values.models?.split(",").map((s) => s.trim()) ??
   ["tinyllama-1.1b"];
+const runtimes = values.runtimes?.split(",").map((s) => s.trim());
 const cases = presets.flatMap(referenceCases).filter((c) =>
+  (!runtimes || runtimes.includes(c.runtime)) &&
   !(values["no-python"] && c.runtime.startsWith("python")) &&
   !(values["no-cpu"] && (c.runtime === "kit-cpu" || c.runtime === "kit-pipeline"))
 );
@@ -247,7 +251,7 @@ console.log(`carpetas listas en ${report.seconds.build.toFixed(0)} s`);
 save();
 
 // 2. The prompt (exactly promptTokens tokens), from any kit folder.
-const promptDir = jobs.find((j) => j.dtypes.length && !failedBuilds.has(j.dir))?.dir;
+const promptDir = jobs.find((j) => !failedBuilds.has(j.dir))?.dir; // any: all have the tokenizer
 const prompt = promptDir ? await fixedPrompt(promptDir, promptTokens) : null;
 const idsFile = join(modelsDir, "prompt_ids.json");
 if (prompt) writeFileSync(idsFile, JSON.stringify(prompt.ids));
