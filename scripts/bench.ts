@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { OUT_DIR } from "../lib/env/paths.ts";
 import { FlagError, parseBenchFlags, type Suite, USAGE } from "../lib/bench/flags.ts";
 import { type BenchResults, benchTables, writeBenchOutputs } from "../lib/bench/report.ts";
+import { graphsSuite } from "../lib/bench/graphs_suite.ts";
 import {
   bandwidthSuite,
   overheadSuite,
@@ -43,6 +44,9 @@ export async function runCpuSuites(
     },
     tuning: async () => {
       results.tuning = await tuningSuite(o);
+    },
+    graphs: async () => {
+      results.graphs = await graphsSuite(o);
     },
   };
   for (const suite of only) {

@@ -18,6 +18,8 @@ export interface Runner {
   sessionOptions?: Record<string, unknown>;
   /** Kit runners only: the backend's `threads` option. */
   threads?: number;
+  /** Kit runners only: another model folder of the same model (e.g. another graph). */
+  modelDir?: string;
 }
 
 /**
