@@ -7,10 +7,14 @@
  * --quick --repeats N --out DIR.
  */
 import { join } from "node:path";
-import { OUT_DIR } from "../lib/env/paths.ts";
-import { FlagError, parseBenchFlags, type Suite, USAGE } from "../lib/bench/flags.ts";
-import { type BenchResults, benchTables, writeBenchOutputs } from "../lib/bench/report.ts";
-import { graphsSuite } from "../lib/bench/graphs_suite.ts";
+import { OUT_DIR } from "../lib/core/mod.ts";
+import { FlagError, parseBenchFlags, type Suite, USAGE } from "../lib/bench/mod.ts";
+import {
+  type BenchResults,
+  benchTables,
+  graphsSuite,
+  writeBenchOutputs,
+} from "../lib/bench/mod.ts";
 import {
   bandwidthSuite,
   overheadSuite,
@@ -19,7 +23,7 @@ import {
   sevenBSuite,
   type SuiteOptions,
   tuningSuite,
-} from "../lib/bench/suites.ts";
+} from "../lib/bench/mod.ts";
 
 /** Runs the CPU suites the flags select, filling `results` as each one ends. */
 export async function runCpuSuites(

@@ -29,9 +29,9 @@
 import { parseArgs } from "node:util";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
-import { detectWebGpu } from "../lib/env/gpu.ts";
-import { machineInfo } from "../lib/env/machine.ts";
+import { kitConfig, ROOT } from "../lib/core/mod.ts";
+import { detectWebGpu } from "../lib/env/mod.ts";
+import { machineInfo } from "../lib/env/mod.ts";
 import { buildModel, type ForgeDtype } from "../lib/forge/mod.ts";
 import {
   failedResult,
@@ -41,17 +41,19 @@ import {
   gpuTable,
   runKitCaseProfiled,
   sampleGpuMemory,
-} from "../lib/bench/gpu.ts";
+} from "../lib/bench/mod.ts";
 import {
   type BuildJob,
   buildJobs,
   caseDir,
   gpuRoofline,
+  type Lever,
+  type LeverResult,
   planRatios,
   referenceCases,
-} from "../lib/bench/gpu_plan.ts";
-import { type Lever, type LeverResult, runLever } from "../lib/bench/gpu_levers.ts";
-import { runLeverSuite } from "../lib/bench/gpu_levers_suite.ts";
+  runLever,
+  runLeverSuite,
+} from "../lib/bench/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -169,7 +171,7 @@ async function runChild(
 const denoArgs = (spec: unknown) => [
   "run",
   "-A",
-  ...(Deno.env.get("BENCH_DENO_FLAGS") ?? "").split(" ").filter(Boolean),
+  ...kitConfig().bench.denoFlags,
   join(ROOT, "scripts/bench_gpu.ts"),
   "--child",
   JSON.stringify(spec),
@@ -181,8 +183,8 @@ const newTokens = Number(values.new);
 const promptTokens = Number(values["prompt-tokens"]);
 const modelsDir = values["models-dir"] ?? join(ROOT, ".cache", "gpu-bench");
 const jsonPath = values.json ??
-  (Deno.env.get("OUT")
-    ? join(Deno.env.get("OUT")!, "bench_gpu.json")
+  (kitConfig().bench.outDir
+    ? join(kitConfig().bench.outDir!, "bench_gpu.json")
     : join(ROOT, "out", "bench_gpu.json"));
 const dryRun = values["dry-run"];
 const presets = dryRun ? ["tiny-random"] : values.models?.split(",").map((s) => s.trim()) ??
@@ -238,7 +240,7 @@ await Promise.all(jobs.map(async (job) => {
   const { parsed, log } = await runChild(Deno.execPath(), [
     "run",
     "-A",
-    ...(Deno.env.get("BENCH_DENO_FLAGS") ?? "").split(" ").filter(Boolean),
+    ...kitConfig().bench.denoFlags,
     join(ROOT, "scripts/bench_gpu.ts"),
     "--child-build",
     JSON.stringify(job),

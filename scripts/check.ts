@@ -1,5 +1,6 @@
 /**
- * `deno task check` — type-checks lib, scripts, tests and every notebook's code cells,
+ * `deno task check [--graph]` — the layout rules (scripts/layout_rules.ts; `--graph` prints
+ * which lib folder imports which), then type-checks lib, scripts, tests and every notebook's code cells,
  * checks notebooks are committed clean (Deno kernelspec, no outputs, no secrets), then
  * runs `deno lint` and `deno fmt --check` (notebooks are excluded from fmt: with a fresh
  * DENO_DIR, deno 2.9.6 reports .ipynb files as unformatted without showing any difference).
@@ -8,8 +9,8 @@
  */
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
-import { findSecrets } from "../lib/env/secrets.ts";
+import { findSecrets, ROOT } from "../lib/core/mod.ts";
+import { graphText, layoutViolations } from "./layout_rules.ts";
 import type { Notebook } from "./nb.ts";
 
 /**
@@ -98,13 +99,18 @@ async function step(label: string, args: string[]): Promise<boolean> {
 }
 
 if (import.meta.main) {
-  let ok = await step("deno check lib scripts tests", [
+  if (Deno.args.includes("--graph")) console.log(graphText(ROOT));
+  const layout = layoutViolations(ROOT);
+  for (const v of layout) console.error(`check: layout rule ${v.rule}: ${v.file}: ${v.message}`);
+  console.log(`check: layout rules (${layout.length ? "FAILED" : "ok"})`);
+  let ok = layout.length === 0;
+  ok = (await step("deno check lib scripts tests", [
     "check",
     "--quiet",
     "lib",
     "scripts",
     "tests",
-  ]);
+  ])) && ok;
   for (const nb of listNotebooks()) {
     const rel = relative(ROOT, nb);
     const problems = notebookProblems(nb);

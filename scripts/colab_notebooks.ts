@@ -26,7 +26,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
+import { kitConfig, ROOT } from "../lib/core/mod.ts";
 import { COLAB_NOTEBOOKS_DIR } from "./check.ts";
 
 /**
@@ -78,11 +78,11 @@ export interface ColabOptions {
  * ```
  */
 export function colabOptions(
-  env: Record<string, string | undefined> = Deno.env.toObject(),
+  env: { url?: string; branch?: string } = kitConfig().colabRepo,
 ): ColabOptions {
   return {
-    repoUrl: (env.KIT_REPO_URL || KIT_REPO_URL).replace(/\.git$/, "").replace(/\/$/, ""),
-    branch: env.KIT_BRANCH || KIT_BRANCH,
+    repoUrl: (env.url || KIT_REPO_URL).replace(/\.git$/, "").replace(/\/$/, ""),
+    branch: env.branch || KIT_BRANCH,
   };
 }
 

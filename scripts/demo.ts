@@ -12,11 +12,17 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { loadEnv, machineInfo, methodModes, OUT_DIR } from "../lib/env/mod.ts";
-import { openAllBackends, type OpenedBackends } from "../lib/backends/all.ts";
-import { loadPrompts, runComparison } from "../lib/measure/compare.ts";
-import { markdownTable, streamText } from "../lib/show/mod.ts";
-import { comparisonTable, modeLabel, writeReport } from "../lib/show/report.ts";
+import { loadEnv, OUT_DIR } from "../lib/core/mod.ts";
+import { machineInfo } from "../lib/env/mod.ts";
+import { methodModes, openAllBackends, type OpenedBackends } from "../lib/methods/mod.ts";
+import { loadPrompts, runComparison } from "../lib/measure/mod.ts";
+import {
+  comparisonTable,
+  markdownTable,
+  modeLabel,
+  streamText,
+  writeReport,
+} from "../lib/show/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -10,8 +10,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
-import { buildStudentNotebooks, STUDENT_DIR } from "../lib/grading/build.ts";
+import { ROOT } from "../lib/core/mod.ts";
+import { buildStudentNotebooks, STUDENT_DIR } from "../lib/grading/mod.ts";
 
 /** The student notebooks that differ from what the sources build (empty when up to date). */
 export function staleStudentNotebooks(): string[] {

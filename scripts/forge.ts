@@ -15,7 +15,6 @@ import { parseArgs } from "node:util";
 import { basename, dirname, join, resolve } from "node:path";
 import {
   buildModel,
-  countParams,
   defaultModelDir,
   forgeContentHash,
   type ForgeDtype,
@@ -24,6 +23,7 @@ import {
   measureRss,
   PRESETS,
 } from "../lib/forge/mod.ts";
+import { countParams } from "../lib/measure/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,

@@ -9,9 +9,9 @@
  * @module
  */
 import { join, relative } from "node:path";
-import { OUT_DIR, ROOT } from "../lib/env/paths.ts";
-import { findSubmissions, gradeSubmissions } from "../lib/grading/grade.ts";
-import { summaryText, writeReports } from "../lib/grading/report.ts";
+import { OUT_DIR, ROOT } from "../lib/core/mod.ts";
+import { findSubmissions, gradeSubmissions } from "../lib/grading/mod.ts";
+import { summaryText, writeReports } from "../lib/grading/mod.ts";
 
 const USAGE = "Uso: deno task grade <cuaderno.ipynb | carpeta>… [--out CARPETA] " +
   "[--time-limit SEGUNDOS] [--json]";

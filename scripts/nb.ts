@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { JUPYTER_DIR, OUT_DIR, ROOT, SYSTEM_PYTHON } from "../lib/env/paths.ts";
+import { JUPYTER_DIR, OUT_DIR, ROOT, SYSTEM_PYTHON } from "../lib/core/mod.ts";
 import { setup, SetupError } from "./setup.ts";
 
 /** Exit codes of scripts/run_notebook.py. */

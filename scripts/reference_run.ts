@@ -9,7 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { readFileSync, writeFileSync } from "node:fs";
-import { toReferenceRun } from "../lib/bench/reference_run.ts";
+import { toReferenceRun } from "../lib/bench/mod.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,

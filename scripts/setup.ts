@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR, JUPYTER_DIR, ROOT, SYSTEM_PYTHON } from "../lib/env/paths.ts";
+import { CACHE_DIR, JUPYTER_DIR, ROOT, SYSTEM_PYTHON } from "../lib/core/mod.ts";
 
 /**
  * Debian packages the headless runner needs (jupyter_client + nbformat on /usr/bin/python3),

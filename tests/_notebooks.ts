@@ -1,7 +1,7 @@
 /** Test helpers: build notebooks, run them headless, read their outputs. */
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR } from "../lib/env/paths.ts";
+import { CACHE_DIR } from "../lib/core/paths.ts";
 import {
   type Cell,
   type Notebook,

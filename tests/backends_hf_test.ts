@@ -4,13 +4,12 @@
  * and clear errors for bad input.
  */
 import assert from "node:assert/strict";
+import { KitError } from "../lib/core/mod.ts";
 import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createOptimizedBackend } from "../lib/backends/optimized.ts";
-import { createPipelineBackend } from "../lib/backends/pipeline.ts";
-import { UnknownModelError } from "../lib/backends/catalogue.ts";
-import type { Backend } from "../lib/backends/types.ts";
-import { ModelTooBigError } from "../lib/measure/memory.ts";
+import { createOptimizedBackend } from "../lib/methods/optimized/backend.ts";
+import { createPipelineBackend } from "../lib/methods/pipeline/backend.ts";
+import type { Backend } from "../lib/core/types.ts";
 import { continuation, TINY_DIR, tokenizer } from "./_tiny_oracle.ts";
 import { tempDir } from "./_notebooks.ts";
 
@@ -86,7 +85,7 @@ Deno.test("bad input: clear Spanish errors, nothing loaded or generated", async 
   );
   await backend.close();
 
-  await assert.rejects(createOptimizedBackend({ model: "no-existe" }), UnknownModelError);
+  await assert.rejects(createOptimizedBackend({ model: "no-existe" }), KitError);
   await assert.rejects(
     createOptimizedBackend({ model: "HuggingFaceTB/SmolLM2-135M-Instruct" }),
     /KIT_OFFLINE=1 impide descargarlo/,
@@ -123,6 +122,6 @@ Deno.test("bad input: clear Spanish errors, nothing loaded or generated", async 
     num_key_value_heads: 8,
   });
   writeFileSync(join(huge, "config.json"), JSON.stringify(config));
-  await assert.rejects(createOptimizedBackend({ model: huge, dtype: "fp32" }), ModelTooBigError);
+  await assert.rejects(createOptimizedBackend({ model: huge, dtype: "fp32" }), KitError);
   rmSync(huge, { recursive: true });
 });

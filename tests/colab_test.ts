@@ -7,8 +7,8 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
-import { findSecrets } from "../lib/env/secrets.ts";
+import { ROOT } from "../lib/core/paths.ts";
+import { findSecrets } from "../lib/core/secrets.ts";
 import { cellSource, listNotebooks } from "../scripts/check.ts";
 import {
   COLAB_BADGE_IMAGE,
@@ -155,7 +155,7 @@ for (const source of sourceNotebooks()) {
 Deno.test("colab: generator options, URLs and cells", () => {
   assert.deepEqual(colabOptions({}), { repoUrl: KIT_REPO_URL, branch: KIT_BRANCH });
   assert.deepEqual(
-    colabOptions({ KIT_REPO_URL: "https://github.com/curso/kit.git", KIT_BRANCH: "dev" }),
+    colabOptions({ url: "https://github.com/curso/kit.git", branch: "dev" }),
     { repoUrl: "https://github.com/curso/kit", branch: "dev" },
   );
   assert.equal(

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { parseHTML } from "linkedom";
-import { openAllBackends } from "../lib/backends/all.ts";
+import { openAllBackends } from "../lib/methods/mod.ts";
 import { loadPrompts, runComparison, stat } from "../lib/measure/compare.ts";
 import { machineInfo } from "../lib/env/machine.ts";
 import { writeReport } from "../lib/show/report.ts";

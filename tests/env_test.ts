@@ -1,17 +1,19 @@
-/** lib/env: .env loading, secrets, hosts, hardware parsing. */
+/** lib/core/config and lib/env: .env loading, the one config, secrets, hosts, hardware parsing. */
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   findSecrets,
-  forcedOffline,
+  isYes,
+  kitConfig,
   loadEnv,
   malformedEnvLines,
   maskSecret,
-  ollamaHost,
-  parseNvidiaSmi,
-} from "../lib/env/mod.ts";
+  parseOllamaHost,
+} from "../lib/core/mod.ts";
+import { parseNvidiaSmi } from "../lib/env/mod.ts";
 import { tempDir } from "./_notebooks.ts";
+import { withEnv } from "./groq_helpers.ts";
 
 Deno.test("malformedEnvLines: comments, blanks, export and multi-line quotes are fine", () => {
   const text = [
@@ -68,28 +70,47 @@ Deno.test("maskSecret shows no character of the secret part", () => {
   assert.deepEqual(findSecrets(`a ${key} b`), [key]);
 });
 
-Deno.test("ollamaHost reads OLLAMA_HOST as Ollama does", () => {
-  assert.equal(ollamaHost(undefined), "http://127.0.0.1:11434");
-  assert.equal(ollamaHost(""), "http://127.0.0.1:11434");
-  assert.equal(ollamaHost("0.0.0.0"), "http://127.0.0.1:11434");
-  assert.equal(ollamaHost("192.168.1.5:8080"), "http://192.168.1.5:8080");
-  assert.equal(ollamaHost("https://ollama.example.com"), "https://ollama.example.com");
-  assert.equal(ollamaHost("http://localhost:11434/"), "http://localhost:11434");
+Deno.test("parseOllamaHost reads OLLAMA_HOST as Ollama does", () => {
+  assert.equal(parseOllamaHost(undefined), "http://127.0.0.1:11434");
+  assert.equal(parseOllamaHost(""), "http://127.0.0.1:11434");
+  assert.equal(parseOllamaHost("0.0.0.0"), "http://127.0.0.1:11434");
+  assert.equal(parseOllamaHost("192.168.1.5:8080"), "http://192.168.1.5:8080");
+  assert.equal(parseOllamaHost("https://ollama.example.com"), "https://ollama.example.com");
+  assert.equal(parseOllamaHost("http://localhost:11434/"), "http://localhost:11434");
 });
 
-Deno.test("forcedOffline accepts the usual yes values only, and reads KIT_OFFLINE", () => {
-  for (const v of ["1", "true", "YES", "sí", "si"]) assert.ok(forcedOffline(v), v);
-  for (const v of ["", "0", "false", "no"]) assert.ok(!forcedOffline(v), v);
-  const saved = Deno.env.get("KIT_OFFLINE");
-  try {
-    Deno.env.delete("KIT_OFFLINE");
-    assert.equal(forcedOffline(), false);
-    Deno.env.set("KIT_OFFLINE", "1");
-    assert.equal(forcedOffline(), true);
-  } finally {
-    if (saved === undefined) Deno.env.delete("KIT_OFFLINE");
-    else Deno.env.set("KIT_OFFLINE", saved);
-  }
+Deno.test("a malformed OLLAMA_HOST is a Spanish error in the config, not a crash", async () => {
+  assert.throws(
+    () => parseOllamaHost("::garbage::"),
+    /OLLAMA_HOST="::garbage::" no es una dirección/,
+  );
+  await withEnv({ OLLAMA_HOST: "::garbage::" }, () => {
+    const cfg = kitConfig();
+    assert.equal(cfg.ollama.host, null);
+    assert.match(cfg.ollama.hostError ?? "", /no es una dirección/);
+  });
+});
+
+Deno.test("isYes accepts the usual yes values only; kitConfig reads KIT_OFFLINE", async () => {
+  for (const v of ["1", "true", "YES", "sí", "si"]) assert.ok(isYes(v), v);
+  for (const v of ["", "0", "false", "no", undefined]) assert.ok(!isYes(v), String(v));
+  await withEnv({ KIT_OFFLINE: undefined }, () => assert.equal(kitConfig().offline, false));
+  await withEnv({ KIT_OFFLINE: "1" }, () => assert.equal(kitConfig().offline, true));
+});
+
+Deno.test(".env values reach kitConfig; the real environment wins", async () => {
+  const dir = tempDir("env-");
+  const file = join(dir, "clase.env");
+  writeFileSync(file, "OLLAMA_MODEL=desde-env-file\nGROQ_MODEL=modelo-env\n");
+  await withEnv(
+    { KIT_ENV_FILE: file, OLLAMA_MODEL: undefined, GROQ_MODEL: "del-entorno" },
+    () => {
+      const cfg = kitConfig();
+      assert.equal(cfg.ollama.model, "desde-env-file");
+      assert.equal(cfg.groq.model, "del-entorno");
+    },
+  );
+  Deno.env.delete("OLLAMA_MODEL");
 });
 
 Deno.test("parseNvidiaSmi: names with commas, MiB to bytes", () => {

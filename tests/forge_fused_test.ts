@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AutoModelForCausalLM, env, Tensor } from "@huggingface/transformers";
-import { CACHE_DIR } from "../lib/env/paths.ts";
+import { CACHE_DIR } from "../lib/core/paths.ts";
 import { buildModel, type ForgeDtype } from "../lib/forge/mod.ts";
 import {
   readOnnxInitializers,

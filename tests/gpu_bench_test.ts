@@ -14,7 +14,7 @@ import {
   sampleGpuMemory,
 } from "../lib/bench/gpu.ts";
 import { detectWebGpu } from "../lib/env/gpu.ts";
-import { ROOT } from "../lib/env/paths.ts";
+import { ROOT } from "../lib/core/paths.ts";
 import { TINY_DIR } from "./_tiny_oracle.ts";
 
 const run = (over: Partial<GpuBenchResult>): GpuBenchResult => ({

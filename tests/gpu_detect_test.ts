@@ -4,17 +4,14 @@
  * optimized backend's errors and CPU fallback, with the real onnxruntime on this machine.
  */
 import assert from "node:assert/strict";
+import { KitError } from "../lib/core/mod.ts";
 import {
   detectWebGpu,
   type GpuProbes,
   loaderFromLdconfig,
   VULKAN_LOADER_FIX,
 } from "../lib/env/gpu.ts";
-import {
-  createOptimizedBackend,
-  deviceFailure,
-  UnsupportedChoiceError,
-} from "../lib/backends/optimized.ts";
+import { createOptimizedBackend, deviceFailure } from "../lib/methods/optimized/backend.ts";
 import { continuation } from "./_tiny_oracle.ts";
 
 Deno.env.set("KIT_OFFLINE", "1");
@@ -138,7 +135,7 @@ Deno.test("webgpu without the Vulkan loader: a Spanish error naming the fix", as
   await assert.rejects(
     createOptimizedBackend({ model: "tiny", dtype: "q4", device: "webgpu", detectGpu: noLoader }),
     (e: Error) => {
-      assert.ok(e instanceof UnsupportedChoiceError);
+      assert.ok(e instanceof KitError);
       assert.match(e.message, /El dispositivo «webgpu» no está disponible aquí: Hay GPU/);
       assert.match(e.message, /apt-get install -y libvulkan1/);
       assert.match(e.message, /Usa device: "cpu" o fallbackToCpu: true\./);
@@ -204,7 +201,7 @@ Deno.test({
         detectGpu: simulatedReady,
       }),
       (e: Error) => {
-        assert.ok(e instanceof UnsupportedChoiceError);
+        assert.ok(e instanceof KitError);
         assert.match(e.message, /onnxruntime no encontró ningún adaptador WebGPU/);
         assert.match(e.message, /Usa device: "cpu" o fallbackToCpu: true\./);
         return true;

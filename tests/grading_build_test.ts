@@ -12,7 +12,7 @@ import {
   STUDENT_DIR,
   studentFileName,
 } from "../lib/grading/build.ts";
-import { readNb, roleOf, setInfoOf, sourceOf, tagsOf } from "../lib/grading/notebook.ts";
+import { readNb, roleOf, setInfoOf, sourceOf, tagsOf } from "../lib/notebook/nbformat.ts";
 import { tempDir } from "./_notebooks.ts";
 
 Deno.test("stripSolutions: each region becomes a stub naming its function", () => {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
+import { ROOT } from "../lib/core/paths.ts";
 import { listSources, STUDENT_DIR, studentFileName } from "../lib/grading/build.ts";
 import { findSubmissions, gradeSubmissions, studentIdOf } from "../lib/grading/grade.ts";
 import { CSV_HEADER, toCsv } from "../lib/grading/report.ts";

@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
+import { ROOT } from "../lib/core/paths.ts";
 import { listSources } from "../lib/grading/build.ts";
 import { type GradeReport, gradeSubmissions, outcomesOf } from "../lib/grading/grade.ts";
-import { readNb, serializeNb, sourceLines } from "../lib/grading/notebook.ts";
+import { readNb, serializeNb, sourceLines } from "../lib/notebook/nbformat.ts";
 import { DEFAULT_LIMITS, type SandboxRun } from "../lib/grading/sandbox.ts";
 import { tempDir } from "./_notebooks.ts";
 

@@ -4,6 +4,7 @@
  * Spanish message, retry-after honoured, and the key never in any output, log or error.
  */
 import assert from "node:assert/strict";
+import { KitError } from "../lib/core/mod.ts";
 import { APIConnectionError, APIError, RateLimitError } from "groq-sdk";
 import {
   chooseModel,
@@ -11,15 +12,18 @@ import {
   findGroqKey,
   type GroqBackend,
   groqBackend,
-  GroqKitError,
   type GroqOptions,
   redact,
-} from "../lib/backends/groq.ts";
-import { toGroqKitError } from "../lib/backends/_groq_errors.ts";
-import { formatGoDuration, parseGoDuration, parseRateLimits } from "../lib/backends/_groq_wire.ts";
-import { findSecrets } from "../lib/env/secrets.ts";
-import { type GroqFailure, type GroqServer, startGroqServer } from "../lib/offline/groq_server.ts";
-import { localBackend } from "../lib/offline/local_backend.ts";
+} from "../lib/methods/groq/backend.ts";
+import { toGroqError } from "../lib/methods/groq/errors.ts";
+import { formatGoDuration, parseGoDuration, parseRateLimits } from "../lib/methods/groq/wire.ts";
+import { findSecrets } from "../lib/core/secrets.ts";
+import {
+  type GroqFailure,
+  type GroqServer,
+  startGroqServer,
+} from "../lib/methods/groq/standin/server.ts";
+import { localBackend } from "../lib/methods/optimized/local.ts";
 import { captureConsole, withEnv } from "./groq_helpers.ts";
 import { FAKE_GROQ_KEY } from "./notebooks/env.ts";
 
@@ -45,12 +49,12 @@ async function withServer(
   }
 }
 
-/** The error `promise` rejects with, which must be a GroqKitError. */
-async function kitError(promise: Promise<unknown>): Promise<GroqKitError> {
+/** The error `promise` rejects with, which must be a KitError. */
+async function kitError(promise: Promise<unknown>): Promise<KitError> {
   try {
     await promise;
   } catch (error) {
-    assert.ok(error instanceof GroqKitError, `not a GroqKitError: ${error}`);
+    assert.ok(error instanceof KitError, `not a KitError: ${error}`);
     return error;
   }
   assert.fail("expected an error");
@@ -313,11 +317,9 @@ Deno.test("groq: network down → network message, after announced retries", asy
 
 Deno.test("groq: missing key → where to get one and where to put it", async () => {
   await withEnv({ GROQ_API_KEY: undefined, KIT_ENV_FILE: "/nonexistent/.env" }, async () => {
-    const { value: e, text } = await captureConsole(() => {
-      assert.equal(findGroqKey(), null);
-      return kitError(groqBackend());
-    });
-    assert.match(text, /No hay archivo \.env/);
+    assert.equal(findGroqKey(), null);
+    const e = await kitError(groqBackend());
+    assert.match(e.message, /No hay archivo \.env \(se buscó en \/nonexistent\/\.env\)/);
     assert.equal(e.kind, "missing-key");
     for (const re of [/GROQ_API_KEY/, /https:\/\/console\.groq\.com\/keys/, /\.env/, /Colab/]) {
       assert.match(e.message, re);
@@ -387,7 +389,7 @@ Deno.test("groq: error mapping from groq-sdk's own error objects (real Groq bodi
     "x-ratelimit-remaining-tokens": "0",
     "x-ratelimit-reset-tokens": "7.66s",
   });
-  const rate = toGroqKitError(
+  const rate = toGroqError(
     new RateLimitError(
       429,
       {
@@ -405,7 +407,7 @@ Deno.test("groq: error mapping from groq-sdk's own error objects (real Groq bodi
   assert.match(rate.message, /peticiones hoy: quedan 12 de 1000 \(se renuevan en 2 min 59\.6 s\)/);
   assert.match(rate.message, /tokens este minuto: quedan 0 de 6000 \(se renuevan en 7\.7 s\)/);
   // Without retry-after, Groq's "try again in …" is read.
-  const noHeader = toGroqKitError(
+  const noHeader = toGroqError(
     new RateLimitError(
       429,
       { message: "Please try again in 1m2.5s.", type: "requests" },
@@ -417,7 +419,7 @@ Deno.test("groq: error mapping from groq-sdk's own error objects (real Groq bodi
   assert.equal(noHeader.retryAfterS, 62.5);
   assert.match(noHeader.message, /límite de peticiones/);
 
-  const gone = toGroqKitError(
+  const gone = toGroqError(
     APIError.generate(
       404,
       {
@@ -433,7 +435,7 @@ Deno.test("groq: error mapping from groq-sdk's own error objects (real Groq bodi
     ctx,
   );
   assert.equal(gone.kind, "model-unavailable");
-  const echoed = toGroqKitError(
+  const echoed = toGroqError(
     APIError.generate(
       400,
       { error: { message: `bad key ${FAKE_GROQ_KEY}`, type: "x" } },
@@ -447,12 +449,12 @@ Deno.test("groq: error mapping from groq-sdk's own error objects (real Groq bodi
     !echoed.message.includes(FAKE_GROQ_KEY.slice(4)),
     "a server echo of the key is redacted",
   );
-  const down = toGroqKitError(
+  const down = toGroqError(
     new APIConnectionError({ cause: new TypeError("fetch failed") }),
     ctx,
   );
   assert.equal(down.kind, "network");
-  const midStream = toGroqKitError(
+  const midStream = toGroqError(
     new APIError(undefined, { message: "overloaded", type: "server" }, undefined, undefined),
     {
       ...ctx,

@@ -1,13 +1,13 @@
 /** lib/offline/groq_connect + groq_demo: online/offline choice, and the errors section. */
 import assert from "node:assert/strict";
-import { findSecrets } from "../lib/env/secrets.ts";
+import { findSecrets } from "../lib/core/secrets.ts";
 import {
   connectGroq,
   connectionRows,
   OFFLINE_PLACEHOLDER_KEY,
-} from "../lib/offline/groq_connect.ts";
-import { errorDemos } from "../lib/offline/groq_demo.ts";
-import { spawnGroqServer } from "../lib/offline/groq_process.ts";
+} from "../lib/methods/groq/connect.ts";
+import { errorDemos } from "../lib/methods/groq/demo.ts";
+import { spawnGroqServer } from "../lib/methods/groq/standin/process.ts";
 import { captureConsole, withEnv } from "./groq_helpers.ts";
 import { FAKE_GROQ_KEY } from "./notebooks/env.ts";
 
@@ -119,7 +119,7 @@ Deno.test("spawnGroqServer: the child outlives neither close() nor a parent that
   // A parent that starts the server, prints its URL and exits without closing it.
   const script = [
     `import { spawnGroqServer } from ${
-      JSON.stringify(new URL("../lib/offline/groq_process.ts", import.meta.url).href)
+      JSON.stringify(new URL("../lib/methods/groq/standin/process.ts", import.meta.url).href)
     };`,
     "const s = await spawnGroqServer({ log: () => {} });",
     "console.log(s.url);",

@@ -1,7 +1,7 @@
 /** Test helpers for the Groq backend and the offline Groq-protocol server. */
-import { measureStream, type Piece, type SourceEnd } from "../lib/measure/stream.ts";
-import type { Backend, GenerateOptions, PromptInput } from "../lib/backends/types.ts";
-import { DEFAULT_MAX_TOKENS } from "../lib/backends/types.ts";
+import { measureStream, type Piece, type SourceEnd } from "../lib/core/stream.ts";
+import type { Backend, GenerateOptions, PromptInput } from "../lib/core/types.ts";
+import { DEFAULT_MAX_TOKENS } from "../lib/core/types.ts";
 
 /**
  * A deterministic stand-in generator: one piece per word of `text`, `gapMs` apart, bounded
@@ -55,7 +55,10 @@ export async function captureConsole<T>(fn: () => Promise<T>): Promise<{ value: 
 }
 
 /** Runs `fn` with environment variables set (undefined = unset), restoring them after. */
-export async function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>) {
+export async function withEnv(
+  vars: Record<string, string | undefined>,
+  fn: () => void | Promise<void>,
+) {
   const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
   const apply = (v: Record<string, string | undefined>) => {
     for (const [k, value] of Object.entries(v)) {

@@ -1,8 +1,8 @@
 /** lib/offline/groq_server: Groq's wire format, spoken by the kit's local stand-in. */
 import assert from "node:assert/strict";
-import { startGroqServer } from "../lib/offline/groq_server.ts";
-import { localBackend } from "../lib/offline/local_backend.ts";
-import { parseRateLimits } from "../lib/backends/_groq_wire.ts";
+import { startGroqServer } from "../lib/methods/groq/standin/server.ts";
+import { localBackend } from "../lib/methods/optimized/local.ts";
+import { parseRateLimits } from "../lib/methods/groq/wire.ts";
 import { scriptedBackend } from "./groq_helpers.ts";
 
 const AUTH = { authorization: "Bearer kit-offline-no-es-una-clave" };

@@ -1,5 +1,6 @@
 /** lib/measure/memory against values computed by hand from the models' config.json. */
 import assert from "node:assert/strict";
+import { KitError } from "../lib/core/mod.ts";
 import {
   assertFits,
   countParams,
@@ -8,7 +9,6 @@ import {
   estimateWeightsBytes,
   KNOWN_CONFIGS,
   kvCacheBytes,
-  ModelTooBigError,
 } from "../lib/measure/memory.ts";
 
 const L7 = KNOWN_CONFIGS["llama-2-7b"];
@@ -66,7 +66,7 @@ Deno.test("dtypeFits and assertFits: the refusal names a dtype that fits", () =>
   assert.deepEqual(fits.map((f) => f.fitsRam), [false, true, true, true]);
   assert.doesNotThrow(() => assertFits(L7, "q4", 24e9));
   assert.throws(() => assertFits(L7, "fp32", 24e9), (e: unknown) => {
-    assert.ok(e instanceof ModelTooBigError);
+    assert.ok(e instanceof KitError);
     assert.match(e.message, /Prueba con dtype "fp16"/);
     return true;
   });

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { basename, relative } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
-import { findSecrets } from "../lib/env/secrets.ts";
+import { ROOT } from "../lib/core/paths.ts";
+import { findSecrets } from "../lib/core/secrets.ts";
 import { listNotebooks, notebookProblems, typecheckNotebook } from "../scripts/check.ts";
 import { NB_EXIT, type Notebook } from "../scripts/nb.ts";
 import { execute } from "./_notebooks.ts";

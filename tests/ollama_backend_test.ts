@@ -4,14 +4,14 @@
  * oracle), Ollama's timings converted from ns, each failure mapped to a clear error, abort.
  */
 import assert from "node:assert/strict";
-import { localBackend } from "../lib/offline/local_backend.ts";
+import { KitError } from "../lib/core/mod.ts";
+import { localBackend } from "../lib/methods/optimized/local.ts";
 import {
   ollamaBackend,
-  OllamaError,
   ollamaTokensPerSecond,
   ollamaVersion,
   timingRows,
-} from "../lib/backends/ollama.ts";
+} from "../lib/methods/ollama/backend.ts";
 import { freePort, greedyTiny, startTestServer } from "./ollama_helpers.ts";
 
 const server = await startTestServer();
@@ -72,22 +72,22 @@ Deno.test("Ollama's own timings: ns converted to ms, next to the client's", asyn
   assert.ok(r.timings.ttftMs! > 0);
 });
 
-Deno.test("model not found → OllamaError not_found, offering the pull", async () => {
+Deno.test("model not found → KitError not_found, offering the pull", async () => {
   const other = await ollamaBackend({ model: "llama3.2:1b", host: server.url });
-  await assert.rejects(other.generate("Hola"), (e: OllamaError) => {
-    assert.ok(e instanceof OllamaError);
-    assert.equal(e.kind, "not_found");
+  await assert.rejects(other.generate("Hola"), (e: KitError) => {
+    assert.ok(e instanceof KitError);
+    assert.equal(e.kind, "not-found");
     assert.equal(e.status, 404);
     assert.match(e.message, /backend\.pull\("llama3\.2:1b"\)/);
     assert.match(e.message, /scripts\/ollama_pull\.sh llama3\.2:1b/);
     return true;
   });
-  await assert.rejects(other.pull(), (e: OllamaError) => e.kind === "stream");
+  await assert.rejects(other.pull(), (e: KitError) => e.kind === "stream-cut");
 });
 
-Deno.test("500 from the server → OllamaError server with the server's words", async () => {
+Deno.test("500 from the server → KitError server with the server's words", async () => {
   const broken = await ollamaBackend({ model: "broken", host: server.url });
-  await assert.rejects(broken.generate("Hola"), (e: OllamaError) => {
+  await assert.rejects(broken.generate("Hola"), (e: KitError) => {
     assert.equal(e.kind, "server");
     assert.equal(e.status, 500);
     assert.match(e.serverMessage!, /onnxruntime/);
@@ -95,7 +95,7 @@ Deno.test("500 from the server → OllamaError server with the server's words", 
   });
 });
 
-Deno.test("an error line mid-stream → OllamaError stream; the pieces before it arrived", async () => {
+Deno.test("an error line mid-stream → KitError stream; the pieces before it arrived", async () => {
   const flaky = await ollamaBackend({ model: "flaky", host: server.url });
   const s = flaky.stream("El modelo", { maxTokens: 10 });
   const pieces: string[] = [];
@@ -103,16 +103,16 @@ Deno.test("an error line mid-stream → OllamaError stream; the pieces before it
     (async () => {
       for await (const p of s) pieces.push(p);
     })(),
-    (e: OllamaError) => e.kind === "stream" && /CUDA out of memory/.test(e.message),
+    (e: KitError) => e.kind === "stream-cut" && /CUDA out of memory/.test(e.message),
   );
   assert.equal(pieces.length, 3);
-  await assert.rejects(s.result, OllamaError);
+  await assert.rejects(s.result, KitError);
 });
 
-Deno.test("server down → OllamaError server_down naming scripts/ollama_start.sh", async () => {
+Deno.test("server down → KitError server_down naming scripts/ollama_start.sh", async () => {
   const host = `http://127.0.0.1:${freePort()}`;
-  await assert.rejects(ollamaBackend({ model: "tiny", host }), (e: OllamaError) => {
-    assert.equal(e.kind, "server_down");
+  await assert.rejects(ollamaBackend({ model: "tiny", host }), (e: KitError) => {
+    assert.equal(e.kind, "server-down");
     assert.match(e.message, /scripts\/ollama_start\.sh/);
     return true;
   });
@@ -167,6 +167,6 @@ Deno.test({
     await backend.close();
     await server.close();
     // The server is gone: a call now says so.
-    await assert.rejects(backend.generate("x"), (e: OllamaError) => e.kind === "server_down");
+    await assert.rejects(backend.generate("x"), (e: KitError) => e.kind === "server-down");
   },
 });

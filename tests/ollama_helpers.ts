@@ -2,15 +2,15 @@
  * Test helpers for method 3: offline servers on free ports with the forge's `tiny` model, plus
  * models whose backend fails on purpose (to check error codes and the mid-stream error line).
  */
-import { localBackend } from "../lib/offline/local_backend.ts";
-import { type OfflineModel, tinyModel } from "../lib/offline/ollama_models.ts";
-import { type OllamaServer, startOllamaServer } from "../lib/offline/ollama_server.ts";
-import { measureStream } from "../lib/measure/stream.ts";
-import type { Backend } from "../lib/backends/types.ts";
+import { localBackend } from "../lib/methods/optimized/local.ts";
+import { type OfflineModel, tinyModel } from "../lib/methods/ollama/standin/models.ts";
+import { type OllamaServer, startOllamaServer } from "../lib/methods/ollama/standin/server.ts";
+import { measureStream } from "../lib/core/stream.ts";
+import type { Backend } from "../lib/core/types.ts";
 import { CORPUS_PATH, defaultModelDir, ensureModel } from "../lib/forge/mod.ts";
 import { AutoTokenizer, env } from "@huggingface/transformers";
 import { join } from "node:path";
-import { CACHE_DIR } from "../lib/env/paths.ts";
+import { CACHE_DIR } from "../lib/core/paths.ts";
 import { bigramChain } from "./forge_reference.ts";
 
 /** A free TCP port on 127.0.0.1. */

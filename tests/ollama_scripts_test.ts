@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../lib/env/paths.ts";
+import { ROOT } from "../lib/core/paths.ts";
 import { freePort } from "./ollama_helpers.ts";
 import { pidsMatching } from "./_processes.ts";
 

@@ -8,8 +8,8 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Ollama } from "ollama";
-import { OFFLINE_VERSION } from "../lib/offline/ollama_server.ts";
-import { keepAliveMs } from "../lib/offline/ollama_server.ts";
+import { OFFLINE_VERSION } from "../lib/methods/ollama/standin/server.ts";
+import { keepAliveMs } from "../lib/methods/ollama/standin/server.ts";
 import { ndjsonLines, post, startTestServer } from "./ollama_helpers.ts";
 
 const log: string[] = [];

@@ -8,10 +8,10 @@
 import { AutoTokenizer, PreTrainedTokenizer } from "@huggingface/transformers";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createOptimizedBackend } from "../backends/optimized.ts";
-import type { TransformersBackend } from "../backends/_hf_backend.ts";
-import { configureTransformers, DTYPE_FILES } from "../backends/_transformers.ts";
-import { resolveModel } from "../backends/catalogue.ts";
+import { createOptimizedBackend } from "../methods/optimized/backend.ts";
+import type { TransformersBackend } from "../methods/hf/hf_backend.ts";
+import { configureTransformers, DTYPE_FILES } from "../methods/hf/transformers.ts";
+import { resolveModel } from "../methods/hf/catalogue.ts";
 import { currentRssBytes, peakRssBytes, resetPeakRss } from "../measure/rss.ts";
 import { measureOrtBandwidth, type Ort } from "./bandwidth.ts";
 import { rawGreedyDecode } from "./raw_decode.ts";

@@ -11,8 +11,8 @@
  */
 import { AutoTokenizer, env } from "@huggingface/transformers";
 import { basename, dirname } from "node:path";
-import { createOptimizedBackend } from "../backends/optimized.ts";
-import { createPipelineBackend } from "../backends/pipeline.ts";
+import { createOptimizedBackend } from "../methods/optimized/backend.ts";
+import { createPipelineBackend } from "../methods/pipeline/backend.ts";
 import { collectProfile, type ProfileSummary } from "./ort_profile.ts";
 import type { Dtype } from "../measure/memory.ts";
 import { nvidiaGpus } from "../env/machine.ts";

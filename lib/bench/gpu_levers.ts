@@ -17,8 +17,8 @@
 import { AutoModelForCausalLM, AutoTokenizer, env } from "@huggingface/transformers";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { generationSettings, makeTransformersBackend } from "../backends/_hf_backend.ts";
-import { DTYPE_FILES } from "../backends/_transformers.ts";
+import { generationSettings, makeTransformersBackend } from "../methods/hf/hf_backend.ts";
+import { DTYPE_FILES } from "../methods/hf/transformers.ts";
 import type { Dtype } from "../measure/memory.ts";
 import { rawGreedyDecode } from "./raw_decode.ts";
 

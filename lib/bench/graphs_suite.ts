@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR } from "../env/paths.ts";
+import { CACHE_DIR } from "../core/paths.ts";
 import { buildModel, type ForgeDtype, type GraphKind } from "../forge/mod.ts";
 import { markdownTable } from "../show/table.ts";
 import { runWorker } from "./run.ts";

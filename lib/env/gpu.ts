@@ -8,6 +8,7 @@
  * @module
  */
 import { existsSync, readdirSync } from "node:fs";
+import { kitConfig } from "../core/mod.ts";
 import { delimiter, join } from "node:path";
 import { type GpuInfo, nvidiaGpus } from "./machine.ts";
 
@@ -103,17 +104,17 @@ async function defaultVulkanLoader(): Promise<string | null> {
       }
     } catch { /* try the next name */ }
   }
-  const extra = (Deno.env.get("LD_LIBRARY_PATH") ?? "").split(delimiter).filter(Boolean)
+  const extra = kitConfig().vulkan.libraryPath
     .map((d) => join(d, "libvulkan.so.1"));
   return [...extra, ...VULKAN_LOADER_PATHS].find((p) => existsSync(p)) ?? null;
 }
 
 function defaultVulkanDrivers(): Promise<string[]> {
-  const fromEnv = (Deno.env.get("VK_DRIVER_FILES") ?? Deno.env.get("VK_ICD_FILENAMES") ?? "")
+  const fromEnv = kitConfig().vulkan.driverFiles.join(delimiter)
     .split(delimiter).filter((p) => p && existsSync(p));
   if (fromEnv.length) return Promise.resolve(fromEnv);
   const dirs = [...VULKAN_ICD_DIRS];
-  for (const d of (Deno.env.get("XDG_DATA_DIRS") ?? "").split(delimiter).filter(Boolean)) {
+  for (const d of kitConfig().vulkan.dataDirs) {
     dirs.push(join(d, "vulkan", "icd.d"));
   }
   const found: string[] = [];

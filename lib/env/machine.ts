@@ -1,7 +1,7 @@
 /** What this machine has: runtime versions, CPU, memory, GPU, disk. */
 import os from "node:os";
 import { readFileSync, statfsSync } from "node:fs";
-import { ROOT } from "./paths.ts";
+import { ROOT } from "../core/paths.ts";
 
 /** One GPU as nvidia-smi reports it. */
 export interface GpuInfo {

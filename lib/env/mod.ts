@@ -1,12 +1,9 @@
 /**
- * The environment: paths, `.env` loading, secrets (masked), this machine's hardware, and
- * which methods can run online here.
+ * The machine the kit runs on: CPU, RAM, GPUs (nvidia-smi), WebGPU through Vulkan, and how
+ * to say it in a table. Paths, `.env` and secrets live in lib/core (one configuration).
  *
  * @module
  */
-export { CACHE_DIR, JUPYTER_DIR, OUT_DIR, ROOT } from "./paths.ts";
-export { type EnvLoad, loadEnv, malformedEnvLines } from "./load_env.ts";
-export { findSecrets, maskSecret, SECRET_PATTERNS, SECRET_VARS, secretStatus } from "./secrets.ts";
 export {
   availableMemoryBytes,
   formatGB,
@@ -17,11 +14,4 @@ export {
   nvidiaGpus,
   parseNvidiaSmi,
 } from "./machine.ts";
-export {
-  forcedOffline,
-  type MethodMode,
-  methodModes,
-  OLLAMA_DEFAULT_HOST,
-  ollamaHost,
-  reachable,
-} from "./services.ts";
+export * from "./gpu.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { ROOT } from "../env/paths.ts";
+import { ROOT } from "../core/paths.ts";
 
 /** Path of the corpus file. */
 export const CORPUS_PATH: string = join(ROOT, "data", "corpus_es.txt");

@@ -6,7 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { CACHE_DIR } from "../env/paths.ts";
+import { CACHE_DIR } from "../core/paths.ts";
 import { buildModel, STAMP_FILE } from "./build.ts";
 import { CORPUS_PATH } from "./corpus.ts";
 import { type ForgeDtype, getPreset } from "./presets.ts";

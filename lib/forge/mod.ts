@@ -10,9 +10,7 @@
  *
  * @module
  */
-export { countParams } from "../measure/memory.ts";
 export {
-  ALL_DTYPES,
   type ForgeDtype,
   getPreset,
   type LlamaShape,

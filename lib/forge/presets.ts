@@ -3,29 +3,13 @@
  *
  * @module
  */
+import { type Dtype, HUB_SHAPES, type LlamaShape } from "../core/types.ts";
 import { ForgeError } from "./errors.ts";
 
+export type { LlamaShape };
+
 /** Weight formats the forge writes, as transformers.js names them. */
-export type ForgeDtype = "fp32" | "fp16" | "q8" | "q4" | "q4f16";
-
-/**
- * The dtypes the lessons compare, in the order they are built (q4f16, 4-bit weights with
- * float16 activations, is a GPU format: built on request).
- */
-export const ALL_DTYPES: readonly ForgeDtype[] = ["fp32", "fp16", "q8", "q4"];
-
-/** Llama hyper-parameters, named as in Hugging Face's LlamaConfig. */
-export interface LlamaShape {
-  vocab_size: number;
-  hidden_size: number;
-  intermediate_size: number;
-  num_hidden_layers: number;
-  num_attention_heads: number;
-  num_key_value_heads: number;
-  max_position_embeddings: number;
-  rms_norm_eps: number;
-  rope_theta: number;
-}
+export type ForgeDtype = Dtype;
 
 /** A preset: a shape, how its weights are made and what is written by default. */
 export interface Preset {
@@ -88,17 +72,7 @@ export const PRESETS: Record<string, Preset> = {
   "tinyllama-1.1b": {
     name: "tinyllama-1.1b",
     description: "forma de TinyLlama-1.1B con pesos aleatorios",
-    shape: {
-      vocab_size: 32000,
-      hidden_size: 2048,
-      intermediate_size: 5632,
-      num_hidden_layers: 22,
-      num_attention_heads: 32,
-      num_key_value_heads: 4,
-      max_position_embeddings: 2048,
-      rms_norm_eps: 1e-5,
-      rope_theta: 10000,
-    },
+    shape: HUB_SHAPES["tinyllama-1.1b"],
     weights: "random",
     seed: 3,
     tokenizerSize: 1024,
@@ -108,17 +82,7 @@ export const PRESETS: Record<string, Preset> = {
   "llama-2-7b": {
     name: "llama-2-7b",
     description: "forma de Llama-2-7B con pesos aleatorios",
-    shape: {
-      vocab_size: 32000,
-      hidden_size: 4096,
-      intermediate_size: 11008,
-      num_hidden_layers: 32,
-      num_attention_heads: 32,
-      num_key_value_heads: 32,
-      max_position_embeddings: 4096,
-      rms_norm_eps: 1e-5,
-      rope_theta: 10000,
-    },
+    shape: HUB_SHAPES["llama-2-7b"],
     weights: "random",
     seed: 4,
     tokenizerSize: 1024,

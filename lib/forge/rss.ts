@@ -5,7 +5,7 @@
  * @module
  */
 import { fileURLToPath } from "node:url";
-import { ROOT } from "../env/paths.ts";
+import { ROOT } from "../core/paths.ts";
 import type { ForgeDtype } from "./presets.ts";
 
 /** Memory figures of one dtype (bytes, milliseconds). */

@@ -8,8 +8,16 @@
  */
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { ROOT } from "../env/paths.ts";
-import { type Nb, type NbCell, readNb, roleOf, serializeNb, sourceOf, tagsOf } from "./notebook.ts";
+import { ROOT } from "../core/paths.ts";
+import {
+  type Nb,
+  type NbCell,
+  readNb,
+  roleOf,
+  serializeNb,
+  sourceOf,
+  tagsOf,
+} from "../notebook/nbformat.ts";
 
 /** Where exercise sources live. */
 export const SOURCES_DIR: string = join(ROOT, "notebooks", "ejercicios", "fuentes");

@@ -23,7 +23,7 @@ import {
   type SetInfo,
   setInfoOf,
   sourceOf,
-} from "./notebook.ts";
+} from "../notebook/nbformat.ts";
 import {
   DEFAULT_LIMITS,
   type HarnessEvent,

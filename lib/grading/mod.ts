@@ -22,6 +22,6 @@ export {
   type SubmissionOutcome,
   type TestOutcome,
 } from "./grade.ts";
-export { readNb, serializeNb } from "./notebook.ts";
+export { readNb, serializeNb } from "../notebook/nbformat.ts";
 export { summaryText, toCsv, writeReports } from "./report.ts";
 export { DEFAULT_LIMITS, runInSandbox, type SandboxLimits } from "./sandbox.ts";

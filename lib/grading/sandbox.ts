@@ -14,7 +14,7 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../env/paths.ts";
+import { ROOT } from "../core/paths.ts";
 
 /** Limits for one sandboxed run. */
 export interface SandboxLimits {

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../env/paths.ts";
-import type { Backend, ChatMessage, GenerateResult } from "../backends/types.ts";
+import { ROOT } from "../core/paths.ts";
+import type { Backend, ChatMessage, GenerateResult } from "../core/types.ts";
 
 /** One prompt of data/prompts.json. */
 export interface PromptCase {

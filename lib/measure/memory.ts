@@ -4,10 +4,10 @@
  *
  * @module
  */
-import { PRESETS } from "../forge/presets.ts";
+import { type Dtype, HUB_SHAPES } from "../core/types.ts";
+import { KitError } from "../core/errors.ts";
 
-/** Weight formats the kit teaches, as transformers.js names them. */
-export type Dtype = "fp32" | "fp16" | "q8" | "q4" | "q4f16";
+export type { Dtype };
 
 /** Bytes per parameter as the session's slides count them (no quantization scales). */
 export const BYTES_PER_PARAM: Record<Dtype, number> = {
@@ -63,8 +63,8 @@ export interface LlamaDims {
  * same names carry them (from the models' config.json).
  */
 export const KNOWN_CONFIGS: Record<"llama-2-7b" | "tinyllama-1.1b", LlamaDims> = {
-  "llama-2-7b": PRESETS["llama-2-7b"].shape,
-  "tinyllama-1.1b": PRESETS["tinyllama-1.1b"].shape,
+  "llama-2-7b": HUB_SHAPES["llama-2-7b"],
+  "tinyllama-1.1b": HUB_SHAPES["tinyllama-1.1b"],
 };
 
 function headDim(c: LlamaDims): number {
@@ -153,14 +153,9 @@ export function dtypeFits(
   });
 }
 
-/** Thrown before loading a model that would not fit; the message names a dtype that would. */
-export class ModelTooBigError extends Error {
-  override name = "ModelTooBigError";
-}
-
 /**
  * Checks, before loading, that weights (with scales) plus the KV cache for `contextTokens`
- * fit in `availableBytes` with a 10 % margin; throws {@link ModelTooBigError} with a Spanish
+ * fit in `availableBytes` with a 10 % margin; throws {@link KitError} (kind "too-big") with a Spanish
  * message naming the largest dtype that would fit (or saying none does).
  */
 export function assertFits(
@@ -175,11 +170,12 @@ export function assertFits(
   if (need(dtype) <= availableBytes) return;
   const gb = (b: number) => `${(b / 1e9).toFixed(1)} GB`;
   const fitting = (["fp32", "fp16", "q8", "q4"] as Dtype[]).find((d) => need(d) <= availableBytes);
-  throw new ModelTooBigError(
+  throw new KitError(
     `El modelo en ${dtype} necesita unos ${gb(need(dtype))} y solo hay ${gb(availableBytes)} en ` +
       `${where}. ` +
       (fitting
         ? `Prueba con dtype "${fitting}" (unos ${gb(need(fitting))}).`
         : "No cabe en ningún dtype: elige un modelo más pequeño."),
+    { kind: "too-big" },
   );
 }

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../env/paths.ts";
+import { ROOT } from "../core/paths.ts";
 import type { ComparisonRow } from "./compare.ts";
 
 /** One method's claims on the session's slide (data/session_claims.json). */

@@ -1,5 +1,5 @@
 /** One generation's figures as a table row a student can read (Spanish column labels). */
-import type { GenerateResult } from "../backends/types.ts";
+import type { GenerateResult } from "../core/types.ts";
 
 /** Figures of one generation, rounded for display; null where not measured. */
 export interface ResultRow {

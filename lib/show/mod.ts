@@ -18,3 +18,4 @@ export {
   showSvg,
 } from "./plot.ts";
 export { inJupyter } from "./_jupyter.ts";
+export * from "./report.ts";

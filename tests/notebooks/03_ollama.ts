@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Notebook } from "../../scripts/nb.ts";
 import { taggedText } from "../_notebooks.ts";
-import { CACHE_DIR } from "../../lib/env/paths.ts";
+import { CACHE_DIR } from "../../lib/core/paths.ts";
 import { defaultModelDir } from "../../lib/forge/mod.ts";
 import { greedyTiny } from "../ollama_helpers.ts";
 import { pidsMatching } from "../_processes.ts";
@@ -113,7 +113,7 @@ export async function check03Ollama(nb: Notebook): Promise<void> {
   assert.equal(ms, (Number(ns) / 1e6).toFixed(1));
 
   const notFound = taggedText(nb, "not-found");
-  assert.match(notFound, /OllamaError: El modelo "modelo-que-no-existe:1b" no está en el servidor/);
+  assert.match(notFound, /KitError: El modelo "modelo-que-no-existe:1b" no está en el servidor/);
   assert.match(notFound, /backend\.pull\("modelo-que-no-existe:1b"\)/);
   assert.match(notFound, /model "modelo-que-no-existe:1b" not found, try pulling it first/);
 

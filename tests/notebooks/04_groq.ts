@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type { Notebook } from "../../scripts/nb.ts";
 import { joined, taggedCell, taggedText } from "../_notebooks.ts";
-import { localBackend } from "../../lib/offline/local_backend.ts";
+import { localBackend } from "../../lib/methods/optimized/local.ts";
 import { FAKE_GROQ_KEY } from "./env.ts";
 
 const PROMPT = "Explica en dos frases qué es la cuantización de un modelo de lenguaje.";

@@ -1,0 +1,21 @@
+/**
+ * Maintainer benchmarks (not used by the notebooks): `deno task bench` on the CPU (bandwidth
+ * roofline, the kit's overhead over a raw onnxruntime loop, 7B q4/q8, scaling, session options)
+ * and `deno task bench-gpu` on a GPU machine (webgpu vs cpu vs Python transformers), with the
+ * shell and Python helpers for the GPU machine beside them. Each configuration runs in a fresh
+ * process; figures are printed and written as JSON, never asserted in tests.
+ *
+ * @module
+ */
+export * from "./flags.ts";
+export * from "./report.ts";
+export * from "./suites.ts";
+export * from "./gpu.ts";
+export * from "./gpu_levers.ts";
+export * from "./stats.ts";
+export * from "./run.ts";
+export * from "./gpu_plan.ts";
+export * from "./gpu_levers_suite.ts";
+export * from "./graphs_suite.ts";
+export * from "./ort_profile.ts";
+export * from "./reference_run.ts";

@@ -1,0 +1,120 @@
+/**
+ * The four methods of the session, one folder each: `pipeline/` (method 1), `optimized/`
+ * (method 2), `ollama/` (method 3) and `groq/` (method 4), plus `hf/`, the transformers.js code
+ * methods 1 and 2 share. Each method decides its own mode (online/offline, and why) with one
+ * rule; {@link methodModes} collects them and {@link openAllBackends} opens the four for the
+ * comparison: online where the real service is configured and reachable, otherwise the kit's
+ * offline stand-ins (the local model; local Ollama- and Groq-protocol servers started as their
+ * own processes), each backend labelled with its mode. `close()` stops everything it started.
+ *
+ * @module
+ */
+import type { Backend, MethodMode } from "../core/mod.ts";
+import { hubMode } from "./hf/mode.ts";
+import { createPipelineBackend } from "./pipeline/backend.ts";
+import { createOptimizedBackend } from "./optimized/backend.ts";
+import { ollamaBackend } from "./ollama/backend.ts";
+import { OFFLINE_MODEL, ollamaMode, runScript } from "./ollama/mode.ts";
+import { spawnOllamaStandIn } from "./ollama/standin/process.ts";
+import { groqBackend } from "./groq/backend.ts";
+import { OFFLINE_PLACEHOLDER_KEY } from "./groq/connect.ts";
+import { groqMode } from "./groq/mode.ts";
+import { spawnGroqServer } from "./groq/standin/process.ts";
+
+/**
+ * How each of the four methods runs on this machine, and why: the same answer the notebooks
+ * and the demo act on. KIT_OFFLINE=1 skips every network probe.
+ *
+ * @example
+ * ```ts
+ * for (const m of await methodModes()) console.log(m.name, m.mode, m.reason);
+ * ```
+ */
+export async function methodModes(): Promise<MethodMode[]> {
+  const [one, two, three, four] = await Promise.all([
+    hubMode(1),
+    hubMode(2),
+    ollamaMode(),
+    groqMode(),
+  ]);
+  const { method, name, mode, reason } = three;
+  return [one, two, { method, name, mode, reason }, four];
+}
+
+/** A method that could not be opened, with the reason (Spanish). */
+export interface OpenFailure {
+  method: number;
+  name: string;
+  error: string;
+}
+
+/** The opened backends and how to stop what was started for them. */
+export interface OpenedBackends {
+  backends: Backend[];
+  failures: OpenFailure[];
+  /** Closes every backend and stops every local server started here. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the four methods, in order. One that fails is reported in `failures` and the others
+ * go on.
+ *
+ * @example
+ * ```ts
+ * const { backends, close } = await openAllBackends();
+ * try { … } finally { await close(); }
+ * ```
+ */
+export async function openAllBackends(): Promise<OpenedBackends> {
+  const backends: Backend[] = [];
+  const failures: OpenFailure[] = [];
+  const stops: (() => Promise<void>)[] = [];
+  const attempt = async (method: number, name: string, open: () => Promise<Backend>) => {
+    try {
+      backends.push(await open());
+    } catch (e) {
+      failures.push({ method, name, error: (e as Error).message });
+    }
+  };
+
+  await attempt(1, "Pipeline", () => createPipelineBackend());
+  await attempt(2, "Optimizado", () => createOptimizedBackend({ dtype: "q4" }));
+  await attempt(3, "Ollama", async () => {
+    const mode = await ollamaMode();
+    if (mode.mode === "online" && mode.needs === "start") {
+      // Installed but not running: start it as notebook 03 does, and stop it at the end.
+      const started = await runScript("ollama_start.sh", [], mode);
+      if (started.code === 0) {
+        stops.push(async () => void await runScript("ollama_stop.sh", [], mode));
+      }
+    }
+    if (mode.mode === "online" && mode.needs !== "install") {
+      return await ollamaBackend({ model: mode.model, host: mode.host });
+    }
+    // Not installed: the demo installs nothing on this machine (notebook 03 does, when asked).
+    const server = await spawnOllamaStandIn();
+    stops.push(server.stop);
+    return await ollamaBackend({ model: OFFLINE_MODEL, host: server.url });
+  });
+  await attempt(4, "Groq", async () => {
+    if ((await groqMode()).mode === "online") return await groqBackend({ notify: () => {} });
+    const server = await spawnGroqServer({ log: () => {} });
+    stops.push(() => server.close());
+    return await groqBackend({
+      baseURL: server.url,
+      apiKey: OFFLINE_PLACEHOLDER_KEY,
+      model: server.modelId,
+      notify: () => {},
+    });
+  });
+
+  return {
+    backends,
+    failures,
+    async close() {
+      for (const b of backends) await b.close().catch(() => {});
+      for (const stop of stops) await stop().catch(() => {});
+    },
+  };
+}

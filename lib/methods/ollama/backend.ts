@@ -1,0 +1,402 @@
+/**
+ * Method 3, Ollama: a model served by `ollama serve` over its REST API on localhost:11434,
+ * called with the `ollama` npm client. The host comes from OLLAMA_HOST, read as Ollama reads it
+ * (the client does not read it itself). The backend does not know whether the server is a real
+ * Ollama or the kit's offline stand-in: it only reports what the server says about itself.
+ *
+ * @module
+ */
+import { Ollama } from "ollama";
+import { KitError } from "../../core/errors.ts";
+import type { ChatResponse, GenerateResponse, ShowResponse } from "ollama";
+import { kitConfig, OLLAMA_DEFAULT_HOST } from "../../core/config.ts";
+
+const configuredHost = () => kitConfig().ollama.host ?? OLLAMA_DEFAULT_HOST;
+import { measureStream, type Piece, type SourceEnd } from "../../core/stream.ts";
+import { progressBar } from "../../show/progress.ts";
+import type {
+  Backend,
+  GenerateOptions,
+  GenerateResult,
+  GenerationStream,
+  PromptInput,
+} from "../../core/types.ts";
+import { DEFAULT_MAX_TOKENS } from "../../core/types.ts";
+import { nsToMs, type WireProgress, type WireStats } from "./wire.ts";
+
+export { nsToMs, readNdjson } from "./wire.ts";
+export type { WireChatChunk, WireGenerateChunk, WireProgress, WireStats } from "./wire.ts";
+
+/** What went wrong talking to Ollama. */
+export type KitErrorKind = "server-down" | "not-found" | "server" | "stream-cut";
+
+/**
+ * An Ollama failure as the kit's one error type ({@link KitError}, method 3): a Spanish
+ * explanation with what to do next, the HTTP status when the server answered one, and the
+ * server's own words (its `{"error": …}`).
+ */
+export function ollamaError(
+  kind: KitErrorKind,
+  message: string,
+  status?: number,
+  serverMessage?: string,
+): KitError {
+  return new KitError(message, { method: 3, kind, status, serverMessage });
+}
+
+/** Options for {@link ollamaBackend}. */
+export interface OllamaBackendOptions {
+  /** Model name, e.g. "llama3.2:1b" (online) or "tiny" (offline). */
+  model: string;
+  /** Base URL (default: from OLLAMA_HOST, as Ollama reads it). */
+  host?: string;
+  /** How long the server keeps the model loaded after a call (Ollama's keep_alive). */
+  keepAlive?: string | number;
+}
+
+/** A model's row in {@link OllamaBackend.list} / {@link OllamaBackend.ps}. */
+export interface ModelRow {
+  name: string;
+  sizeMB: number;
+  parameters: string;
+  quantization: string;
+  /** /api/ps only: when the server will unload it. */
+  expiresAt?: string;
+  /** /api/ps only: MB held in GPU memory. */
+  vramMB?: number;
+}
+
+/** The Ollama backend: the common {@link Backend} plus Ollama's model management. */
+export interface OllamaBackend extends Backend {
+  readonly host: string;
+  readonly model: string;
+  /** The version /api/version reports ("-kit-offline" for the kit's stand-in). */
+  readonly serverVersion: string;
+  /** The `ollama` npm client pointed at this host (for calls the backend does not wrap). */
+  readonly client: Ollama;
+  /** Downloads a model (default: this backend's), with a progress bar per layer. */
+  pull(model?: string, opts?: { signal?: AbortSignal; quiet?: boolean }): Promise<WireProgress[]>;
+  /** Models present on the server (/api/tags). */
+  list(): Promise<ModelRow[]>;
+  /** Models loaded in memory (/api/ps). */
+  ps(): Promise<ModelRow[]>;
+  /** A model's details, template and parameters (/api/show). */
+  show(model?: string): Promise<ShowResponse>;
+}
+
+const SERVER_DOWN_HINT = "arráncalo con scripts/ollama_start.sh (o `nohup ollama serve &`)";
+
+/** The client's ResponseError (not exported by the package): an HTTP error with its body's message. */
+function isResponseError(e: unknown): e is Error & { error: string; status_code: number } {
+  return e instanceof Error && e.name === "ResponseError" &&
+    typeof (e as { status_code?: unknown }).status_code === "number";
+}
+
+/** Converts a thrown value from the client into an {@link KitError} (or passes it on). */
+export function toKitError(error: unknown, host: string, model: string): unknown {
+  if (error instanceof KitError) return error;
+  if (
+    error instanceof DOMException && (error.name === "AbortError" || error.name === "TimeoutError")
+  ) {
+    return error;
+  }
+  if (isResponseError(error)) {
+    if (error.status_code === 404) {
+      return ollamaError(
+        "not-found",
+        `El modelo "${model}" no está en el servidor de Ollama (${host}). Descárgalo: ` +
+          `\`await backend.pull("${model}")\` o \`bash scripts/ollama_pull.sh ${model}\`. ` +
+          `(Ollama dijo: ${error.error})`,
+        404,
+        error.error,
+      );
+    }
+    return ollamaError(
+      "server",
+      `El servidor de Ollama respondió ${error.status_code}: ${error.error}`,
+      error.status_code,
+      error.error,
+    );
+  }
+  if (
+    error instanceof TypeError && /connect|refused|error sending request|fetch/i.test(error.message)
+  ) {
+    return ollamaError(
+      "server-down",
+      `No hay ningún servidor de Ollama respondiendo en ${host}: ${SERVER_DOWN_HINT}.`,
+    );
+  }
+  return error;
+}
+
+/** The service's own timings of a final chunk, converted from ns to ms (Ollama's names kept). */
+export function serviceTimingsOf(stats: WireStats): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (
+    const key of [
+      "total_duration",
+      "load_duration",
+      "prompt_eval_duration",
+      "eval_duration",
+    ] as const
+  ) {
+    const v = stats[key];
+    if (typeof v === "number") out[key] = nsToMs(v);
+  }
+  return out;
+}
+
+/**
+ * Ollama's own generation speed: eval_count ÷ eval_duration (ns → s), as its docs compute it;
+ * null when it reported no decode time.
+ *
+ * @example
+ * ```ts
+ * ollamaTokensPerSecond({ eval_count: 18, eval_duration: 52479709 }); // ≈ 343
+ * ```
+ */
+export function ollamaTokensPerSecond(stats: WireStats): number | null {
+  return stats.eval_count && stats.eval_duration
+    ? stats.eval_count / (stats.eval_duration / 1e9)
+    : null;
+}
+
+/**
+ * Rows comparing what the client measured (TTFT, tok/s, identical for the four methods) with
+ * what Ollama reports about itself, for showTable.
+ */
+export function timingRows(
+  r: GenerateResult,
+): { measure: string; client: number | null; ollama: number | null }[] {
+  const s = r.serviceTimings ?? {};
+  const d = r.details ?? {};
+  const num = (v: unknown) => (typeof v === "number" ? v : null);
+  return [
+    { measure: "tiempo total (ms)", client: r.timings.totalMs, ollama: num(s.total_duration) },
+    { measure: "carga del modelo (ms)", client: null, ollama: num(s.load_duration) },
+    {
+      measure: "hasta el primer token (ms) / prompt_eval_duration",
+      client: r.timings.ttftMs,
+      ollama: num(s.prompt_eval_duration),
+    },
+    { measure: "tokens del prompt", client: null, ollama: num(d.prompt_eval_count) },
+    { measure: "tokens generados", client: r.tokensOut, ollama: num(d.eval_count) },
+    {
+      measure: "decodificación (ms) / eval_duration",
+      client: r.timings.decodeMs,
+      ollama: num(s.eval_duration),
+    },
+    {
+      measure: "tokens/s",
+      client: r.timings.tokensPerSecond,
+      ollama: num(d.ollama_tokens_per_second),
+    },
+  ];
+}
+
+/** A fetch that also aborts on `signal` (the client only aborts streams it has started). */
+function fetchWith(signal: AbortSignal): typeof fetch {
+  return (input, init) =>
+    fetch(input, {
+      ...init,
+      signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
+    });
+}
+
+function sizeRow(m: {
+  name: string;
+  size: number;
+  details?: { parameter_size?: string; quantization_level?: string };
+}): ModelRow {
+  return {
+    name: m.name,
+    sizeMB: Math.round(m.size / 1e5) / 10,
+    parameters: m.details?.parameter_size ?? "",
+    quantization: m.details?.quantization_level ?? "",
+  };
+}
+
+/**
+ * Asks a server for its version. Returns the version and whether the server says it is the
+ * kit's offline stand-in (header X-Kit-Offline or a "-kit-offline" version); throws
+ * {@link KitError} "server-down" when nothing answers.
+ */
+export async function ollamaVersion(
+  host = configuredHost(),
+  timeoutMs = 2500,
+): Promise<{ version: string; offline: boolean }> {
+  let res: Response;
+  try {
+    res = await fetch(`${host}/api/version`, { signal: AbortSignal.timeout(timeoutMs) });
+  } catch {
+    throw ollamaError(
+      "server-down",
+      `No hay ningún servidor de Ollama respondiendo en ${host}: ${SERVER_DOWN_HINT}.`,
+    );
+  }
+  const body = await res.json().catch(() => ({}));
+  const version = typeof body?.version === "string" ? body.version : "";
+  if (!res.ok || !version) {
+    throw ollamaError(
+      "server",
+      `${host} responde, pero no como Ollama (GET /api/version → ${res.status}).`,
+      res.status,
+    );
+  }
+  return {
+    version,
+    offline: res.headers.get("X-Kit-Offline") === "1" || /kit-offline/.test(version),
+  };
+}
+
+/**
+ * Creates the Ollama backend. Checks the server answers (else throws {@link KitError}
+ * "server-down", naming the script that starts it) and reads its version: `mode` is "offline"
+ * when the server says it is the kit's stand-in.
+ *
+ * @example
+ * ```ts
+ * const backend = await ollamaBackend({ model: "tiny" });
+ * const r = await backend.generate("El modelo", { maxTokens: 20 });
+ * console.log(r.text, r.serviceTimings?.eval_duration);
+ * ```
+ */
+export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaBackend> {
+  const host = opts.host ?? configuredHost();
+  const model = opts.model;
+  const { version, offline } = await ollamaVersion(host);
+  const client = new Ollama({ host });
+
+  function stream(prompt: PromptInput, o: GenerateOptions = {}): GenerationStream {
+    return measureStream(async function* (signal): AsyncGenerator<Piece, SourceEnd, undefined> {
+      const perCall = new Ollama({ host, fetch: fetchWith(signal) });
+      const options = {
+        num_predict: o.maxTokens ?? DEFAULT_MAX_TOKENS,
+        temperature: o.temperature ?? 0,
+      };
+      const common = { model, stream: true as const, options, keep_alive: opts.keepAlive };
+      let it: AsyncIterable<GenerateResponse | ChatResponse> & { abort(): void };
+      try {
+        it = typeof prompt === "string"
+          ? await perCall.generate({ ...common, prompt })
+          : await perCall.chat({ ...common, messages: prompt });
+      } catch (error) {
+        throw toKitError(error, host, model);
+      }
+      const onAbort = () => it.abort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      let last: GenerateResponse | ChatResponse | undefined;
+      try {
+        for await (const chunk of it) {
+          last = chunk;
+          const text = "message" in chunk ? chunk.message?.content ?? "" : chunk.response ?? "";
+          if (!chunk.done || text) yield { text, tokens: text ? 1 : 0 };
+        }
+      } catch (error) {
+        if (signal.aborted) throw new DOMException("aborted", "AbortError");
+        const mapped = toKitError(error, host, model);
+        if (mapped !== error) throw mapped;
+        const message = error instanceof Error ? error.message : String(error);
+        throw ollamaError(
+          "stream-cut",
+          `Ollama informó de un error a mitad de la respuesta: ${message}`,
+          undefined,
+          message,
+        );
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+      const stats = (last ?? {}) as WireStats;
+      const ollamaTps = ollamaTokensPerSecond(stats);
+      return {
+        model,
+        tokensIn: stats.prompt_eval_count ?? 0,
+        tokensOut: stats.eval_count,
+        stopReason: stats.done_reason === "length" ? "length" : "stop",
+        serviceTimings: serviceTimingsOf(stats),
+        details: {
+          server: offline ? "offline (servidor local del kit)" : "ollama",
+          serverVersion: version,
+          ...(stats.prompt_eval_count !== undefined
+            ? { prompt_eval_count: stats.prompt_eval_count }
+            : {}),
+          ...(stats.eval_count !== undefined ? { eval_count: stats.eval_count } : {}),
+          ...(ollamaTps !== null ? { ollama_tokens_per_second: ollamaTps } : {}),
+        },
+      };
+    }, o);
+  }
+
+  async function call<T>(f: () => Promise<T>, name = model): Promise<T> {
+    try {
+      return await f();
+    } catch (error) {
+      throw toKitError(error, host, name);
+    }
+  }
+
+  return {
+    name: "Ollama",
+    method: 3,
+    mode: offline ? "offline" : "online",
+    host,
+    model,
+    serverVersion: version,
+    client,
+    stream,
+    generate: (prompt, o) => stream(prompt, o).result,
+    async pull(name = model, o = {}) {
+      const perCall = new Ollama({ host, fetch: o.signal ? fetchWith(o.signal) : fetch });
+      const it = await call(() => perCall.pull({ model: name, stream: true }), name);
+      const seen: WireProgress[] = [];
+      const bars = new Map<string, ReturnType<typeof progressBar>>();
+      const finished = new Set<string>();
+      try {
+        for await (const p of it) {
+          seen.push(p);
+          if (o.quiet) continue;
+          if (p.digest && p.total) {
+            let bar = bars.get(p.digest);
+            if (!bar) bars.set(p.digest, bar = progressBar(p.status, p.total));
+            const done = p.completed ?? 0;
+            if (done < p.total) bar.update(done, p.total);
+            else if (!finished.has(p.digest)) {
+              finished.add(p.digest);
+              bar.finish();
+            }
+          } else console.log(p.status);
+        }
+      } catch (error) {
+        const mapped = toKitError(error, host, name);
+        if (mapped !== error) throw mapped;
+        const message = error instanceof Error ? error.message : String(error);
+        throw ollamaError(
+          "stream-cut",
+          `No se pudo descargar "${name}": ${message}`,
+          undefined,
+          message,
+        );
+      }
+      return seen;
+    },
+    async list() {
+      const { models } = await call(() => client.list());
+      return models.map(sizeRow);
+    },
+    async ps() {
+      const { models } = await call(() => client.ps());
+      return models.map((m) => ({
+        ...sizeRow(m),
+        expiresAt: String(m.expires_at),
+        vramMB: Math.round((m.size_vram ?? 0) / 1e5) / 10,
+      }));
+    },
+    show(name = model) {
+      return call(() => client.show({ model: name }), name);
+    },
+    close() {
+      client.abort();
+      return Promise.resolve();
+    },
+  };
+}

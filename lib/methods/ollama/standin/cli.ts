@@ -1,0 +1,246 @@
+/**
+ * The program behind scripts/offline/ollama, the kit's stand-in for the `ollama` executable
+ * where the real one cannot be installed: `ollama serve | pull | list | ps | stop | --version`.
+ * `serve` runs the offline Ollama-protocol server in the foreground (as `nohup ollama serve &`
+ * expects); the other commands are clients of whatever server answers at OLLAMA_HOST.
+ * Everything it prints says it is the kit's offline stand-in.
+ *
+ * The shim passes the program name first, busybox-style (`… ollama_cli.ts ollama serve`), so the
+ * process's command line contains "ollama serve" and `pkill -f "ollama serve"` finds it as it
+ * finds the real one.
+ *
+ * @module
+ */
+import { kitConfig, OLLAMA_DEFAULT_HOST, parseOllamaHost } from "../../../core/mod.ts";
+import type { WireProgress, WirePsModel, WireTagModel } from "../wire.ts";
+import { readNdjson } from "../wire.ts";
+import { OFFLINE_VERSION, startOllamaServer } from "./server.ts";
+import { tinyModel } from "./models.ts";
+
+const USAGE = `Uso: ollama <orden> [argumentos]   (sustituto offline del kit, no es Ollama)
+
+Órdenes:
+  serve            Arranca el servidor local con el protocolo de Ollama (en primer plano)
+  pull MODELO      Descarga un modelo (aquí: lo fabrica la forja del kit; p. ej. «tiny»)
+  list             Lista los modelos descargados
+  ps               Lista los modelos cargados en memoria
+  stop MODELO      Descarga un modelo de la memoria
+  --version        Muestra la versión
+
+La dirección se lee de OLLAMA_HOST (por defecto ${OLLAMA_DEFAULT_HOST}).`;
+
+/**
+ * Where `ollama serve` listens, from OLLAMA_HOST as Ollama reads it: "host:port", scheme and
+ * port optional (default 127.0.0.1:11434); "0.0.0.0" listens on every interface.
+ *
+ * @example
+ * ```ts
+ * listenAddress("0.0.0.0:11500"); // { hostname: "0.0.0.0", port: 11500 }
+ * ```
+ */
+export function listenAddress(value = kitConfig().ollama.hostRaw): {
+  hostname: string;
+  port: number;
+} {
+  const raw = value?.trim();
+  if (!raw) return { hostname: "127.0.0.1", port: 11434 };
+  const url = new URL(/^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`);
+  const hostname = url.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
+  return { hostname, port: url.port ? Number(url.port) : 11434 };
+}
+
+/** Bytes as Ollama's CLI prints them ("104 MB", "2.0 GB"). */
+export function humanBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} GB`;
+  if (n >= 1e6) return `${Math.round(n / 1e6)} MB`;
+  if (n >= 1e3) return `${Math.round(n / 1e3)} KB`;
+  return `${n} B`;
+}
+
+/** "hace 5 minutos" / "dentro de 4 minutos", as Ollama's CLI says "5 minutes ago". */
+export function humanTime(iso: string, now = Date.now()): string {
+  const diff = Date.parse(iso) - now;
+  const abs = Math.abs(diff) / 1000;
+  const [n, unit] = abs < 60
+    ? [Math.round(abs), "segundos"]
+    : abs < 3600
+    ? [Math.round(abs / 60), "minutos"]
+    : abs < 86400
+    ? [Math.round(abs / 3600), "horas"]
+    : [Math.round(abs / 86400), "días"];
+  if (abs > 1e9) return "para siempre";
+  return diff < 0 ? `hace ${n} ${unit}` : `dentro de ${n} ${unit}`;
+}
+
+/** Pads columns like Ollama's `list` and `ps` tables. */
+export function columns(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] + 4)).join("").trimEnd()).join("\n");
+}
+
+class CliError extends Error {}
+
+async function request(path: string, init?: RequestInit): Promise<Response> {
+  const host = parseOllamaHost(kitConfig().ollama.hostRaw);
+  let res: Response;
+  try {
+    res = await fetch(`${host}${path}`, init);
+  } catch {
+    throw new CliError(
+      `no hay ningún servidor de Ollama en ${host}: arráncalo con scripts/ollama_start.sh ` +
+        "(o `nohup ollama serve &`)",
+    );
+  }
+  if (!res.ok) {
+    const body = await res.json().catch(() => ({}));
+    throw new CliError(body?.error ?? `${res.status} ${res.statusText}`);
+  }
+  return res;
+}
+
+async function serve(): Promise<number> {
+  const { hostname, port } = listenAddress();
+  const log = (line: string) => console.error(line);
+  let server;
+  try {
+    server = await startOllamaServer({ hostname, port, models: [tinyModel()], log });
+  } catch (error) {
+    if (error instanceof Deno.errors.AddrInUse) {
+      console.error(`Error: listen tcp ${hostname}:${port}: bind: address already in use`);
+      console.error(
+        `El puerto ${port} ya está ocupado por otro proceso: párelo, o use otro puerto ` +
+          `(p. ej. OLLAMA_HOST=127.0.0.1:${port + 1}).`,
+      );
+      return 1;
+    }
+    throw error;
+  }
+  log(
+    `time=${new Date().toISOString()} level=INFO msg="Listening on ${hostname}:${port} ` +
+      `(version ${OFFLINE_VERSION})"`,
+  );
+  log(
+    "Servidor local del kit (offline): habla el protocolo de Ollama, pero NO es Ollama; genera " +
+      "con el modelo «tiny» de la forja del kit.",
+  );
+  const stop = () => void server.close();
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
+  await server.finished;
+  log(`time=${new Date().toISOString()} level=INFO msg="servidor parado"`);
+  return 0;
+}
+
+async function pull(model: string | undefined): Promise<number> {
+  if (!model) throw new CliError("falta el modelo: ollama pull MODELO");
+  const res = await request("/api/pull", {
+    method: "POST",
+    body: JSON.stringify({ model, stream: true }),
+  });
+  let lastStatus = "";
+  const lastStep = new Map<string, number>();
+  for await (const p of readNdjson<WireProgress & { error?: string }>(res.body!)) {
+    if (p.error) throw new CliError(p.error);
+    if (p.digest && p.total) {
+      const pct = Math.floor((100 * (p.completed ?? 0)) / p.total);
+      const step = Math.floor(pct / 25);
+      if ((lastStep.get(p.digest) ?? -1) < step) {
+        lastStep.set(p.digest, step);
+        console.log(`${p.status}... ${String(pct).padStart(3)}% ${humanBytes(p.total)}`);
+      }
+    } else if (p.status !== lastStatus) console.log(p.status);
+    lastStatus = p.status;
+  }
+  if (lastStatus !== "success") throw new CliError("la descarga terminó sin «success»");
+  return 0;
+}
+
+async function list(): Promise<number> {
+  const { models } = await (await request("/api/tags")).json() as { models: WireTagModel[] };
+  const rows = [["NAME", "ID", "SIZE", "MODIFIED"]];
+  for (const m of models) {
+    rows.push([m.name, m.digest.slice(0, 12), humanBytes(m.size), humanTime(m.modified_at)]);
+  }
+  console.log(columns(rows));
+  return 0;
+}
+
+async function ps(): Promise<number> {
+  const { models } = await (await request("/api/ps")).json() as { models: WirePsModel[] };
+  const rows = [["NAME", "ID", "SIZE", "PROCESSOR", "UNTIL"]];
+  for (const m of models) {
+    const processor = m.size_vram > 0 ? "100% GPU" : "100% CPU";
+    rows.push([
+      m.name,
+      m.digest.slice(0, 12),
+      humanBytes(m.size),
+      processor,
+      humanTime(m.expires_at),
+    ]);
+  }
+  console.log(columns(rows));
+  return 0;
+}
+
+async function stop(model: string | undefined): Promise<number> {
+  if (!model) throw new CliError("falta el modelo: ollama stop MODELO");
+  await (await request("/api/generate", {
+    method: "POST",
+    body: JSON.stringify({ model, keep_alive: 0 }),
+  })).body?.cancel();
+  return 0;
+}
+
+async function version(): Promise<number> {
+  try {
+    const { version } = await (await request("/api/version")).json();
+    console.log(`ollama version is ${version}`);
+  } catch {
+    console.log("Warning: could not connect to a running Ollama instance");
+    console.log(`Warning: client version is ${OFFLINE_VERSION}`);
+  }
+  return 0;
+}
+
+/** Runs one command line of the offline `ollama`; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const rest = args[0] === "ollama" ? args.slice(1) : args;
+  const [command, ...params] = rest;
+  try {
+    switch (command) {
+      case "serve":
+        return await serve();
+      case "pull":
+        return await pull(params[0]);
+      case "list":
+      case "ls":
+        return await list();
+      case "ps":
+        return await ps();
+      case "stop":
+        return await stop(params[0]);
+      case "-v":
+      case "--version":
+      case "version":
+        return await version();
+      case undefined:
+      case "help":
+      case "-h":
+      case "--help":
+        console.log(USAGE);
+        return command === undefined ? 1 : 0;
+      default:
+        console.error(`Error: orden desconocida «${command}» (el sustituto offline no la tiene)`);
+        console.error(USAGE);
+        return 1;
+    }
+  } catch (error) {
+    if (error instanceof CliError) {
+      console.error(`Error: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

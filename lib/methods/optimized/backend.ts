@@ -1,0 +1,196 @@
+/**
+ * Method 2 — "optimized": the same library as the pipeline, with the choices made
+ * explicitly: the weights' `dtype` (fp32, fp16, q8, q4), the `device`, onnxruntime session
+ * options; the model loaded once and reused, the chat template applied, the KV cache kept
+ * between decoding steps (transformers.js `generate` feeds past_key_values back).
+ *
+ * @module
+ */
+import { AutoModelForCausalLM, AutoTokenizer } from "@huggingface/transformers";
+import { KitError } from "../../core/errors.ts";
+
+const unsupported = (message: string, cause?: unknown) =>
+  new KitError(message, { method: 2, kind: "unsupported", cause });
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { availableMemoryBytes } from "../../env/machine.ts";
+import { detectWebGpu, type WebGpuStatus, webGpuStatusText } from "../../env/gpu.ts";
+import { assertFits, type Dtype, type LlamaDims } from "../../measure/memory.ts";
+import { loadCatalogue, resolveModel } from "../hf/catalogue.ts";
+import { configureTransformers, downloadProgress, localDtypes } from "../hf/transformers.ts";
+import {
+  generationSettings,
+  makeTransformersBackend,
+  type TransformersBackend,
+} from "../hf/hf_backend.ts";
+import { hubReachable } from "../hf/mode.ts";
+
+/** Where onnxruntime runs the model. */
+export type Device = "cpu" | "webgpu" | "cuda";
+
+/** Options for {@link createOptimizedBackend}. */
+export interface OptimizedOptions {
+  /** Catalogue id, hub id or model folder (default: the catalogue's online default when the hub is reachable, else the offline one). */
+  model?: string;
+  /** Weight format (default "q8"). */
+  dtype?: Dtype;
+  /** Default "cpu". */
+  device?: Device;
+  /** onnxruntime intra-op threads (default: all cores). */
+  threads?: number;
+  /**
+   * When the GPU device cannot be used, load on the CPU instead and say so (default false:
+   * throw {@link KitError} naming the cause and the fix).
+   */
+  fallbackToCpu?: boolean;
+  /** Where the fallback notice goes (default console.warn). */
+  log?: (line: string) => void;
+  /**
+   * Extra onnxruntime session options, merged over the kit's (benchmarks use it for
+   * profiling: `{ enableProfiling: true, profileFilePrefix }`).
+   */
+  sessionOptions?: Record<string, unknown>;
+  /** Replaces the WebGPU diagnosis (tests simulate machines with it; default detectWebGpu). */
+  detectGpu?: () => Promise<WebGpuStatus>;
+}
+
+/** The optimized backend: what was asked for, and why it runs elsewhere if it does. */
+export interface OptimizedBackend extends TransformersBackend {
+  /** The device the caller asked for. */
+  readonly requestedDevice: Device;
+  /** Why the model runs on the CPU instead of the requested device (null: it does not). */
+  readonly fallback: string | null;
+}
+
+/** The default model for this machine: the online default if the hub answers, else the offline one. */
+export async function defaultModel(): Promise<string> {
+  const { defaults } = loadCatalogue();
+  return (await hubReachable()) ? defaults.online : defaults.offline;
+}
+
+/**
+ * Loads a model for method 2 and returns its backend.
+ *
+ * @example
+ * ```ts
+ * const backend = await createOptimizedBackend({ model: "tiny", dtype: "q4" });
+ * const { text, timings } = await backend.generate("La memoria", { maxTokens: 20 });
+ * ```
+ */
+export async function createOptimizedBackend(
+  opts: OptimizedOptions = {},
+): Promise<OptimizedBackend> {
+  const dtype = opts.dtype ?? "q8";
+  const device = opts.device ?? "cpu";
+  const onCpu = async (why: string): Promise<OptimizedBackend> => {
+    (opts.log ?? console.warn)(
+      `⚠ Sin GPU: ${why} Seguimos en CPU (fallbackToCpu: true): será más lento.`,
+    );
+    const cpu = await createOptimizedBackend({ ...opts, device: "cpu", fallbackToCpu: false });
+    return Object.assign(cpu, { requestedDevice: device, fallback: why });
+  };
+  if (device === "webgpu") {
+    const status = await (opts.detectGpu ?? detectWebGpu)();
+    if (!status.available) {
+      if (opts.fallbackToCpu) return onCpu(webGpuStatusText(status));
+      throw unsupported(
+        `El dispositivo «webgpu» no está disponible aquí: ${webGpuStatusText(status)} ` +
+          `Usa device: "cpu" o fallbackToCpu: true.`,
+      );
+    }
+  }
+  const resolved = await resolveModel(opts.model ?? (await defaultModel()));
+  configureTransformers(resolved);
+  const dir = resolved.localModelPath ? join(resolved.localModelPath, resolved.id) : null;
+  const available = dir ? localDtypes(dir) : resolved.entry?.dtypes;
+  if (available && !available.includes(dtype)) {
+    throw unsupported(
+      `El modelo «${resolved.id}» no tiene pesos en ${dtype}; dtypes disponibles: ${
+        available.join(", ")
+      }.`,
+    );
+  }
+  const config: LlamaDims | undefined = dir
+    ? JSON.parse(readFileSync(join(dir, "config.json"), "utf8"))
+    : resolved.entry?.config;
+  if (config && device === "cpu") assertFits(config, dtype, availableMemoryBytes());
+
+  const started = performance.now();
+  const progress_callback = resolved.mode === "online" ? downloadProgress(resolved.id) : undefined;
+  const tokenizer = await AutoTokenizer.from_pretrained(resolved.id, { progress_callback });
+  let model;
+  try {
+    model = await AutoModelForCausalLM.from_pretrained(resolved.id, {
+      dtype,
+      device,
+      progress_callback,
+      session_options: {
+        intraOpNumThreads: opts.threads ?? navigator.hardwareConcurrency,
+        graphOptimizationLevel: "all",
+        ...opts.sessionOptions,
+      },
+    });
+  } catch (error) {
+    if (device === "cpu") throw error;
+    const why = deviceFailure(device, (error as Error).message);
+    if (opts.fallbackToCpu) return onCpu(why);
+    throw unsupported(
+      `El dispositivo «${device}» no está disponible aquí: ${why} ` +
+        `Usa device: "cpu"${device === "webgpu" ? " o fallbackToCpu: true" : ""}.`,
+      error,
+    );
+  }
+  const loadMs = performance.now() - started;
+  // deno-lint-ignore no-explicit-any
+  const session = (model as any).sessions?.model?.config ?? {};
+
+  const backend = makeTransformersBackend({
+    name: "Optimizado",
+    method: 2,
+    mode: resolved.mode,
+    model: resolved.id,
+    dtype: session.dtype ?? dtype,
+    device: session.device ?? device,
+    loadMs,
+    // deno-lint-ignore no-explicit-any
+    decoder: tokenizer as any,
+    run(prompt, genOpts, streamer, stop) {
+      const inputs = typeof prompt === "string"
+        ? tokenizer(prompt)
+        : tokenizer.apply_chat_template(prompt, { add_generation_prompt: true, return_dict: true });
+      // deno-lint-ignore no-explicit-any
+      return (model as any).generate({
+        // deno-lint-ignore no-explicit-any
+        ...(inputs as any),
+        ...generationSettings(genOpts),
+        streamer,
+        stopping_criteria: [stop],
+      });
+    },
+    dispose: () => model.dispose(),
+  });
+  return Object.assign(backend, { requestedDevice: device, fallback: null });
+}
+
+/**
+ * Spanish explanation of why onnxruntime could not open `device`, from its error message
+ * (kept at the end, in parentheses, for whoever needs the original).
+ *
+ * @example
+ * ```ts
+ * deviceFailure("webgpu", "Failed to get a WebGPU adapter: No supported adapters");
+ * // "onnxruntime no encontró ningún adaptador WebGPU: …"
+ * ```
+ */
+export function deviceFailure(device: Device, ortMessage: string): string {
+  const original = ortMessage.split("\n")[0].trim();
+  if (device === "webgpu" && /WebGPU adapter|No supported adapters/i.test(ortMessage)) {
+    return "onnxruntime no encontró ningún adaptador WebGPU: ninguna GPU es utilizable a " +
+      `través de Vulkan (¿falta el driver Vulkan de la GPU?) (${original}).`;
+  }
+  if (device === "cuda") {
+    return "onnxruntime-node no trae el proveedor CUDA en este paquete; para la GPU usa " +
+      `device: "webgpu" (${original}).`;
+  }
+  return `onnxruntime no pudo usar «${device}» (${original}).`;
+}

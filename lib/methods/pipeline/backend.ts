@@ -1,0 +1,77 @@
+/**
+ * Method 1 — the Hugging Face pipeline: `pipeline('text-generation', model)` with the
+ * library's defaults, the "three lines" method. Tokens reach the cell through the
+ * streamer callback.
+ *
+ * @module
+ */
+import { pipeline } from "@huggingface/transformers";
+import { resolveModel } from "../hf/catalogue.ts";
+import { configureTransformers, downloadProgress } from "../hf/transformers.ts";
+import {
+  generationSettings,
+  makeTransformersBackend,
+  type TransformersBackend,
+} from "../hf/hf_backend.ts";
+import { defaultModel } from "../optimized/backend.ts";
+
+/**
+ * Chooses the model (the given one, or the online default when the hub is reachable, else
+ * the offline `tiny`, built on first use) and points transformers.js at it. Returns the id
+ * to pass to `pipeline(...)`: after this, the library's own three lines work unchanged.
+ *
+ * @example
+ * ```ts
+ * const id = await prepareModel();
+ * const generator = await pipeline("text-generation", id);
+ * ```
+ */
+export async function prepareModel(name?: string): Promise<string> {
+  const resolved = await resolveModel(name ?? (await defaultModel()));
+  configureTransformers(resolved);
+  return resolved.id;
+}
+
+/**
+ * Creates the pipeline for a model (default: the online default when the hub is reachable,
+ * else the offline `tiny`) and returns its backend. No dtype, device or session options:
+ * whatever the library picks (reported back as `dtype` and `device`).
+ *
+ * @example
+ * ```ts
+ * const backend = await createPipelineBackend();
+ * const { text } = await backend.generate("¿Qué es la caché KV?", { maxTokens: 30 });
+ * ```
+ */
+export async function createPipelineBackend(
+  opts: { model?: string } = {},
+): Promise<TransformersBackend> {
+  const resolved = await resolveModel(opts.model ?? (await defaultModel()));
+  configureTransformers(resolved);
+  const started = performance.now();
+  const generator = await pipeline("text-generation", resolved.id, {
+    progress_callback: resolved.mode === "online" ? downloadProgress(resolved.id) : undefined,
+  });
+  const loadMs = performance.now() - started;
+  // deno-lint-ignore no-explicit-any
+  const session = (generator.model as any).sessions?.model?.config ?? {};
+  return makeTransformersBackend({
+    name: "Pipeline",
+    method: 1,
+    mode: resolved.mode,
+    model: resolved.id,
+    dtype: session.dtype ?? "?",
+    device: session.device ?? "?",
+    loadMs,
+    // deno-lint-ignore no-explicit-any
+    decoder: generator.tokenizer as any,
+    run: (prompt, genOpts, streamer, stop) =>
+      // deno-lint-ignore no-explicit-any
+      (generator as any)(prompt, {
+        ...generationSettings(genOpts),
+        streamer,
+        stopping_criteria: [stop],
+      }),
+    dispose: () => generator.dispose(),
+  });
+}
