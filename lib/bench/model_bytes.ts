@@ -45,6 +45,7 @@ export function weightBytes(
   let total = 0;
   let embedding = 0;
   let embeddingRow = 0;
+  let lookup = 0;
   for (const group of g.weights) {
     for (const t of group.tensors) {
       const bytes = t.dims.reduce((a, b) => a * b, 1) * DATA_TYPE_BYTES[t.dataType];
@@ -52,10 +53,13 @@ export function weightBytes(
       if (t.name.startsWith(EMBEDDING)) {
         embedding += bytes;
         embeddingRow += bytes / t.dims[0]; // one row of the table (or one row scale)
+      } else if (t.name.startsWith("rotary.")) {
+        // The fused graph's cos/sin tables: attention reads the new position's row only.
+        lookup += bytes - bytes / t.dims[0];
       }
     }
   }
-  return { total, embedding, perToken: total - embedding + embeddingRow };
+  return { total, embedding, perToken: total - embedding + embeddingRow - lookup };
 }
 
 /**
