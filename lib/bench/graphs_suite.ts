@@ -37,7 +37,7 @@ export interface GraphsRow {
 }
 
 /**
- * The folder of a variant (`.cache/models/<preset>@<variant>`), built with the dtypes asked
+ * The folder of a variant (`.cache/models/<preset>__<variant>`; an "@" in a folder name stops transformers.js from finding its files), built with the dtypes asked
  * for unless a finished folder of that graph already has them.
  */
 export async function variantDir(
@@ -46,7 +46,7 @@ export async function variantDir(
   dtypes: ForgeDtype[],
   log: (line: string) => void = () => {},
 ): Promise<string> {
-  const dir = join(CACHE_DIR, "models", `${preset}@${variant}`);
+  const dir = join(CACHE_DIR, "models", `${preset}__${variant}`);
   const graph: GraphKind = variant === "classic" ? "classic" : "fused";
   const level = variant === "fused-acc0" ? 0 : undefined;
   if (existsSync(join(dir, "forge.json"))) {
@@ -56,7 +56,7 @@ export async function variantDir(
       dtypes.every((d) => stamp.dtypes.includes(d))
     ) return dir;
   }
-  log(`graphs: building ${preset}@${variant} (${dtypes.join(", ")})…`);
+  log(`graphs: building ${preset}__${variant} (${dtypes.join(", ")})…`);
   await buildModel(preset, dir, { dtypes, graph, q4AccuracyLevel: level, safetensors: false });
   return dir;
 }

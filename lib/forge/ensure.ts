@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { CACHE_DIR } from "../core/paths.ts";
-import { buildModel, STAMP_FILE } from "./build.ts";
+import { buildModel, DEFAULT_GRAPH, STAMP_FILE } from "./build.ts";
 import { CORPUS_PATH } from "./corpus.ts";
 import { type ForgeDtype, getPreset } from "./presets.ts";
 
@@ -63,7 +63,11 @@ export async function ensureModel(preset: string, opts: EnsureOptions = {}): Pro
   try {
     const stamp = JSON.parse(await Deno.readTextFile(join(out, STAMP_FILE)));
     const has = (d: ForgeDtype) => (stamp.dtypes as ForgeDtype[]).includes(d);
-    if (stamp.hash === hash && dtypes.every(has) && (!safetensors || stamp.safetensors)) return out;
+    // A folder built with other graph options (deno task forge --graph/--q4-accuracy) is rebuilt.
+    const defaults = stamp.graph === DEFAULT_GRAPH && stamp.q4AccuracyLevel == null;
+    if (
+      stamp.hash === hash && defaults && dtypes.every(has) && (!safetensors || stamp.safetensors)
+    ) return out;
   } catch { /* missing or unreadable: build */ }
   const log = opts.log ?? console.log;
   log(`Fabricando el modelo local «${preset}» en ${out} (solo la primera vez)…`);

@@ -38,10 +38,14 @@ import { bytesOf, toFloat16Bytes } from "./quantize.ts";
 import type { WeightSource } from "./weights.ts";
 
 /**
- * MatMulNBits accuracy_level of the fused graph's 4-bit formats. q4 is the CPU's format: level
- * 4 (int8 activations per block, int8 dot products, as llama.cpp's Q4_0) decodes 1.64× faster
- * than level 0 on the 2-core CPU (`deno task bench`), for a q8-sized activation error.
- * q4f16 is the GPU's format: the level measured fastest on WebGPU (`deno task bench-gpu`).
+ * MatMulNBits accuracy_level of the fused graph's 4-bit formats (4: int8 activations per
+ * block and int8 dot products, as llama.cpp's Q4_0, a q8-sized activation error; 0: fp32/fp16
+ * arithmetic, the dequantized model's numbers). Measured on the H200 (bench-gpu, 2026-12-01,
+ * TinyLlama-1.1B shape, 512-token prompt + 128 new tokens, level 4 ÷ level 0 in one run):
+ * WebGPU q4 prefill 5.95×, decode 0.86×; q4f16 prefill 3.09×, decode 0.92× — level 4 finishes
+ * that request sooner (q4: 1.24 s against 1.63 s), so 4 for both. On CPU the answer depends on
+ * the machine: the H200 host's 16 Xeon cores decode 0.86× with level 4, this 2-core machine
+ * (`deno task bench --only graphs`) measures its own ratio; the graph keeps one level per file.
  */
 export const FUSED_Q4_ACCURACY: Record<"q4" | "q4f16", number> = { q4: 4, q4f16: 4 };
 
