@@ -11,7 +11,10 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { findSecrets, ROOT } from "../lib/core/mod.ts";
 import { graphText, layoutViolations } from "./layout_rules.ts";
-import type { Notebook } from "./nb.ts";
+import { type Notebook, sourceOf } from "../lib/notebook/mod.ts";
+
+/** The source of a cell as one string (the kit's one helper). */
+export const cellSource = sourceOf;
 
 /**
  * Generated Colab copies: Python kernelspec, `%%deno` cells. Left out of the Deno-kernel
@@ -31,15 +34,10 @@ export function listNotebooks(dir = join(ROOT, "notebooks")): string[] {
   return found.sort();
 }
 
-/** The source of a cell as one string. */
-export function cellSource(cell: { source: string | string[] }): string {
-  return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
-}
-
 /** A notebook's code cells joined into one TypeScript module, in order. */
 export function notebookModule(nb: Notebook): string {
   return nb.cells.filter((c) => c.cell_type === "code")
-    .map((c, i) => `// --- celda ${i + 1}\n${cellSource(c)}\n`)
+    .map((c, i) => `// --- celda ${i + 1}\n${sourceOf(c)}\n`)
     .join("\n") + "\nexport {};\n";
 }
 

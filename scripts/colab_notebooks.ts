@@ -27,6 +27,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { kitConfig, ROOT } from "../lib/core/mod.ts";
+import { type Cell, type Notebook, sourceLines, sourceOf } from "../lib/notebook/mod.ts";
+
+export { sourceLines };
 import { COLAB_NOTEBOOKS_DIR } from "./check.ts";
 
 /**
@@ -108,32 +111,11 @@ export function colabKitDir(opts: ColabOptions): string {
   return `/content/${opts.repoUrl.split("/").pop()}`;
 }
 
-/** A notebook as stored (nbformat 4): only the fields the generator touches are typed. */
-export interface NotebookJson {
-  cells: CellJson[];
-  metadata: Record<string, unknown>;
-  nbformat: number;
-  nbformat_minor: number;
-}
+/** A notebook as stored: the kit's one nbformat type. */
+export type NotebookJson = Notebook;
 
 /** One cell as stored. */
-export interface CellJson {
-  cell_type: "code" | "markdown" | "raw";
-  id?: string;
-  metadata: Record<string, unknown>;
-  source: string | string[];
-  outputs?: unknown[];
-  execution_count?: number | null;
-}
-
-/** Splits text into nbformat source lines (each keeps its newline; the last has none). */
-export function sourceLines(text: string): string[] {
-  return text.split(/(?<=\n)/).filter((line) => line !== "");
-}
-
-function joinSource(source: string | string[]): string {
-  return Array.isArray(source) ? source.join("") : source;
-}
+export type CellJson = Cell;
 
 function markdownCell(id: string, text: string): CellJson {
   return { cell_type: "markdown", id, metadata: {}, source: sourceLines(text) };
@@ -243,7 +225,7 @@ export function toColabNotebook(
       cells.push(structuredClone(cell));
       continue;
     }
-    const source = joinSource(cell.source);
+    const source = sourceOf(cell);
     cells.push({
       cell_type: "code",
       execution_count: null,

@@ -6,6 +6,9 @@
  * @module
  */
 import { existsSync, readFileSync } from "node:fs";
+import type { Notebook } from "../lib/notebook/mod.ts";
+
+export type { Cell, Notebook, Output } from "../lib/notebook/mod.ts";
 import { join, resolve } from "node:path";
 import { JUPYTER_DIR, OUT_DIR, ROOT, SYSTEM_PYTHON } from "../lib/core/mod.ts";
 import { setup, SetupError } from "./setup.ts";
@@ -64,36 +67,6 @@ export async function runNotebooks(paths: string[], opts: RunOptions = {}): Prom
 /** Reads an executed copy written by {@link runNotebooks}. */
 export function readNotebook(path: string): Notebook {
   return JSON.parse(readFileSync(path, "utf8"));
-}
-
-/** The parts of nbformat v4 the kit reads. */
-export interface Notebook {
-  nbformat?: number;
-  nbformat_minor?: number;
-  metadata: { kernelspec?: { name?: string; language?: string; display_name?: string } };
-  cells: Cell[];
-}
-
-/** One notebook cell (nbformat v4). */
-export interface Cell {
-  id?: string;
-  cell_type: "code" | "markdown" | "raw";
-  source: string | string[];
-  metadata?: { tags?: string[] };
-  outputs?: Output[];
-  execution_count?: number | null;
-}
-
-/** One output of a code cell (nbformat v4). */
-export interface Output {
-  output_type: "stream" | "display_data" | "execute_result" | "error";
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, string | string[]>;
-  metadata?: Record<string, unknown>;
-  execution_count?: number | null;
-  ename?: string;
-  evalue?: string;
 }
 
 if (import.meta.main) {

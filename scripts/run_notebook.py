@@ -16,12 +16,14 @@ Uses jupyter_client and nbformat from Debian's /usr/bin/python3.
 
 import argparse
 import os
-import queue
 import sys
 import time
 import warnings
 
 import nbformat
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import jupyter_loop  # noqa: E402  (the kit's one Jupyter message loop)
 from jupyter_client.manager import KernelManager
 
 EXIT_OK, EXIT_ERROR, EXIT_TIMEOUT, EXIT_DEAD, EXIT_USAGE = 0, 1, 2, 3, 4
@@ -63,7 +65,7 @@ class NotebookRun:
 
     def stop(self):
         try:
-            self.drain_until_quiet()
+            jupyter_loop.drain(self.kc, self.handle_iopub, self.quiet_s)
             self.kc.stop_channels()
             self.km.shutdown_kernel(now=True)
         except Exception:  # noqa: BLE001 - best effort on the way out
@@ -132,44 +134,29 @@ class NotebookRun:
             out.data = content.get("data", {})
             out.metadata = content.get("metadata", {})
 
-    def drain_until_quiet(self):
-        """Reads iopub until nothing has arrived for quiet_s seconds."""
-        while True:
-            try:
-                msg = self.kc.get_iopub_msg(timeout=self.quiet_s)
-            except queue.Empty:
-                return
-            self.handle_iopub(msg)
-
     # execution ----------------------------------------------------------------------
 
     def execute(self, index, cell):
         cell.outputs = []
         cell.execution_count = None
-        msg_id = self.kc.execute(cell.source, store_history=True, allow_stdin=False)
-        self.cells_by_msg[msg_id] = cell
-        deadline = time.monotonic() + self.timeout
-        reply = None
-        while reply is None:
-            if time.monotonic() > deadline:
-                raise CellFailure(
-                    EXIT_TIMEOUT, f"celda {index}: superó el límite de {self.timeout:g} s"
-                )
-            if not self.km.is_alive():
-                self.drain_until_quiet()
-                raise CellFailure(EXIT_DEAD, f"celda {index}: el kernel murió durante la ejecución")
-            # Read iopub continuously so late outputs never pile up.
-            try:
-                self.handle_iopub(self.kc.get_iopub_msg(timeout=0.05))
-            except queue.Empty:
-                pass
-            try:
-                msg = self.kc.get_shell_msg(timeout=0.01)
-            except queue.Empty:
-                continue
-            if msg.get("parent_header", {}).get("msg_id") == msg_id:
-                reply = msg["content"]
-        self.drain_until_quiet()
+        try:
+            reply = jupyter_loop.execute(
+                self.kc,
+                cell.source,
+                self.handle_iopub,
+                quiet_s=self.quiet_s,
+                is_alive=self.km.is_alive,
+                timeout_s=self.timeout,
+                on_sent=lambda msg_id: self.cells_by_msg.__setitem__(msg_id, cell),
+            )
+        except jupyter_loop.CellTimeout:
+            raise CellFailure(
+                EXIT_TIMEOUT, f"celda {index}: superó el límite de {self.timeout:g} s"
+            ) from None
+        except jupyter_loop.KernelDead:
+            raise CellFailure(
+                EXIT_DEAD, f"celda {index}: el kernel murió durante la ejecución"
+            ) from None
         if reply.get("execution_count") is not None:
             cell.execution_count = reply["execution_count"]
         if reply.get("status") == "error":

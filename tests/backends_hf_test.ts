@@ -4,6 +4,7 @@
  * and clear errors for bad input.
  */
 import assert from "node:assert/strict";
+import { offlineTest } from "./_env.ts";
 import { KitError } from "../lib/core/mod.ts";
 import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +14,6 @@ import type { Backend } from "../lib/core/types.ts";
 import { continuation, TINY_DIR, tokenizer } from "./_tiny_oracle.ts";
 import { tempDir } from "./_notebooks.ts";
 
-Deno.env.set("KIT_OFFLINE", "1");
 const dir = TINY_DIR;
 const oracle = continuation;
 
@@ -46,7 +46,7 @@ async function contract(backend: Backend) {
   assert.ok(aborted.tokensOut <= 4, `${aborted.tokensOut} tokens after abort at 3`);
 }
 
-Deno.test("method 2 (optimized, fp32): the backend contract on tiny", async () => {
+offlineTest("method 2 (optimized, fp32): the backend contract on tiny", async () => {
   const backend = await createOptimizedBackend({ model: "tiny", dtype: "fp32" });
   assert.equal(backend.dtype, "fp32");
   assert.equal(backend.device, "cpu");
@@ -55,14 +55,14 @@ Deno.test("method 2 (optimized, fp32): the backend contract on tiny", async () =
   await backend.close();
 });
 
-Deno.test("method 1 (pipeline, library defaults): the backend contract on tiny", async () => {
+offlineTest("method 1 (pipeline, library defaults): the backend contract on tiny", async () => {
   const backend = await createPipelineBackend({ model: "tiny" });
   assert.equal(backend.method, 1);
   await contract(backend);
   await backend.close();
 });
 
-Deno.test("chat messages go through the chat template", async () => {
+offlineTest("chat messages go through the chat template", async () => {
   const backend = await createOptimizedBackend({ model: "tiny", dtype: "q8" });
   const messages = [{ role: "user" as const, content: "¿Qué es la cuantización?" }];
   const r = await backend.generate(messages, { maxTokens: 8 });
@@ -76,7 +76,7 @@ Deno.test("chat messages go through the chat template", async () => {
   await backend.close();
 });
 
-Deno.test("bad input: clear Spanish errors, nothing loaded or generated", async () => {
+offlineTest("bad input: clear Spanish errors, nothing loaded or generated", async () => {
   const backend = await createOptimizedBackend({ model: "tiny", dtype: "q4" });
   assert.throws(() => backend.stream("   "), /El prompt está vacío/);
   assert.throws(

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { best, median, spread } from "../lib/bench/stats.ts";
 import { argmaxRange, decodeTokensPerSecond } from "../lib/bench/raw_decode.ts";
 import { sumSlice } from "../lib/bench/bandwidth.ts";
-import { parseRssSplit } from "../lib/bench/rss_split.ts";
+import { parseRssSplit } from "../lib/measure/rss.ts";
 import { windowRates } from "../lib/bench/suites.ts";
 import { machineBusyJiffies, othersLoad, processJiffies } from "../lib/bench/cpu_load.ts";
 

@@ -14,6 +14,7 @@ import {
 } from "@huggingface/transformers";
 import { CACHE_DIR } from "../lib/core/paths.ts";
 import { DEFAULT_GRAPH, q4AccuracyLevel } from "../lib/forge/mod.ts";
+import { continuation } from "./_tiny_oracle.ts";
 import {
   buildModel,
   CORPUS_PATH,
@@ -203,10 +204,11 @@ Deno.test("tiny: sampling at temperature 1 reads like the corpus (its bigrams co
   await model.dispose();
 });
 
-Deno.test("tiny: free-running greedy generation of q8/q4/fp16 compared with fp32 (reported)", async () => {
+Deno.test("tiny: greedy fp32 follows the corpus bigram chain; fp16 and q8 equal it, q4 reported", async () => {
   const id = useDir(await ensureModel("tiny"));
   const tokenizer = await AutoTokenizer.from_pretrained(id);
-  const inputs = tokenizer("La cuantización");
+  const prompt = "La cuantización";
+  const inputs = tokenizer(prompt);
   const generate = async (dtype: ForgeDtype) => {
     const model = await AutoModelForCausalLM.from_pretrained(id, { dtype });
     const out =
@@ -215,14 +217,17 @@ Deno.test("tiny: free-running greedy generation of q8/q4/fp16 compared with fp32
     return toNumbers(out.data).slice(inputs.input_ids.dims[1]);
   };
   const base = await generate("fp32");
+  // Independent oracle: the bigram chain computed from the corpus, not from the model.
+  assert.equal(tokenizer.decode(base, { skip_special_tokens: true }), continuation(prompt, 24));
   for (const dtype of ["fp16", "q8", "q4"] as ForgeDtype[]) {
     const ids = await generate(dtype);
-    const prefix = ids.findIndex((t, i) => t !== base[i]);
     const same = ids.filter((t, i) => t === base[i]).length;
     console.log(
-      `  ${dtype}: ${same}/${base.length} tokens iguales a fp32, primera diferencia en ` +
-        `${prefix < 0 ? "ninguna" : prefix}: «${tokenizer.decode(ids)}»`,
+      `  ${dtype}: ${same}/${base.length} tokens iguales a fp32: «${tokenizer.decode(ids)}»`,
     );
+    // fp16 (~0.1 % logit error) and q8 (~0.4 %) are far inside tiny's argmax margins; 4-bit
+    // noise (~5 %) can flip a near tie, which the lesson shows rather than hides.
+    if (dtype !== "q4") assert.deepEqual(ids, base, `${dtype} greedy differs from fp32`);
   }
 });
 

@@ -4,6 +4,7 @@
  * optimized backend's errors and CPU fallback, with the real onnxruntime on this machine.
  */
 import assert from "node:assert/strict";
+import { offlineTest, withEnv } from "./_env.ts";
 import { KitError } from "../lib/core/mod.ts";
 import {
   detectWebGpu,
@@ -13,8 +14,6 @@ import {
 } from "../lib/env/gpu.ts";
 import { createOptimizedBackend, deviceFailure } from "../lib/methods/optimized/backend.ts";
 import { continuation } from "./_tiny_oracle.ts";
-
-Deno.env.set("KIT_OFFLINE", "1");
 
 const H200 = { name: "NVIDIA H200", memoryTotalBytes: 143771 * 2 ** 20, memoryUsedBytes: 0 };
 const LOADER = "/usr/lib/x86_64-linux-gnu/libvulkan.so.1";
@@ -32,7 +31,7 @@ function machine(over: Partial<GpuProbes> = {}): Partial<GpuProbes> {
   };
 }
 
-Deno.test("detectWebGpu: no GPU at all", async () => {
+offlineTest("detectWebGpu: no GPU at all", async () => {
   const s = await detectWebGpu(machine({
     nvidiaGpus: () => Promise.resolve([]),
     vulkanLoader: () => Promise.resolve(null),
@@ -44,7 +43,7 @@ Deno.test("detectWebGpu: no GPU at all", async () => {
   assert.match(s.fix!, /Cambiar tipo de entorno de ejecución → GPU/);
 });
 
-Deno.test("detectWebGpu: a software adapter (llvmpipe) is not a GPU", async () => {
+offlineTest("detectWebGpu: a software adapter (llvmpipe) is not a GPU", async () => {
   const s = await detectWebGpu(machine({
     nvidiaGpus: () => Promise.resolve([]),
     webgpuAdapter: () =>
@@ -55,7 +54,7 @@ Deno.test("detectWebGpu: a software adapter (llvmpipe) is not a GPU", async () =
   assert.match(s.message, /aunque el cargador de Vulkan está instalado/);
 });
 
-Deno.test("detectWebGpu: a GPU without the Vulkan loader names the package", async () => {
+offlineTest("detectWebGpu: a GPU without the Vulkan loader names the package", async () => {
   const s = await detectWebGpu(machine({ vulkanLoader: () => Promise.resolve(null) }));
   assert.equal(s.available, false);
   assert.equal(s.reason, "no-vulkan-loader");
@@ -64,7 +63,7 @@ Deno.test("detectWebGpu: a GPU without the Vulkan loader names the package", asy
   assert.match(VULKAN_LOADER_FIX, /apt-get install -y libvulkan1/);
 });
 
-Deno.test("detectWebGpu: loader but no Vulkan driver", async () => {
+offlineTest("detectWebGpu: loader but no Vulkan driver", async () => {
   const s = await detectWebGpu(machine({ vulkanDrivers: () => Promise.resolve([]) }));
   assert.equal(s.available, false);
   assert.equal(s.reason, "no-vulkan-driver");
@@ -72,7 +71,7 @@ Deno.test("detectWebGpu: loader but no Vulkan driver", async () => {
   assert.ok(s.fix);
 });
 
-Deno.test("detectWebGpu: GPU, loader and driver present", async () => {
+offlineTest("detectWebGpu: GPU, loader and driver present", async () => {
   const s = await detectWebGpu(machine());
   assert.equal(s.available, true);
   assert.equal(s.reason, "ready");
@@ -83,29 +82,33 @@ Deno.test("detectWebGpu: GPU, loader and driver present", async () => {
   assert.equal(s.fix, undefined);
 });
 
-Deno.test("detectWebGpu: a non-NVIDIA GPU seen by Deno's WebGPU; macOS needs no Vulkan", async () => {
-  const amd = await detectWebGpu(machine({
-    nvidiaGpus: () => Promise.resolve([]),
-    webgpuAdapter: () => Promise.resolve({ description: "AMD Radeon RX 7900", isFallback: false }),
-  }));
-  assert.equal(amd.available, true);
-  assert.equal(amd.gpu, "AMD Radeon RX 7900");
+offlineTest(
+  "detectWebGpu: a non-NVIDIA GPU seen by Deno's WebGPU; macOS needs no Vulkan",
+  async () => {
+    const amd = await detectWebGpu(machine({
+      nvidiaGpus: () => Promise.resolve([]),
+      webgpuAdapter: () =>
+        Promise.resolve({ description: "AMD Radeon RX 7900", isFallback: false }),
+    }));
+    assert.equal(amd.available, true);
+    assert.equal(amd.gpu, "AMD Radeon RX 7900");
 
-  let askedLoader = false;
-  const mac = await detectWebGpu(machine({
-    os: "darwin",
-    nvidiaGpus: () => Promise.resolve([]),
-    webgpuAdapter: () => Promise.resolve({ description: "Apple M3", isFallback: false }),
-    vulkanLoader: () => {
-      askedLoader = true;
-      return Promise.resolve(null);
-    },
-  }));
-  assert.equal(mac.available, true);
-  assert.equal(askedLoader, false);
-});
+    let askedLoader = false;
+    const mac = await detectWebGpu(machine({
+      os: "darwin",
+      nvidiaGpus: () => Promise.resolve([]),
+      webgpuAdapter: () => Promise.resolve({ description: "Apple M3", isFallback: false }),
+      vulkanLoader: () => {
+        askedLoader = true;
+        return Promise.resolve(null);
+      },
+    }));
+    assert.equal(mac.available, true);
+    assert.equal(askedLoader, false);
+  },
+);
 
-Deno.test("loaderFromLdconfig reads `ldconfig -p`", () => {
+offlineTest("loaderFromLdconfig reads `ldconfig -p`", () => {
   const out = "1234 libs found in cache `/etc/ld.so.cache'\n" +
     "\tlibvulkan.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libvulkan.so.1\n" +
     "\tlibz.so.1 (libc6,x86-64) => /lib/x86_64-linux-gnu/libz.so.1\n";
@@ -113,14 +116,14 @@ Deno.test("loaderFromLdconfig reads `ldconfig -p`", () => {
   assert.equal(loaderFromLdconfig("\tlibz.so.1 (libc6,x86-64) => /lib/libz.so.1\n"), null);
 });
 
-Deno.test("detectWebGpu on this machine answers (no GPU in CI)", async () => {
+offlineTest("detectWebGpu on this machine answers (no GPU in CI)", async () => {
   const s = await detectWebGpu();
   assert.equal(typeof s.available, "boolean");
   assert.ok(s.message.length > 10);
   if (!s.available) assert.ok(s.fix, "a missing piece always comes with a fix");
 });
 
-Deno.test("deviceFailure translates onnxruntime's messages", () => {
+offlineTest("deviceFailure translates onnxruntime's messages", () => {
   assert.match(
     deviceFailure("webgpu", "Failed to get a WebGPU adapter: No supported adapters"),
     /^onnxruntime no encontró ningún adaptador WebGPU.*\(Failed to get a WebGPU adapter/,
@@ -131,7 +134,7 @@ Deno.test("deviceFailure translates onnxruntime's messages", () => {
 
 const noLoader = () => detectWebGpu(machine({ vulkanLoader: () => Promise.resolve(null) }));
 
-Deno.test("webgpu without the Vulkan loader: a Spanish error naming the fix", async () => {
+offlineTest("webgpu without the Vulkan loader: a Spanish error naming the fix", async () => {
   await assert.rejects(
     createOptimizedBackend({ model: "tiny", dtype: "q4", device: "webgpu", detectGpu: noLoader }),
     (e: Error) => {
@@ -144,7 +147,7 @@ Deno.test("webgpu without the Vulkan loader: a Spanish error naming the fix", as
   );
 });
 
-Deno.test("webgpu with fallbackToCpu: runs on the CPU and says why", async () => {
+offlineTest("webgpu with fallbackToCpu: runs on the CPU and says why", async () => {
   const lines: string[] = [];
   const backend = await createOptimizedBackend({
     model: "tiny",
@@ -168,7 +171,7 @@ Deno.test("webgpu with fallbackToCpu: runs on the CPU and says why", async () =>
   }
 });
 
-Deno.test("cpu asked for: no detection, no fallback note", async () => {
+offlineTest("cpu asked for: no detection, no fallback note", async () => {
   let asked = false;
   const backend = await createOptimizedBackend({
     model: "tiny",
@@ -192,33 +195,34 @@ const simulatedReady = () => detectWebGpu(machine());
 Deno.test({
   name: "adapter simulated, onnxruntime finds none: translated error, or CPU when asked",
   ignore: realGpu,
-  fn: async () => {
-    await assert.rejects(
-      createOptimizedBackend({
+  fn: () =>
+    withEnv({ KIT_OFFLINE: "1" }, async () => {
+      await assert.rejects(
+        createOptimizedBackend({
+          model: "tiny",
+          dtype: "q4",
+          device: "webgpu",
+          detectGpu: simulatedReady,
+        }),
+        (e: Error) => {
+          assert.ok(e instanceof KitError);
+          assert.match(e.message, /onnxruntime no encontró ningún adaptador WebGPU/);
+          assert.match(e.message, /Usa device: "cpu" o fallbackToCpu: true\./);
+          return true;
+        },
+      );
+      const lines: string[] = [];
+      const backend = await createOptimizedBackend({
         model: "tiny",
         dtype: "q4",
         device: "webgpu",
+        fallbackToCpu: true,
         detectGpu: simulatedReady,
-      }),
-      (e: Error) => {
-        assert.ok(e instanceof KitError);
-        assert.match(e.message, /onnxruntime no encontró ningún adaptador WebGPU/);
-        assert.match(e.message, /Usa device: "cpu" o fallbackToCpu: true\./);
-        return true;
-      },
-    );
-    const lines: string[] = [];
-    const backend = await createOptimizedBackend({
-      model: "tiny",
-      dtype: "q4",
-      device: "webgpu",
-      fallbackToCpu: true,
-      detectGpu: simulatedReady,
-      log: (l) => lines.push(l),
-    });
-    assert.equal(backend.device, "cpu");
-    assert.match(backend.fallback!, /adaptador WebGPU/);
-    assert.match(lines[0], /⚠ Sin GPU: onnxruntime no encontró/);
-    await backend.close();
-  },
+        log: (l) => lines.push(l),
+      });
+      assert.equal(backend.device, "cpu");
+      assert.match(backend.fallback!, /adaptador WebGPU/);
+      assert.match(lines[0], /⚠ Sin GPU: onnxruntime no encontró/);
+      await backend.close();
+    }),
 });

@@ -1,5 +1,6 @@
 /** Test helpers for the Groq backend and the offline Groq-protocol server. */
 import { measureStream, type Piece, type SourceEnd } from "../lib/core/stream.ts";
+import { withEnv } from "./_env.ts";
 import type { Backend, GenerateOptions, PromptInput } from "../lib/core/types.ts";
 import { DEFAULT_MAX_TOKENS } from "../lib/core/types.ts";
 
@@ -54,22 +55,4 @@ export async function captureConsole<T>(fn: () => Promise<T>): Promise<{ value: 
   }
 }
 
-/** Runs `fn` with environment variables set (undefined = unset), restoring them after. */
-export async function withEnv(
-  vars: Record<string, string | undefined>,
-  fn: () => void | Promise<void>,
-) {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
-  const apply = (v: Record<string, string | undefined>) => {
-    for (const [k, value] of Object.entries(v)) {
-      if (value === undefined) Deno.env.delete(k);
-      else Deno.env.set(k, value);
-    }
-  };
-  apply(vars);
-  try {
-    await fn();
-  } finally {
-    apply(saved);
-  }
-}
+export { withEnv };

@@ -15,7 +15,7 @@ import { resolveModel } from "../methods/hf/catalogue.ts";
 import { currentRssBytes, peakRssBytes, resetPeakRss } from "../measure/rss.ts";
 import { measureOrtBandwidth, type Ort } from "./bandwidth.ts";
 import { rawGreedyDecode } from "./raw_decode.ts";
-import { rssSplit } from "./rss_split.ts";
+import { rssSplit } from "../measure/rss.ts";
 import { loadOrt } from "./_ort.ts";
 import { cpuSample, othersLoad, waitForQuiet } from "./cpu_load.ts";
 import {

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultModelDir, ensureModel, type ForgeDtype } from "../forge/mod.ts";
 import type { WorkerArgs, WorkerReport } from "./worker_protocol.ts";
+import { runFresh } from "../core/process.ts";
 
 /**
  * The folder of a forge preset that has the given ONNX variants. A folder the forge finished
@@ -42,16 +43,12 @@ export class WorkerError extends Error {
  */
 export async function runWorker(args: WorkerArgs, timeoutMs = 20 * 60_000): Promise<WorkerReport> {
   const worker = new URL("./_decode_worker.ts", import.meta.url).pathname;
-  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--expose-gc", worker, JSON.stringify(args)],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(timeoutMs),
-  }).output();
-  const last = new TextDecoder().decode(stdout).trim().split("\n").at(-1) ?? "";
-  if (!success || !last.startsWith("{")) {
-    const err = new TextDecoder().decode(stderr).trim().split("\n").filter(Boolean).slice(-3);
-    throw new WorkerError(`benchmark worker failed: ${err.join(" / ") || "no output"}`);
+  try {
+    return await runFresh<WorkerReport>(worker, [JSON.stringify(args)], {
+      denoFlags: ["--v8-flags=--expose-gc"],
+      timeoutMs,
+    });
+  } catch (e) {
+    throw new WorkerError(`benchmark worker failed: ${(e as Error).message}`);
   }
-  return JSON.parse(last);
 }

@@ -1,9 +1,12 @@
 /**
- * Small statistics for noisy measurements: best, median, spread, and a ratio that says
- * which side of a target it lands on.
+ * Small statistics for noisy measurements: best, spread, and a ratio that says which side of
+ * a target it lands on. The median is the kit's one (lib/measure/stats.ts).
  *
  * @module
  */
+import { median } from "../measure/stats.ts";
+
+export { median };
 
 /**
  * The smallest value (the least disturbed run of a timing).
@@ -29,21 +32,6 @@ export function best(values: number[]): number {
 export function highest(values: number[]): number {
   if (values.length === 0) throw new RangeError("highest() of no values");
   return Math.max(...values);
-}
-
-/**
- * The median (mean of the two middle values for an even count).
- *
- * @example
- * ```ts
- * median([5, 1, 3, 2]); // 2.5
- * ```
- */
-export function median(values: number[]): number {
-  if (values.length === 0) throw new RangeError("median() of no values");
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

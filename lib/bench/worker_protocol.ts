@@ -4,6 +4,9 @@
  * @module
  */
 import type { Dtype } from "../measure/memory.ts";
+import type { RssSplit } from "../measure/rss.ts";
+
+export type { RssSplit };
 import type { BandwidthResult } from "./bandwidth.ts";
 
 /** Which decode loop: the kit's Optimized backend, or the raw onnxruntime-node loop. */
@@ -68,15 +71,6 @@ export interface WorkerRun {
   /** Other processes' CPU load (cores) just before and during the generation. */
   quietBefore?: number | null;
   othersLoad?: number | null;
-}
-
-/** Resident memory split as /proc/self/status reports it. */
-export interface RssSplit {
-  rss: number;
-  /** Anonymous memory (heap, arenas, prepacked weights). */
-  anon: number;
-  /** File-backed pages mapped into the process (libraries, memory-mapped model files). */
-  file: number;
 }
 
 /** The JSON line a worker prints. */

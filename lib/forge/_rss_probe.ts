@@ -8,17 +8,14 @@
  */
 import { basename, dirname } from "node:path";
 
-function status(key: string): number {
-  const m = Deno.readTextFileSync("/proc/self/status").match(new RegExp(`${key}:\\s+(\\d+) kB`));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
+import { currentRssBytes, peakRssBytes, rssSplit } from "../measure/rss.ts";
 
 const [dir, dtype, tokens = "8", arena = "arena"] = Deno.args;
 const { env, AutoModelForCausalLM, AutoTokenizer } = await import("@huggingface/transformers");
 env.allowRemoteModels = false;
 env.localModelPath = dirname(dir) + "/";
 const id = basename(dir);
-const baseline = status("VmRSS");
+const baseline = currentRssBytes();
 const t0 = performance.now();
 const tokenizer = await AutoTokenizer.from_pretrained(id);
 const model = await AutoModelForCausalLM.from_pretrained(id, {
@@ -26,7 +23,7 @@ const model = await AutoModelForCausalLM.from_pretrained(id, {
   session_options: arena === "noarena" ? { enableCpuMemArena: false } : {},
 });
 const loadMs = performance.now() - t0;
-const afterLoad = status("VmRSS");
+const afterLoad = currentRssBytes();
 const inputs = tokenizer("La cuantización reduce la memoria");
 const t1 = performance.now();
 await model.generate(
@@ -43,9 +40,9 @@ console.log(JSON.stringify({
   arena: arena !== "noarena",
   baselineRss: baseline,
   afterLoadRss: afterLoad,
-  peakRss: status("VmHWM"),
-  endRssAnon: status("RssAnon"),
-  endRssFile: status("RssFile"),
+  peakRss: peakRssBytes(),
+  endRssAnon: rssSplit().anon,
+  endRssFile: rssSplit().file,
   loadMs,
   generateMs,
   newTokens: Number(tokens),

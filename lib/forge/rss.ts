@@ -6,6 +6,8 @@
  */
 import { fileURLToPath } from "node:url";
 import { ROOT } from "../core/paths.ts";
+import { runFresh } from "../core/process.ts";
+import { ForgeError } from "./errors.ts";
 import type { ForgeDtype } from "./presets.ts";
 
 /** Memory figures of one dtype (bytes, milliseconds). */
@@ -48,19 +50,14 @@ export async function measureRss(
   const probe = fileURLToPath(new URL("./_rss_probe.ts", import.meta.url));
   const rows: RssReport[] = [];
   for (const dtype of dtypes) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", probe, modelDir, dtype, String(newTokens), arena ? "arena" : "noarena"],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(out.stdout).trim().split("\n").at(-1) ?? "";
-    if (!out.success || !text.startsWith("{")) {
-      throw new Error(
-        `medida de memoria (${dtype}) fallida: ${new TextDecoder().decode(out.stderr)}`,
-      );
+    let r: Omit<RssReport, "modelRss">;
+    try {
+      r = await runFresh(probe, [modelDir, dtype, String(newTokens), arena ? "arena" : "noarena"], {
+        cwd: ROOT,
+      });
+    } catch (e) {
+      throw new ForgeError(`medida de memoria (${dtype}) fallida: ${(e as Error).message}`);
     }
-    const r = JSON.parse(text);
     rows.push({ ...r, modelRss: r.peakRss - r.baselineRss });
   }
   return rows;

@@ -6,6 +6,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { median } from "./stats.ts";
 import { join } from "node:path";
 import { ROOT } from "../core/paths.ts";
 import type { Backend, ChatMessage, GenerateResult } from "../core/types.ts";
@@ -42,9 +43,7 @@ export function stat(values: (number | null | undefined)[]): Stat | null {
   const xs = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v))
     .sort((a, b) => a - b);
   if (xs.length === 0) return null;
-  const mid = Math.floor(xs.length / 2);
-  const median = xs.length % 2 ? xs[mid] : (xs[mid - 1] + xs[mid]) / 2;
-  return { median, min: xs[0], max: xs.at(-1)!, n: xs.length };
+  return { median: median(xs), min: xs[0], max: xs.at(-1)!, n: xs.length };
 }
 
 /** One backend's measured figures over all prompts and repetitions. */

@@ -10,3 +10,4 @@ export * from "./rss.ts";
 export * from "./compare.ts";
 export * from "./recommend.ts";
 export * from "./summary.ts";
+export * from "./stats.ts";

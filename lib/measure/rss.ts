@@ -46,3 +46,36 @@ export function resetPeakRss(): boolean {
     return false;
   }
 }
+
+/** Resident memory split as Linux reports it: total, anonymous (heap) and file-backed (maps). */
+export interface RssSplit {
+  rss: number;
+  anon: number;
+  file: number;
+}
+
+/**
+ * Parses VmRSS, RssAnon and RssFile (kB) out of a /proc/<pid>/status text, in bytes (0 for a
+ * field that is absent).
+ *
+ * @example
+ * ```ts
+ * parseRssSplit("VmRSS:\t 3 kB\nRssAnon:\t 1 kB\nRssFile:\t 2 kB\n"); // {rss: 3072, anon: 1024, file: 2048}
+ * ```
+ */
+export function parseRssSplit(status: string): RssSplit {
+  const field = (name: string) => {
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status);
+    return m ? Number(m[1]) * 1024 : 0;
+  };
+  return { rss: field("VmRSS"), anon: field("RssAnon"), file: field("RssFile") };
+}
+
+/** This process's RSS split (zeros where /proc is absent). */
+export function rssSplit(): RssSplit {
+  try {
+    return parseRssSplit(readFileSync("/proc/self/status", "utf8"));
+  } catch {
+    return { rss: 0, anon: 0, file: 0 };
+  }
+}

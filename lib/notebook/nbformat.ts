@@ -1,5 +1,7 @@
 /**
- * How exercise notebooks are marked up, and how to read and write them byte-for-byte
+ * The kit's one set of notebook types (nbformat v4: {@link Notebook}, {@link Cell},
+ * {@link Output}) and cell helpers, used by the runner, the checks, the Colab generator and
+ * the grader; and how exercise notebooks are marked up, read and written byte-for-byte
  * deterministically.
  *
  * A source notebook (`notebooks/ejercicios/fuentes/<set>_soluciones.ipynb`) declares its set
@@ -19,21 +21,50 @@
  */
 import { readFileSync } from "node:fs";
 
+/** One output of a code cell (nbformat v4). */
+export interface Output {
+  output_type: "stream" | "display_data" | "execute_result" | "error" | "update_display_data";
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, string | string[]>;
+  metadata?: Record<string, unknown>;
+  execution_count?: number | null;
+  ename?: string;
+  evalue?: string;
+  traceback?: string[];
+}
+
+/** One notebook cell (nbformat v4). */
+export interface Cell {
+  id?: string;
+  cell_type: "code" | "markdown" | "raw";
+  source: string | string[];
+  metadata?: { tags?: string[]; [key: string]: unknown };
+  outputs?: Output[];
+  execution_count?: number | null;
+  attachments?: unknown;
+}
+
+/** A notebook (nbformat v4): the parts the kit reads and writes. */
+export interface Notebook {
+  nbformat?: number;
+  nbformat_minor?: number;
+  metadata: {
+    kernelspec?: { name?: string; language?: string; display_name?: string };
+    [key: string]: unknown;
+  };
+  cells: Cell[];
+}
+
 /** Notebook metadata key that marks an exercise notebook. */
 export const SET_KEY = "kit_exercises";
 
 /** The roles a code cell can have (see the module doc). */
 export type CellRole = "setup" | "solution" | "tests" | "hidden-tests";
 
-/** One cell (nbformat v4), with the metadata the exercises use. */
-export interface NbCell {
-  cell_type: "code" | "markdown" | "raw";
-  id?: string;
+/** One cell with its metadata always present (as exercise notebooks are written). */
+export interface NbCell extends Cell {
   metadata: { tags?: string[]; [key: string]: unknown };
-  source: string | string[];
-  execution_count?: number | null;
-  outputs?: unknown[];
-  attachments?: unknown;
 }
 
 /** An exercise as the notebook metadata lists it. */
@@ -48,10 +79,10 @@ export interface SetInfo {
   exercises: ExerciseInfo[];
 }
 
-/** A notebook (nbformat v4). */
-export interface Nb {
+/** An exercise notebook: a {@link Notebook} whose metadata may declare its set. */
+export interface Nb extends Notebook {
   cells: NbCell[];
-  metadata: { [SET_KEY]?: SetInfo; [key: string]: unknown };
+  metadata: Notebook["metadata"] & { [SET_KEY]?: SetInfo };
   nbformat: number;
   nbformat_minor: number;
 }
@@ -72,7 +103,7 @@ export function readNb(path: string): Nb {
 }
 
 /** The source of a cell as one string. */
-export function sourceOf(cell: NbCell): string {
+export function sourceOf(cell: Cell): string {
   return Array.isArray(cell.source) ? cell.source.join("") : cell.source ?? "";
 }
 

@@ -36,12 +36,14 @@ What the student reads is Spanish; code and comments are English.
 
 import atexit
 import os
-import queue
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import jupyter_loop  # noqa: E402  (the kit's one Jupyter message loop, scripts/)
 
 KERNEL_NAME = "deno"
 START_TIMEOUT_S = 60.0
@@ -339,50 +341,31 @@ class DenoKernel:
             except OSError:
                 pass
 
-    def drain(self, on_iopub):
-        """Reads iopub until nothing has arrived for quiet_s seconds."""
-        while True:
-            try:
-                msg = self.kc.get_iopub_msg(timeout=self.quiet_s)
-            except queue.Empty:
-                return
-            on_iopub(msg)
-
     def execute(self, code, on_iopub):
-        """Runs code; calls on_iopub for every iopub message; returns the execute_reply content.
-
-        Never stops at `status: idle`: waits for the reply on the shell channel, then drains
-        iopub until quiet, so outputs published after idle still arrive.
-        """
-        msg_id = self.kc.execute(code, store_history=True, allow_stdin=False)
-        self.msg_ids.add(msg_id)
-        deadline = None if self.cell_timeout_s is None else time.monotonic() + self.cell_timeout_s
-        reply = None
-        while reply is None:
-            if deadline is not None and time.monotonic() > deadline:
-                self.shutdown()
-                raise DenoKernelDied(
-                    f"La celda superó el límite de {self.cell_timeout_s:g} s y el kernel de Deno "
-                    "se detuvo (no admite interrupciones). " + RESTART_HINT
-                )
-            if not self.is_alive():
-                self.drain(on_iopub)
-                tail = self.log_tail()
-                said = f"\nLo último que escribió:\n{tail}\n" if tail else " "
-                raise DenoKernelDied("El kernel de Deno se cerró durante la celda." + said + RESTART_HINT)
-            # Read iopub continuously so that outputs show while the cell runs.
-            try:
-                on_iopub(self.kc.get_iopub_msg(timeout=0.05))
-            except queue.Empty:
-                pass
-            try:
-                msg = self.kc.get_shell_msg(timeout=0.01)
-            except queue.Empty:
-                continue
-            if msg.get("parent_header", {}).get("msg_id") == msg_id:
-                reply = msg["content"]
-        self.drain(on_iopub)
-        return reply
+        """Runs code; calls on_iopub for every iopub message; returns the execute_reply content
+        (the kit's one message loop, scripts/jupyter_loop.py: never stops at `status: idle`)."""
+        try:
+            return jupyter_loop.execute(
+                self.kc,
+                code,
+                on_iopub,
+                quiet_s=self.quiet_s,
+                is_alive=self.is_alive,
+                timeout_s=self.cell_timeout_s,
+                on_sent=self.msg_ids.add,
+            )
+        except jupyter_loop.CellTimeout:
+            self.shutdown()
+            raise DenoKernelDied(
+                f"La celda superó el límite de {self.cell_timeout_s:g} s y el kernel de Deno "
+                "se detuvo (no admite interrupciones). " + RESTART_HINT
+            ) from None
+        except jupyter_loop.KernelDead:
+            tail = self.log_tail()
+            said = f"\nLo último que escribió:\n{tail}\n" if tail else " "
+            raise DenoKernelDied(
+                "El kernel de Deno se cerró durante la celda." + said + RESTART_HINT
+            ) from None
 
 
 # Passing outputs into the Python cell ---------------------------------------------------

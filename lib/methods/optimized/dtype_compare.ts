@@ -8,6 +8,7 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { Dtype } from "../../measure/memory.ts";
 import type { GenerateResult } from "../../core/types.ts";
+import { runFresh } from "../../core/process.ts";
 import type { Device } from "./backend.ts";
 import { DTYPE_FILES } from "../hf/transformers.ts";
 import { MODELS_DIR } from "../hf/catalogue.ts";
@@ -67,18 +68,16 @@ export async function measureInFreshProcess(
 ): Promise<DtypeRun | FailedRun> {
   const worker = new URL("./_generate_worker.ts", import.meta.url).pathname;
   const { timeoutMs, ...args } = opts;
-  const { success, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--expose-gc", worker, JSON.stringify(args)],
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(timeoutMs ?? 300_000),
-  }).output();
-  const out = new TextDecoder().decode(stdout).trim().split("\n").at(-1) ?? "";
-  if (!success || !out.startsWith("{")) {
-    const err = new TextDecoder().decode(stderr).trim().split("\n").filter(Boolean).at(-1);
-    return { dtype: opts.dtype, error: err ?? "el proceso terminó sin resultado" };
+  try {
+    const run = await runFresh<Omit<DtypeRun, "dtype" | "fileBytes">>(
+      worker,
+      [JSON.stringify(args)],
+      { denoFlags: ["--v8-flags=--expose-gc"], timeoutMs: timeoutMs ?? 300_000 },
+    );
+    return { ...run, dtype: opts.dtype, fileBytes: onnxBytes(opts.model, opts.dtype) };
+  } catch (e) {
+    return { dtype: opts.dtype, error: (e as Error).message.split(" / ").at(-1)! };
   }
-  return { ...JSON.parse(out), dtype: opts.dtype, fileBytes: onnxBytes(opts.model, opts.dtype) };
 }
 
 /**
