@@ -9,6 +9,12 @@ import { KitError } from "../core/errors.ts";
 
 export type { Dtype };
 
+/**
+ * The dtypes the lessons compare, in order (q4f16, the forge's GPU format, has the same
+ * weight bytes as q4 and is not one of the session's four).
+ */
+export const LESSON_DTYPES: readonly Dtype[] = ["fp32", "fp16", "q8", "q4"];
+
 /** Bytes per parameter as the session's slides count them (no quantization scales). */
 export const BYTES_PER_PARAM: Record<Dtype, number> = {
   fp32: 4,
@@ -142,7 +148,7 @@ export function dtypeFits(
   params: number,
   { ramBytes, vramBytes }: { ramBytes: number; vramBytes?: number },
 ): DtypeFit[] {
-  return (Object.keys(BYTES_PER_PARAM) as Dtype[]).map((dtype) => {
+  return LESSON_DTYPES.map((dtype) => {
     const bytes = estimateWeightsBytes(params, dtype);
     return {
       dtype,
