@@ -35,7 +35,6 @@ export const MAX_LINES = 400;
  */
 export const OVERSIZE_TO_SPLIT: Record<string, number> = {
   "lib/bench/suites.ts": 525,
-  "lib/grading/grade.ts": 484,
   "lib/methods/groq/backend.ts": 560,
   "lib/methods/groq/standin/server.ts": 566,
   "lib/methods/ollama/backend.ts": 403,

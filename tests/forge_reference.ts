@@ -13,6 +13,13 @@ export interface ReadTensor {
   values: Float64Array;
 }
 
+/** IEEE binary16 → number (sign, 5-bit exponent, 10-bit mantissa; subnormals, inf, NaN). */
+function half(h: number): number {
+  const sign = h >> 15 ? -1 : 1, exp = (h >> 10) & 31, frac = h & 1023;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return exp ? sign * 2 ** (exp - 15) * (1 + frac / 1024) : sign * 2 ** -14 * (frac / 1024);
+}
+
 /** Parses a safetensors file: header length, JSON header, then F32/F16 tensors by offsets. */
 export function readSafetensors(
   bytes: Uint8Array,
@@ -29,11 +36,19 @@ export function readSafetensors(
       shape: number[];
       data_offsets: [number, number];
     };
-    if (dtype !== "F32") throw new Error(`unexpected dtype ${dtype}`);
+    if (dtype !== "F32" && dtype !== "F16") throw new Error(`unexpected dtype ${dtype}`);
     const count = shape.reduce((a, b) => a * b, 1);
-    if (data_offsets[1] - data_offsets[0] !== 4 * count) throw new Error(`${name}: bad offsets`);
+    const width = dtype === "F32" ? 4 : 2;
+    if (data_offsets[1] - data_offsets[0] !== width * count) {
+      throw new Error(`${name}: bad offsets`);
+    }
     const values = new Float64Array(count);
-    for (let i = 0; i < count; i++) values[i] = dv.getFloat32(base + data_offsets[0] + 4 * i, true);
+    const at = base + data_offsets[0];
+    for (let i = 0; i < count; i++) {
+      values[i] = width === 4
+        ? dv.getFloat32(at + 4 * i, true)
+        : half(dv.getUint16(at + 2 * i, true));
+    }
     tensors.set(name, { dtype, shape, values });
   }
   return { header, tensors };

@@ -67,7 +67,7 @@ Deno.test("groq: offline server → mode offline, the one model chosen from the 
     assert.equal(groq.model, server.modelId);
     assert.match(groq.modelChoice, /elegido de los 1 modelos/);
     assert.equal(groq.maskedKey, `gsk_•••• (${FAKE_GROQ_KEY.length} caracteres)`);
-    assert.deepEqual(groq.models.map((m) => m.id), ["kit-offline-tiny"]);
+    assert.deepEqual(groq.models.map((m) => m.id), ["kit-offline-kit-es"]);
     return Promise.resolve();
   });
 });
@@ -93,7 +93,7 @@ Deno.test("groq: streamed text = non-streamed text = the tiny model's own; usage
     assert.equal(json.tokensIn, direct.tokensIn);
     assert.equal(streamed.tokensIn, direct.tokensIn);
     assert.equal(streamed.stopReason, direct.stopReason);
-    assert.equal(json.model, "kit-offline-tiny");
+    assert.equal(json.model, "kit-offline-kit-es");
 
     for (const r of [json, streamed]) {
       const t = r.serviceTimings!;
@@ -207,8 +207,8 @@ const FAILURES: { name: string; failure: GroqFailure; kind: string; says: RegExp
     failure: { kind: "retired" },
     kind: "model-unavailable",
     says: [
-      /retiró el modelo «kit-offline-tiny»/,
-      /Modelos disponibles ahora: kit-offline-tiny\./,
+      /retiró el modelo «kit-offline-kit-es»/,
+      /Modelos disponibles ahora: kit-offline-kit-es\./,
       /GROQ_MODEL/,
     ],
   },
@@ -264,9 +264,9 @@ Deno.test("groq: configured model not served → message lists what is available
     for (const model of ["llama-3.1-8b-instant", "no-existe"]) {
       const e = await kitError(groqBackend({ apiKey: FAKE_GROQ_KEY, baseURL: server.url, model }));
       assert.equal(e.kind, "model-unavailable");
-      assert.deepEqual(e.availableModels, ["kit-offline-tiny"]);
+      assert.deepEqual(e.availableModels, ["kit-offline-kit-es"]);
       assert.match(e.message, new RegExp(`«${model}» no está en la lista`));
-      assert.match(e.message, /Modelos disponibles ahora: kit-offline-tiny/);
+      assert.match(e.message, /Modelos disponibles ahora: kit-offline-kit-es/);
     }
     await withEnv({ GROQ_MODEL: "llama-3.3-70b-versatile" }, async () => {
       const e = await kitError(groqBackend({ apiKey: FAKE_GROQ_KEY, baseURL: server.url }));

@@ -31,11 +31,11 @@ Deno.test("groq server: models list is Groq-shaped and visibly offline", async (
     assert.equal(res.headers.get("x-kit-offline"), "1");
     const body = await res.json();
     assert.equal(body.object, "list");
-    assert.deepEqual(body.data.map((m: { id: string }) => m.id), ["kit-offline-tiny"]);
+    assert.deepEqual(body.data.map((m: { id: string }) => m.id), ["kit-offline-kit-es"]);
     assert.equal(body.data[0].owned_by, "kit-offline");
     assert.equal(body.data[0].object, "model");
-    const one = await fetch(`${server.url}/openai/v1/models/kit-offline-tiny`, { headers: AUTH });
-    assert.equal((await one.json()).id, "kit-offline-tiny");
+    const one = await fetch(`${server.url}/openai/v1/models/kit-offline-kit-es`, { headers: AUTH });
+    assert.equal((await one.json()).id, "kit-offline-kit-es");
     const none = await fetch(`${server.url}/openai/v1/models/otro`, { headers: AUTH });
     assert.equal(none.status, 404);
     assert.equal((await none.json()).error.code, "model_not_found");
@@ -47,7 +47,7 @@ Deno.test("groq server: models list is Groq-shaped and visibly offline", async (
 Deno.test("groq server: no bearer key → 401 invalid_api_key; unknown path → 404", async () => {
   const server = await startGroqServer({ backend: scriptedBackend() });
   try {
-    const res = await post(server.url, { model: "kit-offline-tiny", messages: [] }, {});
+    const res = await post(server.url, { model: "kit-offline-kit-es", messages: [] }, {});
     assert.equal(res.status, 401);
     assert.deepEqual((await res.json()).error, {
       message: "Invalid API Key",
@@ -75,7 +75,7 @@ Deno.test("groq server: model errors as Groq sends them (404 not found, 400 deco
     const err = (await retired.json()).error;
     assert.equal(err.code, "model_decommissioned");
     assert.match(err.message, /decommissioned/);
-    const bad = await post(server.url, { model: "kit-offline-tiny", messages: "x" });
+    const bad = await post(server.url, { model: "kit-offline-kit-es", messages: "x" });
     assert.equal(bad.status, 400);
     await bad.body?.cancel();
   } finally {
@@ -87,7 +87,7 @@ Deno.test("groq server: JSON completion with usage and rate-limit headers", asyn
   const server = await startGroqServer({ backend: scriptedBackend("uno dos tres") });
   try {
     const res = await post(server.url, {
-      model: "kit-offline-tiny",
+      model: "kit-offline-kit-es",
       messages: [{ role: "system", content: "Sé breve." }, { role: "user", content: "Cuenta" }],
       max_completion_tokens: 10,
     });
@@ -99,7 +99,7 @@ Deno.test("groq server: JSON completion with usage and rate-limit headers", asyn
     assert.ok(limits.resetRequestsS! > 0);
     const body = await res.json();
     assert.equal(body.object, "chat.completion");
-    assert.equal(body.model, "kit-offline-tiny");
+    assert.equal(body.model, "kit-offline-kit-es");
     assert.equal(body.choices[0].message.role, "assistant");
     assert.equal(body.choices[0].message.content, "uno dos tres");
     assert.equal(body.choices[0].finish_reason, "stop");
@@ -119,7 +119,7 @@ Deno.test("groq server: SSE stream: role chunk, one chunk per token, usage in th
   const server = await startGroqServer({ backend: scriptedBackend("a b c d") });
   try {
     const res = await post(server.url, {
-      model: "kit-offline-tiny",
+      model: "kit-offline-kit-es",
       messages: [{ role: "user", content: "x" }],
       stream: true,
     });
@@ -149,7 +149,7 @@ Deno.test("groq server: simulated 429 carries retry-after, x-ratelimit-* and Gro
   });
   try {
     const messages = [{ role: "user", content: "x" }];
-    const res = await post(server.url, { model: "kit-offline-tiny", messages });
+    const res = await post(server.url, { model: "kit-offline-kit-es", messages });
     assert.equal(res.status, 429);
     assert.equal(res.headers.get("retry-after"), "2");
     const limits = parseRateLimits(res.headers)!;
@@ -160,7 +160,7 @@ Deno.test("groq server: simulated 429 carries retry-after, x-ratelimit-* and Gro
     assert.equal(err.type, "tokens");
     assert.match(err.message, /Please try again in 2s/);
     // Only once: the next request goes through.
-    const ok = await post(server.url, { model: "kit-offline-tiny", messages });
+    const ok = await post(server.url, { model: "kit-offline-kit-es", messages });
     assert.equal(ok.status, 200);
     await ok.body?.cancel();
     assert.deepEqual(server.log.map((e) => e.status), [429, 200]);
@@ -176,7 +176,7 @@ Deno.test("groq server: enforces its own tokens-per-minute limit with a real 429
     limits: { tokensPerMinute: 5 },
   });
   try {
-    const body = { model: "kit-offline-tiny", messages: [{ role: "user", content: "x y" }] };
+    const body = { model: "kit-offline-kit-es", messages: [{ role: "user", content: "x y" }] };
     const first = await post(server.url, body);
     assert.equal(first.status, 200);
     await first.body?.cancel();
@@ -192,7 +192,7 @@ Deno.test("groq server: enforces its own tokens-per-minute limit with a real 429
 Deno.test("groq server: 5xx and a disconnect mid-stream", async () => {
   const server = await startGroqServer({ backend: scriptedBackend("a b c d e f") });
   try {
-    const body = { model: "kit-offline-tiny", messages: [{ role: "user", content: "x" }] };
+    const body = { model: "kit-offline-kit-es", messages: [{ role: "user", content: "x" }] };
     server.simulate({ kind: "server-error", status: 503 });
     const res = await post(server.url, body);
     assert.equal(res.status, 503);
@@ -214,7 +214,7 @@ Deno.test("groq server: with the forge's tiny model (localBackend), same text as
     const messages = [{ role: "user" as const, content: "La memoria" }];
     const direct = await backend.generate(messages, { maxTokens: 12 });
     const res = await post(server.url, {
-      model: "kit-offline-tiny",
+      model: "kit-offline-kit-es",
       messages,
       max_completion_tokens: 12,
     });

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { encodeBpe, padVocab, trainBpe } from "./bpe.ts";
 import { loadCorpus } from "./corpus.ts";
 import { ensureFreeSpace, ensureWritableParent } from "./disk.ts";
@@ -24,6 +24,8 @@ import {
 } from "./presets.ts";
 import { safetensorsBytes, writeSafetensors } from "./safetensors.ts";
 import { llamaTensors } from "./tensors.ts";
+import { trainedTokenizerFiles, trainedWeights } from "./trained.ts";
+import { ROOT } from "../core/paths.ts";
 import { specialTokensMapJson, tokenizerConfigJson, tokenizerJson } from "./tokenizer_files.ts";
 import { bigramWeights, countBigrams, randomWeights, type WeightSource } from "./weights.ts";
 
@@ -97,6 +99,8 @@ export interface BuildOptions {
   graph?: GraphKind;
   /** MatMulNBits accuracy_level of the 4-bit weights (default: the graph's choice). */
   q4AccuracyLevel?: number;
+  /** Trained presets: folder of the weights and tokenizer (default: the preset's trainedDir). */
+  weightsDir?: string;
   /** Extra fields stored in forge.json (e.g. the content hash of ensureModel). */
   stamp?: Record<string, unknown>;
 }
@@ -113,27 +117,71 @@ export interface BuildReport {
 
 const EXTERNAL_AUTO_BYTES = 1e9;
 
-function weightSource(preset: Preset, shape: LlamaShape, sequences: number[][]): WeightSource {
+/**
+ * The weights and tokenizer files of a preset: a trained preset's committed (hash-checked)
+ * files, or a BPE trained on the corpus with bigram or seeded random weights.
+ */
+async function weightsAndTokenizer(
+  preset: Preset,
+  shape: LlamaShape,
+  weightsDir?: string,
+): Promise<{ source: WeightSource; tokenizer: Record<string, unknown> }> {
+  if (preset.weights === "trained") {
+    const dir = weightsDir ?? join(ROOT, preset.trainedDir!);
+    const tokenizer = await trainedTokenizerFiles(dir);
+    return { source: await trainedWeights(dir, shape), tokenizer };
+  }
+  const paragraphs = await loadCorpus();
+  const bpe = padVocab(
+    trainBpe(paragraphs, Math.min(preset.tokenizerSize, shape.vocab_size)),
+    shape.vocab_size,
+  );
+  if (bpe.vocab.size !== shape.vocab_size) {
+    throw new ForgeError(
+      `Forma imposible: vocab_size ${shape.vocab_size} es menor que el tokenizador.`,
+    );
+  }
+  const tokenizer = {
+    "tokenizer.json": tokenizerJson(bpe),
+    "tokenizer_config.json": tokenizerConfigJson(shape.max_position_embeddings),
+    "special_tokens_map.json": specialTokensMapJson(),
+  };
   if (preset.weights === "bigram") {
-    return bigramWeights(shape, preset.seed, countBigrams(sequences, shape.vocab_size));
+    const sequences = paragraphs.map((p) => encodeBpe(bpe, p));
+    const counts = countBigrams(sequences, shape.vocab_size);
+    return { source: bigramWeights(shape, preset.seed, counts), tokenizer };
   }
   const range = preset.name === "tiny-random" ? 0.25 : 0.02 * Math.sqrt(3);
-  return randomWeights(shape, preset.seed, range);
+  return { source: randomWeights(shape, preset.seed, range), tokenizer };
 }
 
-async function removeStalePartials(outDir: string): Promise<void> {
-  const prefix = `${basename(outDir)}.partial-`;
+/**
+ * Removes the unfinished builds (`<name>.partial-<pid>-<time>`) in a models folder whose
+ * process is gone (an interrupted build); returns the folders removed. Builds still running
+ * are left alone.
+ *
+ * @example
+ * ```ts
+ * await removeStalePartials(".cache/models"); // [".cache/models/llama-2-7b.partial-4242-…"]
+ * ```
+ */
+export async function removeStalePartials(parentDir: string): Promise<string[]> {
+  const removed: string[] = [];
   try {
-    for await (const e of Deno.readDir(dirname(outDir))) {
-      if (!e.name.startsWith(prefix)) continue;
-      const pid = Number(e.name.slice(prefix.length).split("-")[0]);
+    for await (const e of Deno.readDir(parentDir)) {
+      const m = /\.partial-(\d+)-\d+$/.exec(e.name);
+      if (!m || !e.isDirectory) continue;
+      const pid = Number(m[1]);
       let alive = false;
       try {
-        alive = pid > 0 && Deno.statSync(`/proc/${pid}`).isDirectory;
+        alive = pid === Deno.pid || (pid > 0 && Deno.statSync(`/proc/${pid}`).isDirectory);
       } catch { /* not running */ }
-      if (!alive) await Deno.remove(join(dirname(outDir), e.name), { recursive: true });
+      if (alive) continue;
+      await Deno.remove(join(parentDir, e.name), { recursive: true }).catch(() => {});
+      removed.push(join(parentDir, e.name));
     }
-  } catch { /* nothing to clean */ }
+  } catch { /* no folder: nothing to clean */ }
+  return removed;
 }
 
 const writeJson = (path: string, v: unknown) =>
@@ -156,6 +204,11 @@ export async function buildModel(
   const preset = getPreset(presetName);
   const shape: LlamaShape = { ...preset.shape, ...opts.shape };
   validateShape(shape);
+  if (preset.weights === "trained" && JSON.stringify(shape) !== JSON.stringify(preset.shape)) {
+    throw new ForgeError(
+      `El preset "${preset.name}" tiene pesos entrenados: su forma no se puede cambiar.`,
+    );
+  }
   if (preset.weights === "bigram" && shape.hidden_size !== shape.vocab_size) {
     throw new ForgeError(
       `Forma imposible: el preset "${preset.name}" necesita hidden_size = vocab_size.`,
@@ -175,19 +228,7 @@ export async function buildModel(
   const log = opts.log ?? console.log;
   const parent = await ensureWritableParent(outDir);
 
-  // Tokenizer (and, for the bigram preset, the corpus as token sequences).
-  const paragraphs = await loadCorpus();
-  const bpe = padVocab(
-    trainBpe(paragraphs, Math.min(preset.tokenizerSize, shape.vocab_size)),
-    shape.vocab_size,
-  );
-  if (bpe.vocab.size !== shape.vocab_size) {
-    throw new ForgeError(
-      `Forma imposible: vocab_size ${shape.vocab_size} es menor que el tokenizador.`,
-    );
-  }
-  const sequences = preset.weights === "bigram" ? paragraphs.map((p) => encodeBpe(bpe, p)) : [];
-  const source = weightSource(preset, shape, sequences);
+  const { source, tokenizer } = await weightsAndTokenizer(preset, shape, opts.weightsDir);
 
   // Graphs first (weights are lazy) to estimate the disk space before writing anything.
   const graphs = new Map<ForgeDtype, LlamaGraph>(
@@ -209,18 +250,13 @@ export async function buildModel(
   }
   await ensureFreeSpace(parent, needed);
 
-  await removeStalePartials(outDir);
+  await removeStalePartials(dirname(outDir));
   const tmp = `${outDir}.partial-${Deno.pid}-${Date.now()}`;
   const files: Record<string, number> = {};
   const seconds: Record<string, number> = {};
   try {
     await Deno.mkdir(join(tmp, "onnx"), { recursive: true });
-    await writeJson(join(tmp, "tokenizer.json"), tokenizerJson(bpe));
-    await writeJson(
-      join(tmp, "tokenizer_config.json"),
-      tokenizerConfigJson(shape.max_position_embeddings),
-    );
-    await writeJson(join(tmp, "special_tokens_map.json"), specialTokensMapJson());
+    for (const [name, json] of Object.entries(tokenizer)) await writeJson(join(tmp, name), json);
     await writeJson(join(tmp, "config.json"), hfConfig(shape, external));
     await writeJson(join(tmp, "generation_config.json"), generationConfig());
     if (withSafetensors) {

@@ -43,9 +43,10 @@ import type { WeightSource } from "./weights.ts";
  * arithmetic, the dequantized model's numbers). Measured on the H200 (bench-gpu, 2026-12-01,
  * TinyLlama-1.1B shape, 512-token prompt + 128 new tokens, level 4 ÷ level 0 in one run):
  * WebGPU q4 prefill 5.95×, decode 0.86×; q4f16 prefill 3.09×, decode 0.92× — level 4 finishes
- * that request sooner (q4: 1.24 s against 1.63 s), so 4 for both. On CPU the answer depends on
- * the machine: the H200 host's 16 Xeon cores decode 0.86× with level 4, this 2-core machine
- * (`deno task bench --only graphs`) measures its own ratio; the graph keeps one level per file.
+ * that request sooner (q4: 1.24 s against 1.63 s), so 4 for both. On CPU it depends on the
+ * machine: this 2-core machine (`deno task bench --only graphs --quick`, same-round ratios)
+ * decodes 1.66× and prefills 1.51× faster with level 4; the H200 host's 16 Xeon cores 0.86×.
+ * One file serves every device, so the level that wins on the kit's reference machines: 4.
  */
 export const FUSED_Q4_ACCURACY: Record<"q4" | "q4f16", number> = { q4: 4, q4f16: 4 };
 

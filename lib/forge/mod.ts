@@ -13,6 +13,7 @@
 export {
   type ForgeDtype,
   getPreset,
+  KIT_ES_NOTE,
   type LlamaShape,
   type Preset,
   PRESETS,
@@ -27,11 +28,52 @@ export {
   type GraphKind,
   ONNX_FILES,
   q4AccuracyLevel,
+  removeStalePartials,
   STAMP_FILE,
 } from "./build.ts";
 export { FUSED_Q4_ACCURACY } from "./fused_graph.ts";
-export { defaultModelDir, ensureModel, type EnsureOptions, forgeContentHash } from "./ensure.ts";
+export {
+  damagedFiles,
+  defaultModelDir,
+  ensureModel,
+  type EnsureOptions,
+  forgeContentHash,
+} from "./ensure.ts";
 export { ForgeError } from "./errors.ts";
 export { CORPUS_PATH, loadCorpus, splitParagraphs } from "./corpus.ts";
 export { llamaTensors } from "./tensors.ts";
 export { measureRss, type RssReport } from "./rss.ts";
+export {
+  KIT_ES_DIR,
+  type KitEsCorpus,
+  loadKitEsCorpus,
+  type QaGroup,
+  splitKitEs,
+  splitManifest,
+} from "./kit_es_corpus.ts";
+export {
+  buildDataset,
+  type Example,
+  KIT_ES_CONTEXT,
+  KIT_ES_VOCAB,
+  type KitEsDataset,
+  loadChatTokenizer,
+  valSequences,
+  writeKitEsTokenizer,
+} from "./kit_es_data.ts";
+export {
+  COURSE_TERMS,
+  distinctTrigramRatio,
+  type DtypeQuality,
+  HUNSPELL_DICT,
+  spanishWordRatio,
+  unknownSpanishWords,
+  words,
+} from "./quality.ts";
+export { measureQuality, type QualityQuestion } from "./quality_run.ts";
+export { readVerifiedWeights, TRAINED_FILES } from "./trained.ts";
+export {
+  type KitEsQuality,
+  type KitEsQualityOptions,
+  measureKitEsQuality,
+} from "./kit_es_quality.ts";

@@ -11,13 +11,26 @@ export type { LlamaShape };
 /** Weight formats the forge writes, as transformers.js names them. */
 export type ForgeDtype = Dtype;
 
+/**
+ * What kit-es is, in one line (shown wherever offline text appears). The parameter count is
+ * checked against the preset's shape by tests/kit_es_test.ts.
+ */
+export const KIT_ES_NOTE =
+  "kit-es: un Llama de 15,7 M de parámetros entrenado por el kit con su propio corpus del " +
+  "curso; solo sabe de ese corpus";
+
 /** A preset: a shape, how its weights are made and what is written by default. */
 export interface Preset {
   name: string;
   description: string;
   shape: LlamaShape;
-  /** "bigram": weights encode the corpus bigram model (hidden = vocab); "random": seeded. */
-  weights: "bigram" | "random";
+  /**
+   * "bigram": weights encode the corpus bigram model (hidden = vocab); "random": seeded;
+   * "trained": read from the committed safetensors in `trainedDir` (hash-checked).
+   */
+  weights: "bigram" | "random" | "trained";
+  /** Folder (relative to the project root) of a trained preset's weights and tokenizer. */
+  trainedDir?: string;
   seed: number;
   /** BPE merges budget: the trained tokenizer has at most this many tokens (then padding). */
   tokenizerSize: number;
@@ -29,6 +42,27 @@ export interface Preset {
 
 /** The presets the forge knows. */
 export const PRESETS: Record<string, Preset> = {
+  "kit-es": {
+    name: "kit-es",
+    description: "Llama pequeño entrenado por el kit con su corpus del curso (el modelo offline)",
+    shape: {
+      vocab_size: 4096,
+      hidden_size: 384,
+      intermediate_size: 1024,
+      num_hidden_layers: 8,
+      num_attention_heads: 6,
+      num_key_value_heads: 2,
+      max_position_embeddings: 512,
+      rms_norm_eps: 1e-5,
+      rope_theta: 10000,
+    },
+    weights: "trained",
+    trainedDir: "data/kit_es/model",
+    seed: 0,
+    tokenizerSize: 4096,
+    defaultDtypes: ["fp32", "fp16", "q8", "q4"],
+    defaultSafetensors: true,
+  },
   "tiny": {
     name: "tiny",
     description: "bigramas del corpus español (hidden = vocab), para demos y tests",

@@ -1,13 +1,14 @@
-/** What notebooks/01_pipeline.ipynb must show (offline, on tiny). */
+/** What notebooks/01_pipeline.ipynb must show (offline, on kit-es). */
 import assert from "node:assert/strict";
 import type { Notebook } from "../../scripts/nb.ts";
 import { taggedMime, taggedText } from "../_notebooks.ts";
-import { chatContinuation, continuation } from "../_tiny_oracle.ts";
+import { kitEsChatAnswer, kitEsTextCompletion } from "../_kit_es_oracle.ts";
+import { KIT_ES_NOTE } from "../../lib/forge/mod.ts";
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** Asserts the key cells of the executed 01_pipeline notebook. */
-export function check01Pipeline(nb: Notebook): void {
+export async function check01Pipeline(nb: Notebook): Promise<void> {
   // Llama-2-7B by hand: 6 738 415 616 parameters × 4 / 2 / 1 / 0.5 bytes.
   const weights = taggedText(nb, "weights-7b");
   for (const [dtype, bytes] of [["fp32", 4], ["fp16", 2], ["q8", 1], ["q4", 0.5]] as const) {
@@ -21,18 +22,29 @@ export function check01Pipeline(nb: Notebook): void {
   }
   const three = taggedText(nb, "three-lines");
   const prompt = "La memoria de la GPU";
-  assert.ok(three.includes(`${prompt} ${continuation(prompt, 20)}`), three);
+  assert.ok(three.includes(await kitEsTextCompletion(prompt, 20)), three);
 
+  const backend = taggedText(nb, "backend");
   assert.match(
-    taggedText(nb, "backend"),
-    /Modelo: tiny \(modelo local del kit, sin conexión\); dtype elegido por la biblioteca: fp32; dispositivo: cpu/,
+    backend,
+    /Modelo: kit-es \(modelo local del kit, sin conexión\); dtype elegido por la biblioteca: fp32; dispositivo: cpu/,
   );
+  assert.ok(backend.includes(KIT_ES_NOTE), backend);
   const streamed = taggedText(nb, "stream");
-  assert.equal(streamed, `Respuesta: ${chatContinuation("¿Qué es la cuantización?", 40)}`);
+  assert.equal(streamed, `Respuesta: ${await kitEsChatAnswer("¿Qué es la cuantización?", 40)}`);
   const row = taggedMime(nb, "measures", "text/markdown").split("\n").at(-1)!.split(" | ");
   assert.equal(row[0], "| Pipeline");
   assert.equal(row[1], "offline");
-  assert.equal(row[4], "40", "40 tokens out (maxTokens)");
+  const tokensOut = Number(row[4]);
+  assert.ok(tokensOut >= 1 && tokensOut <= 40, `1–40 tokens out (maxTokens 40): ${row[4]}`);
   const [ttft, total] = [Number(row[5]), Number(row[7])];
   assert.ok(ttft > 0 && ttft <= total, row.join("|"));
+  // Method 1 is the library's defaults, and it accepts dtype and device.
+  assert.match(
+    taggedText(nb, "pipeline-options"),
+    /Con opciones: dtype q4, dispositivo cpu\. Por defecto: dtype fp32/,
+  );
+  const ledger = taggedMime(nb, "ledger", "text/markdown");
+  assert.match(ledger, /2K tokens = 4GB \| 1,1 GB \(FP16, lote 1\) \| fórmula \| incorrecto \|/);
+  assert.match(ledger, /Activaciones: ~15-25 GB adicionales \|.*\| incorrecto \|/);
 }

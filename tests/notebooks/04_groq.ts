@@ -46,8 +46,8 @@ export async function check04Groq(nb: Notebook): Promise<void> {
   assert.match(connect, /\*\*No son respuestas de Groq\*\*/);
 
   const models = taggedText(nb, "models");
-  assert.deepEqual(row(models, "kit-offline-tiny"), [
-    "kit-offline-tiny",
+  assert.deepEqual(row(models, "kit-offline-kit-es"), [
+    "kit-offline-kit-es",
     "kit-offline",
     "2048",
     "sí",
@@ -59,7 +59,7 @@ export async function check04Groq(nb: Notebook): Promise<void> {
   });
   const first = taggedText(nb, "first-call");
   assert.equal(first.split("\n")[0], direct.text);
-  const [, tokensIn, tokensOut, stop] = row(first, "kit-offline-tiny");
+  const [, tokensIn, tokensOut, stop] = row(first, "kit-offline-kit-es");
   assert.equal(Number(tokensIn), direct.tokensIn);
   assert.equal(Number(tokensOut), direct.tokensOut);
   assert.equal(stop, direct.stopReason);
@@ -117,7 +117,7 @@ export async function check04Groq(nb: Notebook): Promise<void> {
     [
       "modelo retirado en GROQ_MODEL («llama-3.1-8b-instant»)",
       "model-unavailable",
-      /Modelos disponibles ahora: kit-offline-tiny/,
+      /Modelos disponibles ahora: kit-offline-kit-es/,
     ],
     [
       "sin red (nadie escucha en la dirección)",

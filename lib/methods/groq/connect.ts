@@ -7,6 +7,7 @@
  * @module
  */
 import { groqMode } from "./mode.ts";
+import { KIT_ES_NOTE as OFFLINE_MODEL_NOTE } from "../../forge/mod.ts";
 import { KitError } from "../../core/errors.ts";
 import { type GroqBackend, groqBackend, type GroqOptions } from "./backend.ts";
 import type { Backend } from "../../core/types.ts";
@@ -46,7 +47,7 @@ export interface ConnectOptions {
   groq?: GroqOptions;
   /**
    * Generator for offline mode, run in this process. Default: a child process running the
-   * server on `localBackend()` (the forge's `tiny`), so that client timings are not skewed by
+   * server on `localBackend()` (the kit's offline model, kit-es), so that client timings are not skewed by
    * generation sharing this process's event loop.
    */
   offlineBackend?: () => Promise<Backend>;
@@ -169,7 +170,7 @@ export function connectionRows(conn: GroqConnection): { item: string; value: str
     {
       item: "Generador",
       value: conn.mode === "offline"
-        ? "modelo «tiny» de la forja (local, CPU), vía el servidor con el protocolo de Groq"
+        ? `${OFFLINE_MODEL_NOTE} (local, CPU), vía el servidor con el protocolo de Groq`
         : "los servidores de Groq (LPU)",
     },
   ];

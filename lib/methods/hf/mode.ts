@@ -5,6 +5,7 @@
  * @module
  */
 import { kitConfig, type MethodMode, reachable } from "../../core/mod.ts";
+import { KIT_ES_NOTE } from "../../forge/mod.ts";
 
 const probes = new Map<string, Promise<boolean>>();
 
@@ -36,7 +37,7 @@ export async function hubMode(method: 1 | 2): Promise<MethodMode> {
       method,
       name,
       mode: "offline",
-      reason: "KIT_OFFLINE=1: modo sin conexión pedido; modelo local del kit",
+      reason: `KIT_OFFLINE=1: modo sin conexión pedido; modelo local del kit (${KIT_ES_NOTE})`,
     };
   }
   return (await hubReachable())
@@ -45,6 +46,6 @@ export async function hubMode(method: 1 | 2): Promise<MethodMode> {
       method,
       name,
       mode: "offline",
-      reason: `Hub inaccesible (${hf.endpoint}): modelo local del kit`,
+      reason: `Hub inaccesible (${hf.endpoint}): modelo local del kit (${KIT_ES_NOTE})`,
     };
 }

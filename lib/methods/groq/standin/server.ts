@@ -3,7 +3,7 @@
  * /openai/v1/models, POST /openai/v1/chat/completions (JSON, or SSE streaming ending in
  * `data: [DONE]` with `x_groq.usage` in the final chunk), Groq's x-ratelimit-* headers and
  * error bodies. It has no text generator of its own: it generates with the {@link Backend}
- * it is given (in practice `localBackend()`, the forge's `tiny` model), one request at a
+ * it is given (in practice `localBackend()`, the kit's model kit-es), one request at a
  * time (the wait is reported as `queue_time`).
  *
  * It is visibly offline: every response carries `X-Kit-Offline: 1`, its model ids start with
@@ -14,6 +14,7 @@
  * @module
  */
 import type { Backend, ChatMessage, GenerateResult } from "../../../core/types.ts";
+import { checkChat } from "./check.ts";
 import {
   formatGoDuration,
   GROQ_API_PREFIX,
@@ -42,7 +43,7 @@ export interface GroqServerOptions {
   backend: Backend;
   /** Port (default 0: any free port). Always listens on 127.0.0.1. */
   port?: number;
-  /** The one model id served (default "kit-offline-tiny"). */
+  /** The one model id served (default "kit-offline-<the backend's model>"). */
   modelId?: string;
   /** Ids answered with 400 model_decommissioned, as Groq does for retired models. */
   retiredModels?: string[];
@@ -147,7 +148,7 @@ function makeLock() {
  * ```
  */
 export function startGroqServer(opts: GroqServerOptions): Promise<GroqServer> {
-  const modelId = opts.modelId ?? "kit-offline-tiny";
+  const modelId = opts.modelId ?? `kit-offline-${Reflect.get(opts.backend, "model") ?? "kit-es"}`;
   const retired = new Set(opts.retiredModels ?? RETIRED_GROQ_MODELS);
   const requestsPerDay = opts.limits?.requestsPerDay ?? 1000;
   const tokensPerMinute = opts.limits?.tokensPerMinute ?? 6000;
@@ -297,10 +298,9 @@ export function startGroqServer(opts: GroqServerOptions): Promise<GroqServer> {
         errorBody("'messages' must be a non-empty array of messages", "invalid_request_error"),
       );
     }
-    const asked = Number(payload.max_completion_tokens ?? payload.max_tokens ?? 128);
-    const maxTokens = Math.max(1, Math.min(maxTokensCap, Number.isFinite(asked) ? asked : 128));
-    const temperature = Number(payload.temperature ?? 0) || 0;
-    const now = Date.now();
+    const checked = checkChat(opts.backend, messages, payload, maxTokensCap);
+    if (typeof checked === "string") return json(400, errorBody(checked, "invalid_request_error"));
+    const { maxTokens, temperature } = checked, now = Date.now();
     if (requestsToday >= requestsPerDay || tokensThisMinute(now) >= tokensPerMinute) {
       const over = requestsToday >= requestsPerDay ? "requests" : "tokens";
       const wait = over === "tokens" ? (60_000 - (now - tokenLog[0].at)) / 1000 : DAY_S;

@@ -11,7 +11,12 @@
  *
  * @module
  */
-import { kitConfig, OLLAMA_DEFAULT_HOST, parseOllamaHost } from "../../../core/mod.ts";
+import {
+  exitWhenStdinCloses,
+  kitConfig,
+  OLLAMA_DEFAULT_HOST,
+  parseOllamaHost,
+} from "../../../core/mod.ts";
 import type { WireProgress, WirePsModel, WireTagModel } from "../wire.ts";
 import { readNdjson } from "../wire.ts";
 import { OFFLINE_VERSION, startOllamaServer } from "./server.ts";
@@ -44,6 +49,7 @@ export function listenAddress(value = kitConfig().ollama.hostRaw): {
 } {
   const raw = value?.trim();
   if (!raw) return { hostname: "127.0.0.1", port: 11434 };
+  parseOllamaHost(raw); // a Spanish error for a value that is not an address
   const url = new URL(/^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`);
   const hostname = url.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
   return { hostname, port: url.port ? Number(url.port) : 11434 };
@@ -126,6 +132,7 @@ async function serve(): Promise<number> {
   const stop = () => void server.close();
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);
+  exitWhenStdinCloses(stop); // started by the kit (spawnServer): never outlive the parent
   await server.finished;
   log(`time=${new Date().toISOString()} level=INFO msg="servidor parado"`);
   return 0;
@@ -235,8 +242,8 @@ export async function main(args: string[]): Promise<number> {
         return 1;
     }
   } catch (error) {
-    if (error instanceof CliError) {
-      console.error(`Error: ${error.message}`);
+    if (error instanceof CliError || /^OLLAMA_HOST=/.test((error as Error)?.message ?? "")) {
+      console.error(`Error: ${(error as Error).message}`);
       return 1;
     }
     throw error;

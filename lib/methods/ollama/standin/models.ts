@@ -192,7 +192,7 @@ export function tinyModel(): OfflineModel {
       await ensureModel("tiny", { log: note });
     },
     async backend() {
-      return await localBackend();
+      return await localBackend({ model: "tiny" });
     },
     template: "{{ .Prompt }}",
     parameters: { temperature: 0, num_predict: 128, num_ctx: s.max_position_embeddings },

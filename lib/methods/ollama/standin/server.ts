@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS } from "../../../core/types.ts";
+import { DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS, KitError } from "../../../core/mod.ts";
 import type { Backend, ChatMessage, GenerateResult, PromptInput } from "../../../core/types.ts";
 import type {
   WireChatChunk,
@@ -551,7 +551,7 @@ function text(status: number, body: string): Response {
 
 function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) return json(error.status, { error: error.message });
-  return json(500, { error: errorText(error) });
+  return json(KitError.is(error, "bad-request") ? 400 : 500, { error: errorText(error) });
 }
 
 /** A JSON response computed in full first; errors become Ollama's 4xx/5xx `{"error"}` bodies. */
