@@ -6,12 +6,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ensureModel } from "../lib/forge/mod.ts";
-import {
-  floatValues,
-  readOnnxInitializers,
-  readSafetensors,
-  unstackInitializers,
-} from "./forge_reference.ts";
+import { floatValues, readOnnxInitializers, readSafetensors } from "./forge_reference.ts";
+import { unstackInitializers } from "./forge_stacked.ts";
 
 Deno.test("tiny-random: model.safetensors read back equals the fp32 ONNX initializers", async () => {
   const dir = await ensureModel("tiny-random");

@@ -10,13 +10,9 @@ import { join } from "node:path";
 import { AutoModelForCausalLM, env, Tensor } from "@huggingface/transformers";
 import { CACHE_DIR } from "../lib/core/paths.ts";
 import { buildModel, type ForgeDtype } from "../lib/forge/mod.ts";
-import {
-  readOnnxInitializers,
-  type RefConfig,
-  referenceForward,
-  unstackInitializers,
-} from "./forge_reference.ts";
+import { readOnnxInitializers, type RefConfig, referenceForward } from "./forge_reference.ts";
 import { q4WeightGetter } from "./forge_reference.ts";
+import { unstackInitializers } from "./forge_stacked.ts";
 
 env.allowRemoteModels = false;
 const PROMPT_IDS = [1, 405, 557, 852, 337, 389, 17, 200, 911, 33];

@@ -31,8 +31,8 @@ import {
   readSafetensors,
   type RefConfig,
   referenceForward,
-  unstackInitializers,
 } from "./forge_reference.ts";
+import { unstackInitializers } from "./forge_stacked.ts";
 
 env.allowRemoteModels = false;
 env.cacheDir = join(CACHE_DIR, "hf");
