@@ -3,7 +3,7 @@
  * Writes out/bench/bench.json, bench.md and SVG charts, and prints the tables. Not part of
  * the tests (minutes of CPU; the 7B suite loads a 7B-shaped model).
  *
- * Flags (parsed in lib/bench/flags.ts): --only roofline,overhead,7b,scaling,tuning
+ * Flags (parsed in lib/bench/flags.ts): --only roofline,llamacpp,overhead,7b,scaling,tuning,graphs
  * --quick --repeats N --out DIR.
  */
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import {
   graphsSuite,
   writeBenchOutputs,
 } from "../lib/bench/mod.ts";
+import { llamaCppSuite } from "../lib/bench/mod.ts";
 import {
   bandwidthSuite,
   overheadSuite,
@@ -36,6 +37,9 @@ export async function runCpuSuites(
     roofline: async () => {
       results.bandwidth = await bandwidthSuite(o);
       results.roofline = await rooflineSuite(o);
+    },
+    llamacpp: async () => {
+      results.llamaCpp = await llamaCppSuite(o);
     },
     overhead: async () => {
       results.overhead = await overheadSuite(o);

@@ -19,3 +19,5 @@ export * from "./gpu_levers_suite.ts";
 export * from "./graphs_suite.ts";
 export * from "./ort_profile.ts";
 export * from "./reference_run.ts";
+export * from "./llama_cpp_suite.ts";
+export * from "./llama_cpp_report.ts";
