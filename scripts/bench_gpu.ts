@@ -1,22 +1,25 @@
 /**
- * The GPU benchmark: method 2 (the kit's optimized backend) on webgpu vs cpu, and Python
- * transformers fp16 on CUDA loading the same forge weights (model.safetensors), on the same
- * GPU in the same run. Then the decode levers (lib/bench/gpu_levers.ts).
+ * The GPU benchmark and reference run: the kit's method 2 with the forge's fused and classic
+ * graphs (fp16, q4, q4f16; MatMulNBits accuracy level 4 and 0) on webgpu and on cpu, method 1
+ * with the library's defaults, and Python transformers fp16 on CUDA — eager, and with a static
+ * cache + torch.compile — loading the same forge weights (model.safetensors), on the same
+ * machine in the same run; the GPU's copy bandwidth (the roofline) and one webgpu run profiled
+ * by operator. Plan and ratios: lib/bench/gpu_plan.ts.
  *
- *   deno task bench-gpu [--models tinyllama-1.1b,llama-2-7b] [--no-python] [--no-cpu]
- *                       [--no-levers | --levers a,b] [--prompt-tokens 512] [--new 128]
- *                       [--models-dir DIR] [--json FILE]
+ *   deno task bench-gpu [--models tinyllama-1.1b] [--no-python] [--no-cpu] [--levers a,b]
+ *                       [--prompt-tokens 512] [--new 128] [--models-dir DIR] [--json FILE]
+ *                       [--deadline-s 570] [--runtimes kit-webgpu,python-cuda-compile,…]
  *   deno task bench-gpu --prepare-carry     (here: what the device run carries, in .carry/)
- *   deno task bench-gpu --dry-run           (no GPU needed: the plumbing on `tiny-random`;
+ *   deno task bench-gpu --dry-run           (no GPU needed: the whole plan on `tiny-random`;
  *                                            the GPU runs fail and are reported as such)
  *
  * On the device machine (no network), in one command: `bash lib/bench/gpu_device.sh`.
- * Models are built with the forge where the benchmark runs (weights never travel), each run
- * is its own process (clean load time and memory; onnxruntime keeps one WebGPU device per
- * process), GPU memory is sampled with nvidia-smi around each process. The table is printed
- * last and the JSON (results, ratios, levers) is written to $OUT/bench_gpu.json when OUT is
- * set, else out/bench_gpu.json; it is rewritten after every run, so a cut-off run keeps
- * what it measured.
+ * Models are built with the forge where the benchmark runs (weights never travel), one folder
+ * per graph and dtype, all in parallel processes. Each run is its own process (clean load time
+ * and memory; onnxruntime keeps one WebGPU device per process), GPU memory is sampled with
+ * nvidia-smi around each. The JSON is rewritten after every run (a cut-off run keeps what it
+ * measured) to $OUT/bench_gpu.json when OUT is set, else out/bench_gpu.json; runs that cannot
+ * start before --deadline-s are skipped and reported as such.
  *
  * The forge's random-weight models have no end of text: eos_token_id is removed from the
  * benchmark copies' configs so every run generates exactly --new tokens.
@@ -24,33 +27,33 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { kitConfig, ROOT } from "../lib/core/mod.ts";
 import { detectWebGpu } from "../lib/env/mod.ts";
 import { machineInfo } from "../lib/env/mod.ts";
 import { buildModel, type ForgeDtype } from "../lib/forge/mod.ts";
 import {
-  DEFAULT_GPU_PLAN,
   failedResult,
   fixedPrompt,
   type GpuBenchCase,
   type GpuBenchResult,
-  gpuRatios,
   gpuTable,
-  planCases,
-  runKitCase,
+  runKitCaseProfiled,
   sampleGpuMemory,
 } from "../lib/bench/mod.ts";
-import { type Lever, type LeverResult, LEVERS, runLever } from "../lib/bench/mod.ts";
-import type { Dtype } from "../lib/measure/mod.ts";
+import {
+  type BuildJob,
+  buildJobs,
+  caseDir,
+  gpuRoofline,
+  type Lever,
+  type LeverResult,
+  planRatios,
+  referenceCases,
+  runLever,
+  runLeverSuite,
+} from "../lib/bench/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -58,26 +61,31 @@ const { values } = parseArgs({
     models: { type: "string" },
     "no-python": { type: "boolean", default: false },
     "no-cpu": { type: "boolean", default: false },
-    "no-levers": { type: "boolean", default: false },
     "prompt-tokens": { type: "string", default: "512" },
     new: { type: "string", default: "128" },
     "models-dir": { type: "string" },
     json: { type: "string" },
+    "deadline-s": { type: "string", default: "0" },
     child: { type: "string" },
+    "child-build": { type: "string" },
     "prepare-carry": { type: "boolean", default: false },
     "dry-run": { type: "boolean", default: false },
     levers: { type: "string" },
+    runtimes: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
 
 const MARK = "BENCH_RESULT ";
 const CHILD_TIMEOUT_MS = 540_000;
+const PROFILE_NEW_TOKENS = 32;
 
 if (values.help) {
   console.log(
-    "deno task bench-gpu [--models a,b] [--no-python] [--no-cpu] [--no-levers] " +
-      "[--prompt-tokens 512] [--new 128] [--models-dir DIR] [--json FILE] | --prepare-carry",
+    "deno task bench-gpu [--models a,b] [--no-python] [--no-cpu] [--levers a,b] " +
+      "[--prompt-tokens 512] [--new 128] [--models-dir DIR] [--json FILE] [--deadline-s N] " +
+      "[--runtimes a,b] " +
+      "| --prepare-carry | --dry-run",
   );
   Deno.exit(0);
 }
@@ -91,6 +99,27 @@ if (values["prepare-carry"]) {
   Deno.exit(code);
 }
 
+if (values["child-build"]) {
+  // One forge folder in this process (several build side by side).
+  const job = JSON.parse(values["child-build"]) as BuildJob;
+  const t = performance.now();
+  await buildModel(job.preset, job.dir, {
+    dtypes: job.dtypes,
+    safetensors: job.safetensors,
+    graph: job.graph,
+    q4AccuracyLevel: job.q4AccuracyLevel,
+    log: () => {},
+  });
+  for (const f of ["config.json", "generation_config.json"]) {
+    const p = join(job.dir, f);
+    const json = JSON.parse(readFileSync(p, "utf8"));
+    delete json.eos_token_id;
+    writeFileSync(p, JSON.stringify(json, null, 2) + "\n");
+  }
+  console.log(MARK + JSON.stringify({ seconds: (performance.now() - t) / 1000 }));
+  Deno.exit(0);
+}
+
 if (values.child) {
   // One run in this process; the parent reads the marked line.
   const spec = JSON.parse(values.child);
@@ -98,7 +127,7 @@ if (values.child) {
   try {
     result = spec.lever
       ? await runLever(spec.lever as Lever, spec.opts)
-      : await runKitCase(spec.case as GpuBenchCase, spec.opts);
+      : await runKitCaseProfiled(spec.case as GpuBenchCase, spec.opts);
   } catch (e) {
     result = spec.lever
       ? { lever: spec.lever.name, ok: false, error: String((e as Error).message ?? e) }
@@ -108,23 +137,28 @@ if (values.child) {
   Deno.exit(0);
 }
 
+// --- the parent -----------------------------------------------------------------------------
+const started = performance.now();
+const deadlineMs = Number(values["deadline-s"]) * 1000;
+const remainingMs = () =>
+  deadlineMs > 0 ? deadlineMs - (performance.now() - started) : CHILD_TIMEOUT_MS;
+
 /** Runs a command, samples GPU memory meanwhile, returns the marked JSON line and the peak. */
 async function runChild(
   cmd: string,
   args: string[],
 ): Promise<{ parsed: Record<string, unknown> | null; peakGpuBytes: number | null; log: string }> {
   const sampler = sampleGpuMemory();
-  const child = new Deno.Command(cmd, {
-    args,
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { PYTHONUNBUFFERED: "1" },
-    signal: AbortSignal.timeout(CHILD_TIMEOUT_MS),
-  });
   let out = "";
   try {
-    const { stdout, stderr } = await child.output();
+    const { stdout, stderr } = await new Deno.Command(cmd, {
+      args,
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+      env: { PYTHONUNBUFFERED: "1" },
+      signal: AbortSignal.timeout(Math.max(1000, Math.min(CHILD_TIMEOUT_MS, remainingMs()))),
+    }).output();
     out = new TextDecoder().decode(stdout) + new TextDecoder().decode(stderr);
   } catch (e) {
     out = `child failed: ${(e as Error).message}`;
@@ -145,7 +179,6 @@ const denoArgs = (spec: unknown) => [
 
 const tail = (s: string, n = 600) => s.trim().slice(-n).replace(/\s+/g, " ");
 
-// --- the parent -----------------------------------------------------------------------------
 const newTokens = Number(values.new);
 const promptTokens = Number(values["prompt-tokens"]);
 const modelsDir = values["models-dir"] ?? join(ROOT, ".cache", "gpu-bench");
@@ -153,12 +186,15 @@ const jsonPath = values.json ??
   (kitConfig().bench.outDir
     ? join(kitConfig().bench.outDir!, "bench_gpu.json")
     : join(ROOT, "out", "bench_gpu.json"));
-const wanted = values.models?.split(",").map((s) => s.trim());
 const dryRun = values["dry-run"];
-const plan = dryRun
-  ? [{ preset: "tiny-random", dtypes: ["fp32", "q4"] as Dtype[] }]
-  : DEFAULT_GPU_PLAN.filter((p) => !wanted || wanted.includes(p.preset));
-const python = !values["no-python"];
+const presets = dryRun ? ["tiny-random"] : values.models?.split(",").map((s) => s.trim()) ??
+  ["tinyllama-1.1b"];
+const runtimes = values.runtimes?.split(",").map((s) => s.trim());
+const cases = presets.flatMap(referenceCases).filter((c) =>
+  (!runtimes || runtimes.includes(c.runtime)) &&
+  !(values["no-python"] && c.runtime.startsWith("python")) &&
+  !(values["no-cpu"] && (c.runtime === "kit-cpu" || c.runtime === "kit-pipeline"))
+);
 
 const machine = await machineInfo();
 const status = await detectWebGpu();
@@ -172,258 +208,194 @@ if (!status.available && !dryRun) {
   Deno.exit(2);
 }
 
+type Result = GpuBenchResult & { opProfile?: unknown; roofline?: unknown };
 const report = {
   date: new Date().toISOString(),
   machine: { ...machine, webgpu: status },
-  settings: { promptTokens, newTokens, plan },
-  results: [] as GpuBenchResult[],
-  ratios: [] as ReturnType<typeof gpuRatios>,
+  settings: { promptTokens, newTokens, profileNewTokens: PROFILE_NEW_TOKENS, cases },
+  builds: {} as Record<string, unknown>,
+  gpuCopyBandwidthBytesPerSecond: null as number | null,
+  results: [] as Result[],
+  ratios: [] as ReturnType<typeof planRatios>,
   levers: [] as (LeverResult & { description?: string })[],
   nodeCounts: {} as Record<string, unknown>,
   seconds: {} as Record<string, number>,
 };
 const save = () => {
-  report.ratios = gpuRatios(report.results);
+  report.ratios = planRatios(report.results);
   mkdirSync(dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, JSON.stringify(report, null, 2) + "\n");
 };
 
-/** Builds `preset` (once) into the benchmark's folder, without an end-of-text token. */
-async function model(
-  preset: string,
-  dtypes: ForgeDtype[],
-  safetensors: boolean,
-  layers?: number,
-): Promise<string> {
-  const dir = join(modelsDir, layers ? `${preset}-L${layers}` : preset);
+// 1. Every folder, built side by side (one process each; reused when already complete).
+const jobs = buildJobs(modelsDir, cases);
+console.log(`\n== Fabricando ${jobs.length} carpetas en paralelo (${presets.join(", ")})`);
+const tBuild = performance.now();
+const failedBuilds = new Map<string, string>();
+await Promise.all(jobs.map(async (job) => {
   try {
-    const stamp = JSON.parse(readFileSync(join(dir, "forge.json"), "utf8"));
-    if (dtypes.every((d) => stamp.dtypes.includes(d)) && (!safetensors || stamp.safetensors)) {
-      return dir;
-    }
+    const stamp = JSON.parse(readFileSync(join(job.dir, "forge.json"), "utf8"));
+    if (job.dtypes.every((d: ForgeDtype) => stamp.dtypes.includes(d))) return;
   } catch { /* build it */ }
+  const { parsed, log } = await runChild(Deno.execPath(), [
+    "run",
+    "-A",
+    ...kitConfig().bench.denoFlags,
+    join(ROOT, "scripts/bench_gpu.ts"),
+    "--child-build",
+    JSON.stringify(job),
+  ]);
+  report.builds[job.dir] = parsed ?? { error: tail(log) };
+  if (!parsed) failedBuilds.set(job.dir, tail(log));
+}));
+report.seconds.build = (performance.now() - tBuild) / 1000;
+console.log(`carpetas listas en ${report.seconds.build.toFixed(0)} s`);
+save();
+
+// 2. The prompt (exactly promptTokens tokens), from any kit folder.
+const promptDir = jobs.find((j) => !failedBuilds.has(j.dir))?.dir; // any: all have the tokenizer
+const prompt = promptDir ? await fixedPrompt(promptDir, promptTokens) : null;
+const idsFile = join(modelsDir, "prompt_ids.json");
+if (prompt) writeFileSync(idsFile, JSON.stringify(prompt.ids));
+
+// 3. The runs, most important first.
+for (const c of cases) {
+  const label = `${c.preset} ${c.dtype} ${c.graph ?? ""} ${c.runtime}${
+    c.profile ? " profile" : ""
+  }`;
+  const dir = caseDir(modelsDir, c);
   const t = performance.now();
-  await buildModel(preset, dir, {
-    dtypes,
-    safetensors,
-    shape: layers ? { num_hidden_layers: layers } : undefined,
-    log: (l) => console.log(l),
-  });
-  for (const f of ["config.json", "generation_config.json"]) {
-    const p = join(dir, f);
-    const json = JSON.parse(readFileSync(p, "utf8"));
-    delete json.eos_token_id;
-    writeFileSync(p, JSON.stringify(json, null, 2) + "\n");
-  }
-  report.seconds[`build ${preset}${layers ? `-L${layers}` : ""}`] = (performance.now() - t) / 1000;
-  return dir;
-}
-
-const started = performance.now();
-const dirs: Record<string, string> = {};
-let prompt: { text: string; ids: number[] } | null = null;
-let idsFile = "";
-
-for (const { preset, dtypes } of plan) {
-  console.log(`\n== ${preset}: fabricando (${dtypes.join(", ")}${python ? " + safetensors" : ""})`);
-  dirs[preset] = await model(preset, dtypes as ForgeDtype[], python);
-  if (!prompt) {
-    prompt = await fixedPrompt(dirs[preset], promptTokens);
-    idsFile = join(modelsDir, "prompt_ids.json");
-    writeFileSync(idsFile, JSON.stringify(prompt.ids));
-  }
-  const cases = planCases([{ preset, dtypes }], { python, cpu: !values["no-cpu"] });
-  for (const c of cases) {
-    const t = performance.now();
-    let result: GpuBenchResult;
-    if (c.runtime === "python-cuda") {
-      const { parsed, peakGpuBytes, log } = await runChild("python3", [
-        join(ROOT, "lib/bench/gpu_hf.py"),
-        "--model",
-        dirs[preset],
-        "--ids",
-        idsFile,
-        "--new",
-        String(newTokens),
-      ]);
-      result = parsed
-        ? { ...c, ...(parsed as Partial<GpuBenchResult>), ok: true, peakGpuBytes } as GpuBenchResult
-        : failedResult(c, tail(log));
-    } else {
-      const opts = {
-        dir: dirs[preset],
-        dtype: c.dtype,
-        device: c.runtime === "kit-webgpu" ? "webgpu" : "cpu",
-        prompt: prompt.text,
-        newTokens,
-      };
-      const { parsed, peakGpuBytes, log } = await runChild(
-        Deno.execPath(),
-        denoArgs({ case: c, opts }),
-      );
-      result = parsed
-        ? {
-          ...(parsed as unknown as GpuBenchResult),
-          peakGpuBytes: c.runtime === "kit-cpu" ? null : peakGpuBytes,
-        }
-        : failedResult(c, tail(log));
-      if (!result.ok && log) console.log(tail(log, 1500));
-    }
-    report.seconds[`${c.preset} ${c.dtype} ${c.runtime}`] = (performance.now() - t) / 1000;
-    report.results.push(result);
-    save();
-    console.log(
-      `${c.preset} ${c.runtime === "python-cuda" ? "fp16" : c.dtype} ${c.runtime}: ` +
-        (result.ok
-          ? `carga ${(result.loadMs! / 1000).toFixed(1)} s, prefill ${
-            result.prefillTokensPerSecond?.toFixed(0)
-          } tok/s, decode ${result.decodeTokensPerSecond?.toFixed(1)} tok/s`
-          : `error: ${result.error?.slice(0, 300)}`),
-    );
-  }
-}
-
-/**
- * A copy of the model folder whose q4 graph lib/bench/gpu_fuse.py rewrote with `flags`
- * (null when the rewrite failed; its report goes into nodeCounts).
- */
-async function rewritten(dir: string, name: string, flags: string[]): Promise<string | null> {
-  const out = `${dir}-${name}`;
-  mkdirSync(join(out, "onnx"), { recursive: true });
-  for (const f of readdirSync(dir)) {
-    if (f.endsWith(".json")) copyFileSync(join(dir, f), join(out, f));
-  }
-  const { success, stdout, stderr } = await new Deno.Command("python3", {
-    args: [
-      join(ROOT, "lib/bench/gpu_fuse.py"),
-      join(dir, "onnx", "model_q4.onnx"),
-      join(out, "onnx", "model_q4.onnx"),
-      ...flags,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(stdout).trim();
-  report.nodeCounts[`rewrite ${name}`] = success
-    ? JSON.parse(text)
-    : tail(new TextDecoder().decode(stderr));
-  return success ? out : null;
-}
-
-/** Node counts by op type of an ONNX file, read with Python's onnx (null if unavailable). */
-async function countNodes(path: string): Promise<Record<string, number> | null> {
-  const code = "import onnx,sys,json,collections;" +
-    "m=onnx.load(sys.argv[1],load_external_data=False);" +
-    "c=collections.Counter(n.op_type for n in m.graph.node);c['__total__']=len(m.graph.node);" +
-    "print(json.dumps(c))";
-  try {
-    const { success, stdout } = await new Deno.Command("python3", {
-      args: ["-c", code, path],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return success ? JSON.parse(new TextDecoder().decode(stdout)) : null;
-  } catch {
-    return null;
-  }
-}
-
-if (!values["no-levers"] && prompt) {
-  const preset = plan[0].preset;
-  const dtype: Dtype = "q4";
-  console.log(`\n== Palancas de decode (${preset} ${dtype}, webgpu)`);
-  const full = dirs[preset] ?? await model(preset, ["q4"], false);
-  const only = values.levers?.split(",").map((s) => s.trim());
-  const raw = LEVERS.find((l) => l.name === "raw-kv-gpu")!;
-  const all: Lever[] = [
-    ...LEVERS,
-    { ...LEVERS[0], name: "tjs-default-2-layers" },
-    { ...raw, name: "raw-kv-gpu-2-layers" },
-  ];
-  const runs: [Lever, string][] = [];
-  for (const lever of all.filter((l) => !only || only.includes(l.name))) {
-    if (lever.name.endsWith("-2-layers")) {
-      runs.push([lever, await model(preset, ["q4"], false, 2)]);
-    } else if (lever.rewrite) {
-      const dir = await rewritten(full, lever.name, lever.rewrite);
-      if (dir) runs.push([lever, dir]);
-      else {report.levers.push({
-          lever: lever.name,
-          model: preset,
-          ok: false,
-          error: "rewrite failed",
-        });}
-    } else runs.push([lever, full]);
-  }
-  for (const [lever, dir] of runs) {
-    const optimized = lever.path === "raw"
-      ? join(modelsDir, `optimized-${lever.name}.onnx`)
-      : undefined;
+  let result: Result;
+  if (remainingMs() < 15_000) result = failedResult(c, "skipped: the run's deadline was near");
+  else if (failedBuilds.has(dir)) {
+    result = failedResult(c, `build failed: ${failedBuilds.get(dir)}`);
+  } else if (!prompt) result = failedResult(c, "no prompt (no model folder was built)");
+  else if (c.runtime.startsWith("python")) {
+    const first = !report.results.some((r) => r.runtime.startsWith("python"));
+    const { parsed, peakGpuBytes, log } = await runChild("python3", [
+      join(ROOT, "lib/bench/gpu_hf.py"),
+      "--model",
+      dir,
+      "--ids",
+      idsFile,
+      "--new",
+      String(newTokens),
+      ...(c.runtime === "python-cuda-compile" ? ["--compile"] : []),
+      ...(first ? ["--bandwidth"] : []),
+    ]);
+    result = parsed
+      ? { ...c, ...(parsed as Partial<GpuBenchResult>), ok: true, peakGpuBytes } as Result
+      : failedResult(c, tail(log));
+    const bw = Number(result.extra?.copyBandwidthBytesPerSecond);
+    if (bw > 0) report.gpuCopyBandwidthBytesPerSecond = bw;
+  } else {
+    const device = c.runtime === "kit-webgpu" ? "webgpu" : "cpu";
     const opts = {
       dir,
-      dtype,
-      promptIds: prompt.ids,
+      dtype: c.dtype,
+      device,
       prompt: prompt.text,
-      newTokens,
-      optimizedModelPath: optimized,
+      newTokens: c.profile ? PROFILE_NEW_TOKENS : newTokens,
+      profilePrefix: c.profile ? join(modelsDir, `profile-${c.dtype}-${device}`) : undefined,
     };
-    const { parsed, log } = await runChild(Deno.execPath(), denoArgs({ lever, opts }));
-    const r =
-      (parsed ?? { lever: lever.name, ok: false, error: tail(log) }) as unknown as LeverResult;
-    report.levers.push({ ...r, description: lever.description });
-    if (optimized && existsSync(optimized)) {
-      report.nodeCounts[lever.name] = await countNodes(optimized);
-    }
-    save();
-    console.log(
-      `${lever.name}: ` +
-        (r.ok
-          ? `${r.decodeTokensPerSecond?.toFixed(1)} tok/s (${r.msPerToken?.toFixed(2)} ms/token)`
-          : `error: ${r.error?.slice(0, 300)}`),
+    const { parsed, peakGpuBytes, log } = await runChild(
+      Deno.execPath(),
+      denoArgs({ case: c, opts }),
     );
+    result = parsed
+      ? { ...(parsed as unknown as Result), peakGpuBytes: device === "cpu" ? null : peakGpuBytes }
+      : failedResult(c, tail(log));
+    if (!result.ok && log) console.log(tail(log, 1500));
   }
-  report.nodeCounts["forge graph (q4)"] = await countNodes(
-    join(full, "onnx", "model_q4.onnx"),
+  report.seconds[label] = (performance.now() - t) / 1000;
+  report.results.push(result);
+  save();
+  console.log(
+    `${label}: ` +
+      (result.ok
+        ? `carga ${(result.loadMs! / 1000).toFixed(1)} s, prefill ${
+          result.prefillTokensPerSecond?.toFixed(0)
+        } tok/s, decode ${result.decodeTokensPerSecond?.toFixed(1)} tok/s`
+        : `error: ${result.error?.slice(0, 300)}`),
   );
-  const L2 = join(modelsDir, `${preset}-L2`, "onnx", "model_q4.onnx");
-  if (existsSync(L2)) report.nodeCounts["forge graph (2 layers q4)"] = await countNodes(L2);
+}
+
+// 4. Roofline of the webgpu runs, from the copy bandwidth Python measured.
+const bw = report.gpuCopyBandwidthBytesPerSecond;
+if (bw) {
+  for (const r of report.results) {
+    if (r.ok && r.runtime === "kit-webgpu") r.roofline = gpuRoofline(r, bw);
+  }
+}
+
+// 5. The levers, only when asked for (--levers a,b or --levers all).
+if (values.levers && prompt) {
+  console.log(`\n== Palancas de decode (${presets[0]} q4 clásico, webgpu)`);
+  await runLeverSuite({
+    preset: presets[0],
+    modelsDir,
+    prompt,
+    newTokens,
+    only: values.levers === "all" ? undefined : values.levers.split(",").map((s) => s.trim()),
+    model: async (preset, dtypes, layers) => {
+      const dir = join(modelsDir, `${preset}-classic-levers${layers ? `-L${layers}` : ""}`);
+      if (!existsSync(join(dir, "forge.json"))) {
+        await buildModel(preset, dir, {
+          dtypes,
+          safetensors: false,
+          graph: "classic",
+          shape: layers ? { num_hidden_layers: layers } : undefined,
+          log: () => {},
+        });
+      }
+      return dir;
+    },
+    runChild,
+    denoArgs,
+    levers: report.levers,
+    nodeCounts: report.nodeCounts,
+    save,
+  });
 }
 
 report.seconds.total = (performance.now() - started) / 1000;
 save();
 
 // --- the summary, last (the device tool returns the end of the output) ----------------------
-console.log("\n" + gpuTable(report.results));
-if (report.levers.length) {
+console.log("\n" + gpuTable(report.results.filter((r) => !r.profile)));
+console.log("\n| ratio (same run) | prefill | decode |\n|---|---|---|");
+for (const q of report.ratios) {
   console.log(
-    "\n| lever | prefill tok/s | decode tok/s | ms/token | note |\n|---|---|---|---|---|",
-  );
-  for (const l of report.levers) {
-    console.log(
-      `| ${l.lever} | ${l.prefillTokensPerSecond?.toFixed(0) ?? "—"} | ${
-        l.decodeTokensPerSecond?.toFixed(1) ?? "—"
-      } | ${l.msPerToken?.toFixed(2) ?? "—"} | ${
-        l.ok ? l.description ?? "" : `error: ${l.error?.slice(0, 160)}`
-      } |`,
-    );
-  }
-  const total = (k: string) =>
-    (report.nodeCounts[k] as Record<string, number> | null)?.__total__ ?? "—";
-  console.log(
-    `nodes: forge ${total("forge graph (q4)")} (2 layers: ${
-      total("forge graph (2 layers q4)")
-    }); after ORT 'all' ${total("raw-kv-gpu")} (2 layers: ${total("raw-kv-gpu-2-layers")}); ` +
-      `after 'basic' ${total("raw-opt-basic")}`,
+    `| ${q.label} | ${q.prefill?.toFixed(2) ?? "—"}× | ${q.decode?.toFixed(2) ?? "—"}× |`,
   );
 }
-const q4 = report.results.find((r) =>
-  r.ok && r.preset === "tinyllama-1.1b" && r.dtype === "q4" && r.runtime === "kit-webgpu"
-);
-if (q4) {
+if (bw) {
+  console.log(`\nGPU copy bandwidth ${(bw / 1e12).toFixed(2)} TB/s; roofline (webgpu):`);
+  for (const r of report.results.filter((r) => r.roofline && !r.profile)) {
+    const f = r.roofline as ReturnType<typeof gpuRoofline>;
+    console.log(
+      `  ${r.dtype} ${r.graph}: ${f.tokensPerSecond.toFixed(0)} tok/s possible, measured ${
+        ((f.fraction ?? 0) * 100).toFixed(1)
+      } %`,
+    );
+  }
+}
+const prof = report.results.find((r) => r.opProfile)?.opProfile as
+  | {
+    stepUs: number;
+    kernelFraction: number;
+    kernelsPerStep: number;
+    ops: { op: string; usPerStep: number; callsPerStep: number }[];
+  }
+  | undefined;
+if (prof) {
   console.log(
-    `target decode ≥ 250 tok/s (tinyllama-1.1b q4 webgpu): ${
-      q4.decodeTokensPerSecond?.toFixed(1)
-    } tok/s`,
+    `\nprofile (webgpu q4f16 decode step): ${prof.stepUs.toFixed(0)} µs, ${
+      prof.kernelsPerStep.toFixed(0)
+    } kernels, ${(prof.kernelFraction * 100).toFixed(0)} % inside kernels; top: ` +
+      prof.ops.slice(0, 6).map((o) =>
+        `${o.op} ${o.usPerStep.toFixed(0)} µs/${o.callsPerStep.toFixed(0)}`
+      ).join(", "),
   );
 }
 console.log(`JSON: ${jsonPath} (${report.seconds.total.toFixed(0)} s)`);

@@ -1,7 +1,8 @@
 /**
  * The model forge's command line.
  *
- *   deno task forge --preset tiny [--out DIR] [--dtypes fp32,fp16,q8,q4]
+ *   deno task forge --preset tiny [--out DIR] [--dtypes fp32,fp16,q8,q4,q4f16]
+ *                   [--graph fused|classic] [--q4-accuracy 0|4]
  *                   [--safetensors | --no-safetensors] [--external auto|always|never]
  *                   [--measure [--tokens N]] [--gguf f16,q8_0,q4_0]
  *   deno task forge --list
@@ -24,6 +25,7 @@ import {
   ForgeError,
   getPreset,
   type GgufVariant,
+  type GraphKind,
   measureRss,
   PRESETS,
 } from "../lib/forge/mod.ts";
@@ -35,6 +37,8 @@ const { values } = parseArgs({
     preset: { type: "string" },
     out: { type: "string" },
     dtypes: { type: "string" },
+    graph: { type: "string" },
+    "q4-accuracy": { type: "string" },
     safetensors: { type: "boolean" },
     "no-safetensors": { type: "boolean" },
     external: { type: "string", default: "auto" },
@@ -51,7 +55,8 @@ const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 try {
   if (values.list || values.help || !values.preset) {
     console.log(
-      "Uso: deno task forge --preset <nombre> [--out DIR] [--dtypes fp32,fp16,q8,q4] [--measure]\n",
+      "Uso: deno task forge --preset <nombre> [--out DIR] [--dtypes fp32,fp16,q8,q4,q4f16] " +
+        "[--graph fused|classic] [--q4-accuracy 0|4] [--measure]\n",
     );
     console.log("Presets:");
     for (const p of Object.values(PRESETS)) {
@@ -101,6 +106,10 @@ try {
     dtypes,
     safetensors,
     externalData: external,
+    graph: values.graph as GraphKind | undefined,
+    q4AccuracyLevel: values["q4-accuracy"] === undefined
+      ? undefined
+      : Number(values["q4-accuracy"]),
     stamp: { hash: await forgeContentHash(preset.name) },
   });
   console.log(

@@ -12,10 +12,14 @@ const seven = getPreset("llama-2-7b").shape;
 
 Deno.test("weight bytes come from the forge's graph: fp32 is 4 bytes per parameter", () => {
   const w = weightBytes(tiny, "fp32");
-  // 1,100,048,384 parameters (TinyLlama-1.1B) × 4 bytes: the size of model.onnx_data.
-  assert.equal(w.total, 4_400_193_536);
+  // 1,100,048,384 parameters (TinyLlama-1.1B) × 4 bytes: the size of model.onnx_data; the
+  // fused graph adds its rotary cos/sin tables (2048 positions × 32 × 4 bytes each), of which
+  // a decode step reads one row.
+  const rotary = 2 * 2048 * 32 * 4;
+  assert.equal(w.total, 4_400_193_536 + rotary);
   assert.equal(w.embedding, 32000 * 2048 * 4);
-  assert.equal(w.perToken, w.total - w.embedding + 2048 * 4);
+  assert.equal(w.perToken, w.total - w.embedding + 2048 * 4 - rotary + 2 * 32 * 4);
+  assert.equal(weightBytes(tiny, "fp32", "classic").total, 4_400_193_536);
 });
 
 Deno.test("q4 counts packed nibbles and fp32 block scales; q8 int8 plus row scales", () => {
@@ -26,7 +30,8 @@ Deno.test("q4 counts packed nibbles and fp32 block scales; q8 int8 plus row scal
   assert.ok(q8.total / 6.74e9 > 0.99 && q8.total / 6.74e9 < 1.01, `${q8.total}`);
   // The int8 embedding table: one row (4096 bytes) and its scale are read per token.
   assert.equal(q4.embedding, 32000 * 4096 + 32000 * 4);
-  assert.equal(q4.perToken, q4.total - q4.embedding + 4096 + 4);
+  const rotary = 2 * 4096 * 64 * 4; // fused graph: cos/sin tables, one row read per step
+  assert.equal(q4.perToken, q4.total - q4.embedding + 4096 + 4 - rotary + 2 * 64 * 4);
 });
 
 Deno.test("the KV cache read grows linearly with the context", () => {

@@ -311,7 +311,7 @@ export function q4WeightGetter(
     const packed = inits.get(`${name}.q4`);
     if (packed) {
       const [N, , half] = packed.dims;
-      const scales = floatValues(inits.get(`${name}.q4_scales`)!);
+      const scales = floatOrHalfValues(inits.get(`${name}.q4_scales`)!);
       const K = inFeatures(name);
       return dequantizeMatMulNBits(packed.raw, scales, N, K, half * 2);
     }
@@ -327,4 +327,17 @@ export function q4WeightGetter(
     }
     return Float64Array.from(floatValues(inits.get(name)!));
   };
+}
+
+/** Float values of a FLOAT or FLOAT16 initializer. */
+export function floatOrHalfValues(t: OnnxInitializer): Float32Array {
+  if (t.dataType === 1) return floatValues(t);
+  if (t.dataType !== 10) throw new Error(`${t.name} is not FLOAT/FLOAT16`);
+  const h = new Uint16Array(t.raw.slice().buffer);
+  return Float32Array.from(h, (x) => {
+    const s = x & 0x8000 ? -1 : 1, e = (x >> 10) & 0x1f, m = x & 0x3ff;
+    if (e === 0) return s * m * 2 ** -24;
+    if (e === 31) return m ? NaN : s * Infinity;
+    return s * (1 + m / 1024) * 2 ** (e - 15);
+  });
 }

@@ -13,8 +13,8 @@ import {
   Tensor,
 } from "@huggingface/transformers";
 import { CACHE_DIR } from "../lib/core/paths.ts";
+import { DEFAULT_GRAPH, q4AccuracyLevel } from "../lib/forge/mod.ts";
 import { continuation } from "./_tiny_oracle.ts";
-import { Q4_ACCURACY_LEVEL } from "../lib/forge/llama_graph.ts";
 import {
   buildModel,
   CORPUS_PATH,
@@ -26,13 +26,13 @@ import {
 } from "../lib/forge/mod.ts";
 import {
   bigramChain,
-  floatValues,
   q4WeightGetter,
   readOnnxInitializers,
   readSafetensors,
   type RefConfig,
   referenceForward,
 } from "./forge_reference.ts";
+import { unstackInitializers } from "./forge_stacked.ts";
 
 env.allowRemoteModels = false;
 env.cacheDir = join(CACHE_DIR, "hf");
@@ -273,7 +273,11 @@ Deno.test("tiny-random: the q4 graph computes the model of its dequantized 4-bit
   const config: RefConfig = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
   const inFeatures = (name: string) =>
     name.includes("down_proj") ? config.intermediate_size : config.hidden_size;
-  const inits = await readOnnxInitializers(join(dir, "onnx", "model_q4.onnx"));
+  const inits = unstackInitializers(
+    await readOnnxInitializers(join(dir, "onnx", "model_q4.onnx")),
+    config,
+  );
+  const level = q4AccuracyLevel(DEFAULT_GRAPH, "q4");
   // Dequantized from the file's bytes following the MatMulNBits spec (not the forge's code).
   const expected = referenceForward(config, q4WeightGetter(inits, inFeatures), PROMPT_IDS);
   const model = await AutoModelForCausalLM.from_pretrained(useDir(dir), { dtype: "q4" });
@@ -289,55 +293,7 @@ Deno.test("tiny-random: the q4 graph computes the model of its dequantized 4-bit
   // accuracy_level 0 computes in fp32: equal to 1e-4. Level 4 also quantizes the activations
   // to int8 per block inside the kernel, an error of q8's size (measured 1.1% of the spread);
   // a wrong packing (nibble order, block layout, zero point) gives errors ~100% of the spread.
-  assert.ok(Q4_ACCURACY_LEVEL === 0 ? diff <= 1e-4 : diff <= 0.03 * spread, `max abs diff ${diff}`);
-});
-
-Deno.test("tiny-random: model.safetensors read back equals the fp32 ONNX initializers", async () => {
-  const dir = await ensureModel("tiny-random");
-  const { header, tensors } = readSafetensors(await Deno.readFile(join(dir, "model.safetensors")));
-  const config = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
-  assert.equal(config.model_type, "llama");
-  assert.deepEqual(config.architectures, ["LlamaForCausalLM"]);
-  const expectedNames = ["model.embed_tokens.weight", "model.norm.weight", "lm_head.weight"];
-  for (let l = 0; l < config.num_hidden_layers; l++) {
-    for (const n of ["input_layernorm", "post_attention_layernorm"]) {
-      expectedNames.push(`model.layers.${l}.${n}.weight`);
-    }
-    for (const n of ["q_proj", "k_proj", "v_proj", "o_proj"]) {
-      expectedNames.push(`model.layers.${l}.self_attn.${n}.weight`);
-    }
-    for (const n of ["gate_proj", "up_proj", "down_proj"]) {
-      expectedNames.push(`model.layers.${l}.mlp.${n}.weight`);
-    }
-  }
-  assert.deepEqual(
-    Object.keys(header).filter((k) => k !== "__metadata__").sort(),
-    expectedNames.sort(),
-  );
-  const D = config.hidden_size / config.num_attention_heads;
-  assert.deepEqual(tensors.get("model.layers.0.self_attn.k_proj.weight")!.shape, [
-    config.num_key_value_heads * D,
-    config.hidden_size,
-  ]);
-  assert.deepEqual(tensors.get("lm_head.weight")!.shape, [config.vocab_size, config.hidden_size]);
-  const inits = await readOnnxInitializers(join(dir, "onnx", "model.onnx"));
-  for (const [name, t] of tensors) {
-    const direct = inits.get(name);
-    const transposed = inits.get(`${name}.T`);
-    assert.ok(direct || transposed, `${name} missing from the ONNX graph`);
-    const onnx = floatValues((direct ?? transposed)!);
-    const [rows, cols] = t.shape.length === 2 ? t.shape : [1, t.shape[0]];
-    if (transposed) assert.deepEqual(transposed.dims, [cols, rows]);
-    else assert.deepEqual(direct!.dims, t.shape);
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const v = transposed ? onnx[c * rows + r] : onnx[r * cols + c];
-        if (v !== t.values[r * cols + c]) {
-          assert.fail(`${name}[${r},${c}]: ${v} ≠ ${t.values[r * cols + c]}`);
-        }
-      }
-    }
-  }
+  assert.ok(level === 0 ? diff <= 1e-4 : diff <= 0.03 * spread, `max abs diff ${diff}`);
 });
 
 Deno.test("external data: a model written with <file>.onnx_data loads and gives the same logits", async () => {

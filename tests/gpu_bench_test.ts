@@ -104,3 +104,60 @@ Deno.test({
     assert.match(out, /Sin GPU utilizable no hay benchmark de GPU que hacer aquí/);
   },
 });
+
+Deno.test("reference plan: fused webgpu runs first, torch.compile last; one folder per graph and dtype", async () => {
+  const { referenceCases, buildJobs, planRatios } = await import("../lib/bench/gpu_plan.ts");
+  const cases = referenceCases("tinyllama-1.1b");
+  assert.deepEqual(cases[0], {
+    preset: "tinyllama-1.1b",
+    dtype: "q4f16",
+    runtime: "kit-webgpu",
+    graph: "fused",
+  });
+  assert.equal(cases.at(-1)!.runtime, "python-cuda-compile");
+  const jobs = buildJobs("/m", cases);
+  // fused fp16/q4/q4f16/fp32, classic fp16/q4, level-0 q4/q4f16, Python's weights.
+  assert.equal(jobs.length, 9);
+  assert.deepEqual(jobs.find((j) => j.dir === "/m/tinyllama-1.1b-weights"), {
+    dir: "/m/tinyllama-1.1b-weights",
+    preset: "tinyllama-1.1b",
+    graph: "fused",
+    dtypes: [],
+    safetensors: true,
+  });
+  assert.equal(jobs.find((j) => j.dir.endsWith("fused-acc0-q4"))?.q4AccuracyLevel, 0);
+  const ratios = planRatios([
+    run({ graph: "fused", decodeTokensPerSecond: 200, prefillTokensPerSecond: 3000 }),
+    run({ graph: "classic", decodeTokensPerSecond: 50, prefillTokensPerSecond: 1000 }),
+    run({ runtime: "python-cuda", dtype: "fp16", decodeTokensPerSecond: 40 }),
+    run({ runtime: "python-cuda-compile", dtype: "fp16", decodeTokensPerSecond: 100 }),
+  ]);
+  assert.deepEqual(ratios.map((r) => [r.label.split(",")[0].split(" (")[0], r.decode]), [
+    ["fused ÷ classic", 4],
+    ["best kit webgpu", 2],
+  ]);
+});
+
+Deno.test("reference run: configurations with method, Spanish label, TTFT and memory", async () => {
+  const { toReferenceRun } = await import("../lib/bench/reference_run.ts");
+  const ref = toReferenceRun({
+    date: "2026-12-01T22:50:00Z",
+    machine: { gpus: [{ name: "NVIDIA H200", memoryTotalBytes: 1 }], cpuCores: 16 },
+    settings: { promptTokens: 512, newTokens: 128 },
+    results: [
+      run({ graph: "fused" }),
+      run({ runtime: "kit-pipeline", dtype: "fp32", extra: { dtype: "fp32" } }),
+      run({ runtime: "python-cuda-compile", dtype: "fp16", ok: false, error: "x" }),
+      run({ graph: "fused", profile: true }),
+    ],
+  }, { driver: "580" });
+  assert.deepEqual(ref.configurations.map((c) => [c.id, c.method, c.ttftMs]), [
+    ["metodo2-webgpu-q4-fused", 2, 500],
+    ["metodo1-cpu-fp32", 1, 500],
+    ["python-cuda-fp16-compile", "python", 500],
+  ]);
+  assert.match(ref.configurations[1].label, /^Método 1: pipeline/);
+  assert.equal(ref.configurations[2].error, "x");
+  assert.equal(ref.machine.nvidiaDriver, "580");
+  assert.equal(ref.date, "2026-12-01");
+});

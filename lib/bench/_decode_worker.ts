@@ -76,7 +76,7 @@ for (const runner of args.runners) {
   }
   if (runner.impl === "kit") {
     const kit = await createOptimizedBackend({
-      model: args.modelDir,
+      model: runner.modelDir ?? args.modelDir,
       dtype: args.dtype,
       threads: runner.threads,
     });

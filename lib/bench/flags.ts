@@ -5,7 +5,15 @@
  */
 
 /** The sub-suites, in the order they run. */
-export const SUITES = ["roofline", "llamacpp", "overhead", "7b", "scaling", "tuning"] as const;
+export const SUITES = [
+  "roofline",
+  "llamacpp",
+  "overhead",
+  "7b",
+  "scaling",
+  "tuning",
+  "graphs",
+] as const;
 
 /** One sub-suite's name. */
 export type Suite = (typeof SUITES)[number];

@@ -12,12 +12,29 @@
 import { AutoTokenizer, env } from "@huggingface/transformers";
 import { basename, dirname } from "node:path";
 import { createOptimizedBackend } from "../methods/optimized/backend.ts";
+import { createPipelineBackend } from "../methods/pipeline/backend.ts";
+import { collectProfile, type ProfileSummary } from "./ort_profile.ts";
 import type { Dtype } from "../measure/memory.ts";
 import { nvidiaGpus } from "../env/machine.ts";
 import { loadCorpus } from "../forge/corpus.ts";
 
-/** Who runs the model. */
-export type GpuRuntime = "kit-webgpu" | "kit-cpu" | "python-cuda";
+/**
+ * Who runs the model: the kit's method 2 on webgpu or cpu, its method 1 (the pipeline with
+ * the library's defaults), Python transformers fp16 eager or with a static cache and
+ * torch.compile.
+ */
+export type GpuRuntime =
+  | "kit-webgpu"
+  | "kit-cpu"
+  | "kit-pipeline"
+  | "python-cuda"
+  | "python-cuda-compile";
+
+/**
+ * Which forge graph a kit run loads: "fused" (the default graph), "classic" (plain ONNX
+ * operators) or "fused-acc0" (fused, MatMulNBits accuracy_level 0).
+ */
+export type GraphVariant = "fused" | "classic" | "fused-acc0";
 
 /** One run of the benchmark. */
 export interface GpuBenchCase {
@@ -25,6 +42,10 @@ export interface GpuBenchCase {
   /** Kit weight format; Python always loads model.safetensors as fp16. */
   dtype: Dtype;
   runtime: GpuRuntime;
+  /** Kit runs: the graph (default "fused"). */
+  graph?: GraphVariant;
+  /** Kit runs: onnxruntime profiling by operator (a shorter generation). */
+  profile?: boolean;
 }
 
 /** What one run measured (null where it does not apply or failed). */
@@ -170,6 +191,8 @@ export interface KitRunOptions {
   newTokens: number;
   /** Warm-up generation before measuring (default: the same prompt, 4 new tokens). */
   warmupPrompt?: string;
+  /** Write onnxruntime's profile to files starting with this path (summarized by operator). */
+  profilePrefix?: string;
 }
 
 /**
@@ -181,11 +204,16 @@ export async function runKitCase(
   opts: KitRunOptions,
 ): Promise<GpuBenchResult> {
   const started = performance.now();
-  const backend = await createOptimizedBackend({
-    model: opts.dir,
-    dtype: opts.dtype,
-    device: opts.device,
-  });
+  const backend = c.runtime === "kit-pipeline"
+    ? await createPipelineBackend({ model: opts.dir })
+    : await createOptimizedBackend({
+      model: opts.dir,
+      dtype: opts.dtype,
+      device: opts.device,
+      sessionOptions: opts.profilePrefix
+        ? { enableProfiling: true, profileFilePrefix: opts.profilePrefix }
+        : undefined,
+    });
   const loadMs = performance.now() - started;
   try {
     await backend.generate(opts.warmupPrompt ?? opts.prompt, { maxTokens: 4, timeoutMs: 600_000 });
@@ -206,11 +234,20 @@ export async function runKitCase(
       decodeTokensPerSecond: r.timings.tokensPerSecond,
       peakGpuBytes: null,
       peakRssBytes: r.memory?.peakRssBytes ?? null,
-      extra: { device: backend.device },
+      extra: { device: backend.device, dtype: backend.dtype },
     };
   } finally {
     await backend.close();
   }
+}
+
+/** {@link runKitCase}, then onnxruntime's profile of it summarized by operator. */
+export async function runKitCaseProfiled(
+  c: GpuBenchCase,
+  opts: KitRunOptions,
+): Promise<GpuBenchResult & { opProfile?: ProfileSummary | null }> {
+  const result = await runKitCase(c, opts);
+  return opts.profilePrefix ? { ...result, opProfile: collectProfile(opts.profilePrefix) } : result;
 }
 
 /** A failed run, with its message. */
@@ -294,11 +331,11 @@ export function gpuTable(results: GpuBenchResult[]): string {
   for (const r of results) {
     const msPerToken = r.decodeTokensPerSecond ? 1000 / r.decodeTokensPerSecond : null;
     lines.push(
-      `| ${r.preset} | ${r.runtime === "python-cuda" ? "fp16" : r.dtype} | ${r.runtime} | ${
-        num(r.loadMs == null ? null : r.loadMs / 1000)
-      } | ${num(r.prefillTokensPerSecond)} | ${num(r.decodeTokensPerSecond)} | ${
-        num(msPerToken, 2)
-      } | ${gb(r.peakGpuBytes)} | ${gb(r.peakRssBytes)} | ${
+      `| ${r.preset} | ${r.runtime.startsWith("python") ? "fp16" : r.dtype} | ${r.runtime}${
+        r.graph && r.graph !== "fused" ? ` ${r.graph}` : ""
+      } | ${num(r.loadMs == null ? null : r.loadMs / 1000)} | ${num(r.prefillTokensPerSecond)} | ${
+        num(r.decodeTokensPerSecond)
+      } | ${num(msPerToken, 2)} | ${gb(r.peakGpuBytes)} | ${gb(r.peakRssBytes)} | ${
         r.ok ? `${r.promptTokens}+${r.newTokens} tok` : `error: ${r.error?.slice(0, 120)}`
       } |`,
     );

@@ -10,7 +10,10 @@
 # builds the models with the forge.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-grep -qx '/.carry/' .git/info/exclude || echo '/.carry/' >> .git/info/exclude
+# (git rev-parse: .git is a file in a worktree)
+exclude=$(git rev-parse --git-path info/exclude)
+mkdir -p "$(dirname "$exclude")"
+grep -qx '/.carry/' "$exclude" 2>/dev/null || echo '/.carry/' >> "$exclude"
 mkdir -p .carry/debs
 deno task setup --quiet >/dev/null 2>&1 || true
 

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { buildLlamaGraph } from "../forge/llama_graph.ts";
+import { buildGraph, DEFAULT_GRAPH, type GraphKind } from "../forge/build.ts";
 import { DATA_TYPE_BYTES } from "../forge/onnx_proto.ts";
 import { type ForgeDtype, headDim, type LlamaShape } from "../forge/presets.ts";
 
@@ -24,34 +24,42 @@ export interface WeightBytes {
 const EMBEDDING = "model.embed_tokens.weight";
 
 /**
- * Weight bytes of the forge's graph for `shape` in `dtype`.
+ * Weight bytes of the forge's graph (default: the default graph) for `shape` in `dtype`.
  *
  * @example
  * ```ts
  * weightBytes(getPreset("tinyllama-1.1b").shape, "q4").perToken; // ≈ 0.59e9
  * ```
  */
-export function weightBytes(shape: LlamaShape, dtype: ForgeDtype): WeightBytes {
+export function weightBytes(
+  shape: LlamaShape,
+  dtype: ForgeDtype,
+  graph: GraphKind = DEFAULT_GRAPH,
+): WeightBytes {
   const noWeights = {
     get(): Float32Array {
       throw new Error("weights are not needed to count bytes");
     },
   };
-  const graph = buildLlamaGraph(shape, dtype, noWeights);
+  const g = buildGraph(graph, shape, dtype, noWeights);
   let total = 0;
   let embedding = 0;
   let embeddingRow = 0;
-  for (const group of graph.weights) {
+  let lookup = 0;
+  for (const group of g.weights) {
     for (const t of group.tensors) {
       const bytes = t.dims.reduce((a, b) => a * b, 1) * DATA_TYPE_BYTES[t.dataType];
       total += bytes;
       if (t.name.startsWith(EMBEDDING)) {
         embedding += bytes;
         embeddingRow += bytes / t.dims[0]; // one row of the table (or one row scale)
+      } else if (t.name.startsWith("rotary.")) {
+        // The fused graph's cos/sin tables: attention reads the new position's row only.
+        lookup += bytes - bytes / t.dims[0];
       }
     }
   }
-  return { total, embedding, perToken: total - embedding + embeddingRow };
+  return { total, embedding, perToken: total - embedding + embeddingRow - lookup };
 }
 
 /**
@@ -64,7 +72,7 @@ export function weightBytes(shape: LlamaShape, dtype: ForgeDtype): WeightBytes {
  * ```
  */
 export function kvReadBytes(shape: LlamaShape, dtype: ForgeDtype, tokens: number): number {
-  const bytes = dtype === "fp16" ? 2 : 4;
+  const bytes = dtype === "fp16" || dtype === "q4f16" ? 2 : 4;
   return 2 * shape.num_hidden_layers * shape.num_key_value_heads * headDim(shape) * tokens *
     bytes;
 }

@@ -10,6 +10,7 @@ import { Plot, plotToSvg } from "../show/plot.ts";
 import type { BandwidthResult } from "./bandwidth.ts";
 import { median, spread } from "./stats.ts";
 import type { OverheadRow, RooflineRow, ScalingResult, SevenBRow, TuningRow } from "./suites.ts";
+import { type GraphsRow, graphsTable } from "./graphs_suite.ts";
 import { llamaCppTable } from "./llama_cpp_report.ts";
 import type { EngineRow } from "./llama_cpp_suite.ts";
 
@@ -24,6 +25,7 @@ export interface BenchResults {
   sevenB?: SevenBRow[];
   scaling?: ScalingResult;
   tuning?: TuningRow[];
+  graphs?: GraphsRow[];
 }
 
 const GB = 1e9;
@@ -34,6 +36,7 @@ const noise = (xs: number[]) => `±${(spread(xs) * 50).toFixed(0)} %`;
 /** A titled Markdown table per suite that ran. */
 export function benchTables(r: BenchResults): { title: string; markdown: string }[] {
   const out: { title: string; markdown: string }[] = [];
+  if (r.graphs) out.push(graphsTable(r.graphs));
   if (r.bandwidth) {
     out.push({
       title: "Memory bandwidth (streaming read of 1 GiB, best of 5, bench process)",

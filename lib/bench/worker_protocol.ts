@@ -24,6 +24,8 @@ export interface Runner {
   sessionOptions?: Record<string, unknown>;
   /** Kit and llama.cpp runners: the number of CPU threads. */
   threads?: number;
+  /** Kit runners only: another model folder of the same model (e.g. another graph). */
+  modelDir?: string;
   /** llama.cpp runners only: the GGUF file. */
   ggufPath?: string;
 }

@@ -112,8 +112,11 @@ export interface MethodMode {
   reason: string;
 }
 
-/** Weight formats the kit teaches and the forge writes, as transformers.js names them. */
-export type Dtype = "fp32" | "fp16" | "q8" | "q4";
+/**
+ * Weight formats the kit teaches and the forge writes, as transformers.js names them (q4f16:
+ * 4-bit weights with float16 activations, the GPU format; built on request).
+ */
+export type Dtype = "fp32" | "fp16" | "q8" | "q4" | "q4f16";
 
 /** Llama hyper-parameters, named as in Hugging Face's LlamaConfig. */
 export interface LlamaShape {

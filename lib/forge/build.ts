@@ -12,7 +12,8 @@ import { loadCorpus } from "./corpus.ts";
 import { ensureFreeSpace, ensureWritableParent } from "./disk.ts";
 import { ForgeError } from "./errors.ts";
 import { generationConfig, hfConfig } from "./hf_config.ts";
-import { buildLlamaGraph, type LlamaGraph } from "./llama_graph.ts";
+import { buildFusedGraph, FUSED_Q4_ACCURACY } from "./fused_graph.ts";
+import { buildLlamaGraph, type LlamaGraph, Q4_ACCURACY_LEVEL } from "./llama_graph.ts";
 import { graphWeightBytes, writeOnnx } from "./onnx_writer.ts";
 import {
   type ForgeDtype,
@@ -34,7 +35,47 @@ export const ONNX_FILES: Record<ForgeDtype, string> = {
   fp16: "model_fp16.onnx",
   q8: "model_quantized.onnx",
   q4: "model_q4.onnx",
+  q4f16: "model_q4f16.onnx",
 };
+
+/** The forge's decoder graphs (see {@link BuildOptions.graph}). */
+export type GraphKind = "fused" | "classic";
+
+/** The graph the forge writes when none is asked for. */
+export const DEFAULT_GRAPH: GraphKind = "fused";
+
+/**
+ * The decoder graph of `kind` for `dtype` (weights are read only when it is written).
+ *
+ * @example
+ * ```ts
+ * const g = buildGraph("fused", getPreset("tiny-random").shape, "q4", source);
+ * ```
+ */
+export function buildGraph(
+  kind: GraphKind,
+  shape: LlamaShape,
+  dtype: ForgeDtype,
+  source: WeightSource,
+  opts: { q4AccuracyLevel?: number } = {},
+): LlamaGraph {
+  if (kind === "fused") return buildFusedGraph(shape, dtype, source, opts);
+  if (dtype === "q4f16") {
+    throw new ForgeError(
+      'q4f16 solo existe con el grafo fusionado: quita graph: "classic" o pide q4.',
+    );
+  }
+  return buildLlamaGraph(shape, dtype, source, opts);
+}
+
+/**
+ * The MatMulNBits accuracy_level a graph of `kind` gets for `dtype` when none is asked for
+ * (0 for the formats without 4-bit weights).
+ */
+export function q4AccuracyLevel(kind: GraphKind, dtype: ForgeDtype): number {
+  if (dtype !== "q4" && dtype !== "q4f16") return 0;
+  return kind === "fused" ? FUSED_Q4_ACCURACY[dtype] : Q4_ACCURACY_LEVEL;
+}
 
 /** Name of the completion stamp written last into a finished model folder. */
 export const STAMP_FILE = "forge.json";
@@ -51,6 +92,13 @@ export interface BuildOptions {
   shape?: Partial<LlamaShape>;
   /** Progress lines (Spanish); default console.log. */
   log?: (line: string) => void;
+  /**
+   * Which decoder graph: "fused" (default: onnxruntime's fused operators, as the hub's
+   * models; fused_graph.ts) or "classic" (plain ONNX operators; llama_graph.ts).
+   */
+  graph?: GraphKind;
+  /** MatMulNBits accuracy_level of the 4-bit weights (default: the graph's choice). */
+  q4AccuracyLevel?: number;
   /** Trained presets: folder of the weights and tokenizer (default: the preset's trainedDir). */
   weightsDir?: string;
   /** Extra fields stored in forge.json (e.g. the content hash of ensureModel). */
@@ -169,10 +217,14 @@ export async function buildModel(
   const dtypes = [...new Set(opts.dtypes ?? preset.defaultDtypes)];
   for (const d of dtypes) {
     if (!(d in ONNX_FILES)) {
-      throw new ForgeError(`Tipo de dato desconocido: "${d}" (fp32, fp16, q8, q4).`);
+      throw new ForgeError(`Tipo de dato desconocido: "${d}" (fp32, fp16, q8, q4, q4f16).`);
     }
   }
   const withSafetensors = opts.safetensors ?? preset.defaultSafetensors;
+  const graph = opts.graph ?? DEFAULT_GRAPH;
+  if (graph !== "fused" && graph !== "classic") {
+    throw new ForgeError(`Grafo desconocido: "${graph}" (fused, classic).`);
+  }
   const log = opts.log ?? console.log;
   const parent = await ensureWritableParent(outDir);
 
@@ -180,7 +232,10 @@ export async function buildModel(
 
   // Graphs first (weights are lazy) to estimate the disk space before writing anything.
   const graphs = new Map<ForgeDtype, LlamaGraph>(
-    dtypes.map((d) => [d, buildLlamaGraph(shape, d, source)]),
+    dtypes.map((d) => [
+      d,
+      buildGraph(graph, shape, d, source, { q4AccuracyLevel: opts.q4AccuracyLevel }),
+    ]),
   );
   const tensors = llamaTensors(shape);
   let needed = withSafetensors ? safetensorsBytes(tensors) : 0;
@@ -234,6 +289,8 @@ export async function buildModel(
       preset: preset.name,
       shape,
       dtypes,
+      graph,
+      q4AccuracyLevel: opts.q4AccuracyLevel ?? null,
       safetensors: withSafetensors,
       externalData: external,
       files,

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CACHE_DIR, ROOT } from "../core/paths.ts";
-import { buildModel, removeStalePartials, STAMP_FILE } from "./build.ts";
+import { buildModel, DEFAULT_GRAPH, removeStalePartials, STAMP_FILE } from "./build.ts";
 import { CORPUS_PATH } from "./corpus.ts";
 import { type ForgeDtype, getPreset } from "./presets.ts";
 import { readVerifiedWeights, trainedTokenizerFiles } from "./trained.ts";
@@ -97,7 +97,11 @@ export async function ensureModel(preset: string, opts: EnsureOptions = {}): Pro
   try {
     const stamp = JSON.parse(await Deno.readTextFile(join(out, STAMP_FILE)));
     const has = (d: ForgeDtype) => (stamp.dtypes as ForgeDtype[]).includes(d);
-    if (stamp.hash === hash && dtypes.every(has) && (!safetensors || stamp.safetensors)) {
+    // A folder built with other graph options (deno task forge --graph/--q4-accuracy) is rebuilt.
+    const defaults = stamp.graph === DEFAULT_GRAPH && stamp.q4AccuracyLevel == null;
+    if (
+      stamp.hash === hash && defaults && dtypes.every(has) && (!safetensors || stamp.safetensors)
+    ) {
       const damaged = damagedFiles(out, stamp.files);
       if (damaged.length) {
         why ||= `${damaged.join(", ")} no tiene${damaged.length > 1 ? "n" : ""} el tamaño ` +

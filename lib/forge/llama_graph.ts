@@ -30,56 +30,34 @@
  *
  * @module
  */
-import {
-  DataType,
-  type DataTypeId,
-  type NodeSpec,
-  type TensorSpec,
-  type ValueSpec,
-} from "./onnx_proto.ts";
+import { DataType } from "./onnx_proto.ts";
 import { type ForgeDtype, headDim, type LlamaShape } from "./presets.ts";
 import {
-  bytesOf,
-  quantizeLinearInt8,
-  quantizeQ4,
-  quantizeRowsInt8,
-  toFloat16Bytes,
-  transpose,
-} from "./quantize.ts";
+  decoderIo,
+  embedTokens,
+  GraphBuilder,
+  isHalf,
+  linearLayers,
+  type LlamaGraph,
+} from "./graph_parts.ts";
 import type { WeightSource } from "./weights.ts";
+import { bytesOf, toFloat16Bytes } from "./quantize.ts";
 
-/** Block size of the 4-bit weights. */
-export const Q4_BLOCK_SIZE: number = 64;
+export {
+  type InitializerInfo,
+  type LlamaGraph,
+  Q4_BLOCK_SIZE,
+  type WeightGroup,
+} from "./graph_parts.ts";
+
 /**
- * MatMulNBits accuracy_level. 0: the kernel dequantizes 4-bit blocks and multiplies in fp32
- * (same numbers as the dequantized model, the lowest memory). 4 would quantize the activations
- * to int8 per block and use int8 dot products: measured on llama-2-7b here ~3× the decode
- * speed but +0.06 bytes/parameter of repacked weights and a q8-sized activation error. The
- * memory lesson needs the smallest footprint, so 0.
+ * MatMulNBits accuracy_level of this graph's q4. 0: the kernel dequantizes 4-bit blocks and
+ * multiplies in fp32 (same numbers as the dequantized model, the lowest memory). 4 quantizes
+ * the activations to int8 per block and uses int8 dot products: measured on llama-2-7b here
+ * ~3× the decode speed but +0.06 bytes/parameter of repacked weights and a q8-sized
+ * activation error. The fused graph (fused_graph.ts) chooses per dtype; this one keeps 0.
  */
 export const Q4_ACCURACY_LEVEL: number = 0;
-
-/** An initializer's name, type and dims (its bytes come later from a {@link WeightGroup}). */
-export interface InitializerInfo {
-  name: string;
-  dataType: DataTypeId;
-  dims: number[];
-}
-
-/** Initializers made together from one HF tensor; `produce` returns their bytes in order. */
-export interface WeightGroup {
-  tensors: InitializerInfo[];
-  produce: () => Uint8Array[];
-}
-
-/** A decoder graph ready to be written: nodes, small inline constants and weight groups. */
-export interface LlamaGraph {
-  nodes: NodeSpec[];
-  inputs: ValueSpec[];
-  outputs: ValueSpec[];
-  constants: TensorSpec[];
-  weights: WeightGroup[];
-}
 
 /** Options of {@link buildLlamaGraph}. */
 export interface GraphOptions {
@@ -89,58 +67,8 @@ export interface GraphOptions {
    * fp32 copies of the weights; kept to show that in the memory lesson).
    */
   q8Pattern?: "integer" | "dequantize";
-}
-
-class Builder {
-  nodes: NodeSpec[] = [];
-  constants: TensorSpec[] = [];
-  weights: WeightGroup[] = [];
-  #count = 0;
-  #cache = new Map<string, string>();
-
-  node(
-    op: string,
-    inputs: string[],
-    attrs: NodeSpec["attrs"] = {},
-    opts: { outputs?: string[]; nOut?: number; domain?: string } = {},
-  ): string[] {
-    const id = this.#count++;
-    const outputs = opts.outputs ??
-      Array.from({ length: opts.nOut ?? 1 }, (_, i) => `/${op.toLowerCase()}_${id}/out${i}`);
-    this.nodes.push({ op, inputs, outputs, name: `/${op}_${id}`, attrs, domain: opts.domain });
-    return outputs;
-  }
-
-  one(op: string, inputs: string[], attrs: NodeSpec["attrs"] = {}, out?: string, domain?: string) {
-    return this.node(op, inputs, attrs, { outputs: out ? [out] : undefined, domain })[0];
-  }
-
-  const(dataType: DataTypeId, dims: number[], values: number[]): string {
-    const key = `${dataType}|${dims}|${values}`;
-    const hit = this.#cache.get(key);
-    if (hit) return hit;
-    const name = `const_${this.constants.length}`;
-    let raw: Uint8Array;
-    if (dataType === DataType.INT64) raw = bytesOf(BigInt64Array.from(values.map(BigInt)));
-    else if (dataType === DataType.FLOAT) raw = bytesOf(Float32Array.from(values));
-    else if (dataType === DataType.FLOAT16) raw = toFloat16Bytes(Float32Array.from(values));
-    else throw new Error(`const of type ${dataType}`);
-    this.constants.push({ name, dataType, dims, raw });
-    this.#cache.set(key, name);
-    return name;
-  }
-
-  i64(values: number[], scalar = false): string {
-    return this.const(DataType.INT64, scalar ? [] : [values.length], values);
-  }
-
-  memo(key: string, make: () => string[]): string[] {
-    const hit = this.#cache.get(key);
-    if (hit) return JSON.parse(hit);
-    const v = make();
-    this.#cache.set(key, JSON.stringify(v));
-    return v;
-  }
+  /** MatMulNBits accuracy_level (default {@link Q4_ACCURACY_LEVEL}). */
+  q4AccuracyLevel?: number;
 }
 
 /**
@@ -158,112 +86,28 @@ export function buildLlamaGraph(
   source: WeightSource,
   opts: GraphOptions = {},
 ): LlamaGraph {
-  const g = new Builder();
-  const FT = dtype === "fp16" ? DataType.FLOAT16 : DataType.FLOAT;
+  if (dtype === "q4f16") throw new Error("q4f16 exists only as a fused graph");
+  const g = new GraphBuilder();
+  const FT = isHalf(dtype) ? DataType.FLOAT16 : DataType.FLOAT;
   const D = headDim(s);
   const H = s.hidden_size;
   const heads = s.num_attention_heads;
   const kv = s.num_key_value_heads;
   const groups = heads / kv;
   const L = s.num_hidden_layers;
+  const { inputs, outputs } = decoderIo(s, FT);
+  const linear = linearLayers(g, dtype, source, {
+    q8Pattern: opts.q8Pattern,
+    q4AccuracyLevel: opts.q4AccuracyLevel ?? Q4_ACCURACY_LEVEL,
+  });
   const fromF32 = (w: Float32Array) => (FT === DataType.FLOAT16 ? toFloat16Bytes(w) : bytesOf(w));
 
-  // Inputs and outputs, named as transformers.js expects.
-  const inputs: ValueSpec[] = [
-    { name: "input_ids", dataType: DataType.INT64, shape: ["batch_size", "sequence_length"] },
-    {
-      name: "attention_mask",
-      dataType: DataType.INT64,
-      shape: ["batch_size", "total_sequence_length"],
-    },
-    { name: "position_ids", dataType: DataType.INT64, shape: ["batch_size", "sequence_length"] },
-  ];
-  const outputs: ValueSpec[] = [
-    { name: "logits", dataType: FT, shape: ["batch_size", "sequence_length", s.vocab_size] },
-  ];
-  for (let i = 0; i < L; i++) {
-    for (const kind of ["key", "value"]) {
-      inputs.push({
-        name: `past_key_values.${i}.${kind}`,
-        dataType: FT,
-        shape: ["batch_size", kv, "past_sequence_length", D],
-      });
-      outputs.push({
-        name: `present.${i}.${kind}`,
-        dataType: FT,
-        shape: ["batch_size", kv, "total_sequence_length", D],
-      });
-    }
-  }
-
-  // Plain (fp32/fp16) weight: one initializer.
-  const plain = (name: string, dims: number[], make: () => Float32Array) => {
-    g.weights.push({ tensors: [{ name, dataType: FT, dims }], produce: () => [fromF32(make())] });
-    return name;
-  };
-
-  // y = x W^T for an HF linear weight [N, K].
-  const linear = (x: string, hf: string, K: number, N: number, out?: string): string => {
-    if (dtype === "fp32" || dtype === "fp16") {
-      const w = plain(`${hf}.T`, [K, N], () => transpose(source.get(hf), N, K));
-      return g.one("MatMul", [x, w], {}, out);
-    }
-    if (dtype === "q8") {
-      const qName = `${hf}.T.int8`;
-      const sName = `${hf}.scale`;
-      g.weights.push({
-        tensors: [
-          { name: qName, dataType: DataType.INT8, dims: [K, N] },
-          { name: sName, dataType: DataType.FLOAT, dims: [N] },
-        ],
-        produce: () => {
-          const { q, scale } = quantizeLinearInt8(source.get(hf), N, K);
-          return [bytesOf(q), bytesOf(scale)];
-        },
-      });
-      if (opts.q8Pattern === "dequantize") {
-        const w = g.one("DequantizeLinear", [qName, sName], { axis: { i: 1 } });
-        return g.one("MatMul", [x, w], {}, out);
-      }
-      const [xq, xs, xz] = g.memo(
-        `dql:${x}`,
-        () => g.node("DynamicQuantizeLinear", [x], {}, { nOut: 3 }),
-      );
-      const acc = g.one("MatMulInteger", [xq, qName, xz]);
-      const accF = g.one("Cast", [acc], { to: { i: DataType.FLOAT } });
-      const scale = g.one("Mul", [xs, sName]);
-      return g.one("Mul", [accF, scale], {}, out);
-    }
-    const blocks = Math.ceil(K / Q4_BLOCK_SIZE);
-    const bName = `${hf}.q4`;
-    const sName = `${hf}.q4_scales`;
-    g.weights.push({
-      tensors: [
-        { name: bName, dataType: DataType.UINT8, dims: [N, blocks, Q4_BLOCK_SIZE / 2] },
-        { name: sName, dataType: DataType.FLOAT, dims: [N * blocks] },
-      ],
-      produce: () => {
-        const { packed, scales } = quantizeQ4(source.get(hf), N, K, Q4_BLOCK_SIZE);
-        return [packed, bytesOf(scales)];
-      },
-    });
-    return g.one(
-      "MatMulNBits",
-      [x, bName, sName],
-      {
-        K: { i: K },
-        N: { i: N },
-        bits: { i: 4 },
-        block_size: { i: Q4_BLOCK_SIZE },
-        accuracy_level: { i: Q4_ACCURACY_LEVEL },
-      },
-      out,
-      "com.microsoft",
-    );
-  };
-
   const rmsNorm = (x: string, hf: string): string => {
-    const w = plain(hf, [H], () => source.get(hf));
+    g.weights.push({
+      tensors: [{ name: hf, dataType: FT, dims: [H] }],
+      produce: () => [fromF32(source.get(hf))],
+    });
+    const w = hf;
     const xf = FT === DataType.FLOAT16 ? g.one("Cast", [x], { to: { i: DataType.FLOAT } }) : x;
     const sq = g.one("Mul", [xf, xf]);
     const mean = g.one("ReduceMean", [sq], { axes: { ints: [-1] }, keepdims: { i: 1 } });
@@ -274,38 +118,8 @@ export function buildLlamaGraph(
     return g.one("Mul", [y, w]);
   };
 
-  // Embeddings.
-  let x: string;
+  let x = embedTokens(g, s, dtype, source);
   const V = s.vocab_size;
-  if (dtype === "fp32" || dtype === "fp16") {
-    const e = plain(
-      "model.embed_tokens.weight",
-      [V, H],
-      () => source.get("model.embed_tokens.weight"),
-    );
-    x = g.one("Gather", [e, "input_ids"], { axis: { i: 0 } });
-  } else {
-    g.weights.push({
-      tensors: [
-        { name: "model.embed_tokens.weight.int8", dataType: DataType.INT8, dims: [V, H] },
-        { name: "model.embed_tokens.weight.scale", dataType: DataType.FLOAT, dims: [V] },
-      ],
-      produce: () => {
-        const { q, scale } = quantizeRowsInt8(source.get("model.embed_tokens.weight"), V, H);
-        return [bytesOf(q), bytesOf(scale)];
-      },
-    });
-    const rows = g.one("Gather", ["model.embed_tokens.weight.int8", "input_ids"], {
-      axis: { i: 0 },
-    });
-    const rowScale = g.one("Gather", ["model.embed_tokens.weight.scale", "input_ids"], {
-      axis: { i: 0 },
-    });
-    x = g.one("Mul", [
-      g.one("Cast", [rows], { to: { i: DataType.FLOAT } }),
-      g.one("Unsqueeze", [rowScale, g.i64([-1])]),
-    ]);
-  }
 
   // Sequence lengths: S (new tokens), P (cached), T = P + S.
   const S = g.one("Shape", ["input_ids"], { start: { i: 1 }, end: { i: 2 } });

@@ -20,13 +20,18 @@ export {
   validateShape,
 } from "./presets.ts";
 export {
+  buildGraph,
   buildModel,
   type BuildOptions,
   type BuildReport,
+  DEFAULT_GRAPH,
+  type GraphKind,
   ONNX_FILES,
+  q4AccuracyLevel,
   removeStalePartials,
   STAMP_FILE,
 } from "./build.ts";
+export { FUSED_Q4_ACCURACY } from "./fused_graph.ts";
 export {
   damagedFiles,
   defaultModelDir,

@@ -9,8 +9,20 @@ import { KitError } from "../core/errors.ts";
 
 export type { Dtype };
 
+/**
+ * The dtypes the lessons compare, in order (q4f16, the forge's GPU format, has the same
+ * weight bytes as q4 and is not one of the session's four).
+ */
+export const LESSON_DTYPES: readonly Dtype[] = ["fp32", "fp16", "q8", "q4"];
+
 /** Bytes per parameter as the session's slides count them (no quantization scales). */
-export const BYTES_PER_PARAM: Record<Dtype, number> = { fp32: 4, fp16: 2, q8: 1, q4: 0.5 };
+export const BYTES_PER_PARAM: Record<Dtype, number> = {
+  fp32: 4,
+  fp16: 2,
+  q8: 1,
+  q4: 0.5,
+  q4f16: 0.5,
+};
 
 /**
  * Bytes per parameter including quantization scales: block-wise int4 stores one fp16 scale
@@ -23,7 +35,7 @@ export const BYTES_PER_PARAM: Record<Dtype, number> = { fp32: 4, fp16: 2, q8: 1,
  * ```
  */
 export function bytesPerParamWithScales(dtype: Dtype, blockSize = 32): number {
-  return dtype === "q4" ? 0.5 + 2 / blockSize : BYTES_PER_PARAM[dtype];
+  return dtype === "q4" || dtype === "q4f16" ? 0.5 + 2 / blockSize : BYTES_PER_PARAM[dtype];
 }
 
 /**
@@ -142,7 +154,7 @@ export function dtypeFits(
   params: number,
   { ramBytes, vramBytes }: { ramBytes: number; vramBytes?: number },
 ): DtypeFit[] {
-  return (Object.keys(BYTES_PER_PARAM) as Dtype[]).map((dtype) => {
+  return LESSON_DTYPES.map((dtype) => {
     const bytes = estimateWeightsBytes(params, dtype);
     return {
       dtype,

@@ -14,6 +14,7 @@ export const DTYPE_FILES: Record<Dtype, string> = {
   fp16: "model_fp16.onnx",
   q8: "model_quantized.onnx",
   q4: "model_q4.onnx",
+  q4f16: "model_q4f16.onnx",
 };
 
 /** Where hub models are cached: `<HF_CACHE_DIR>/<org>/<name>/<file>`, as transformers.js's file cache keeps them. */

@@ -49,6 +49,11 @@ export interface OptimizedOptions {
   fallbackToCpu?: boolean;
   /** Where the fallback notice goes (default console.warn). */
   log?: (line: string) => void;
+  /**
+   * Extra onnxruntime session options, merged over the kit's (benchmarks use it for
+   * profiling: `{ enableProfiling: true, profileFilePrefix }`).
+   */
+  sessionOptions?: Record<string, unknown>;
   /** Replaces the WebGPU diagnosis (tests simulate machines with it; default detectWebGpu). */
   detectGpu?: () => Promise<WebGpuStatus>;
 }
@@ -152,6 +157,7 @@ export async function createOptimizedBackend(
           session_options: {
             intraOpNumThreads: opts.threads ?? navigator.hardwareConcurrency,
             graphOptimizationLevel: "all",
+            ...opts.sessionOptions,
           },
         }),
       opts.log,

@@ -1,0 +1,134 @@
+/**
+ * The decode levers of the GPU benchmark (lib/bench/gpu_levers.ts) run one by one, each in
+ * its own process, on the model of the plan's first preset: rewritten copies of the q4 graph
+ * (lib/bench/gpu_fuse.py), a 2-layer model, node counts after onnxruntime's optimizations.
+ * Moved out of scripts/bench_gpu.ts; `deno task bench-gpu --levers a,b` selects some.
+ *
+ * @module
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { ForgeDtype } from "../forge/mod.ts";
+import type { Dtype } from "../measure/memory.ts";
+import { type Lever, type LeverResult, LEVERS } from "./gpu_levers.ts";
+
+/** What the lever suite needs from the benchmark's driver. */
+export interface LeverSuiteContext {
+  preset: string;
+  modelsDir: string;
+  prompt: { text: string; ids: number[] };
+  newTokens: number;
+  only?: string[];
+  /** Builds (or reuses) a model folder of the classic graph. */
+  model: (preset: string, dtypes: ForgeDtype[], layers?: number) => Promise<string>;
+  /** Runs a child process; returns its marked JSON line and log. */
+  runChild: (
+    cmd: string,
+    args: string[],
+  ) => Promise<{ parsed: Record<string, unknown> | null; log: string }>;
+  denoArgs: (spec: unknown) => string[];
+  levers: (LeverResult & { description?: string })[];
+  nodeCounts: Record<string, unknown>;
+  save: () => void;
+}
+
+const tail = (s: string, n = 600) => s.trim().slice(-n).replace(/\s+/g, " ");
+
+/** Node counts by op type of an ONNX file, read with Python's onnx (null if unavailable). */
+export async function countNodes(path: string): Promise<Record<string, number> | null> {
+  const code = "import onnx,sys,json,collections;" +
+    "m=onnx.load(sys.argv[1],load_external_data=False);" +
+    "c=collections.Counter(n.op_type for n in m.graph.node);c['__total__']=len(m.graph.node);" +
+    "print(json.dumps(c))";
+  try {
+    const { success, stdout } = await new Deno.Command("python3", {
+      args: ["-c", code, path],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return success ? JSON.parse(new TextDecoder().decode(stdout)) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A copy of `dir` whose q4 graph gpu_fuse.py rewrote with `flags` (null on failure). */
+async function rewritten(
+  ctx: LeverSuiteContext,
+  dir: string,
+  name: string,
+  flags: string[],
+): Promise<string | null> {
+  const out = `${dir}-${name}`;
+  mkdirSync(join(out, "onnx"), { recursive: true });
+  for (const f of readdirSync(dir)) {
+    if (f.endsWith(".json")) copyFileSync(join(dir, f), join(out, f));
+  }
+  const { success, stdout, stderr } = await new Deno.Command("python3", {
+    args: [
+      new URL("./gpu_fuse.py", import.meta.url).pathname,
+      join(dir, "onnx", "model_q4.onnx"),
+      join(out, "onnx", "model_q4.onnx"),
+      ...flags,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(stdout).trim();
+  ctx.nodeCounts[`rewrite ${name}`] = success
+    ? JSON.parse(text)
+    : tail(new TextDecoder().decode(stderr));
+  return success ? out : null;
+}
+
+/** Runs the levers (all, or `ctx.only`) on the classic q4 graph of `ctx.preset`. */
+export async function runLeverSuite(ctx: LeverSuiteContext): Promise<void> {
+  const dtype: Dtype = "q4";
+  const full = await ctx.model(ctx.preset, ["q4"]);
+  const raw = LEVERS.find((l) => l.name === "raw-kv-gpu")!;
+  const all: Lever[] = [
+    ...LEVERS,
+    { ...LEVERS[0], name: "tjs-default-2-layers" },
+    { ...raw, name: "raw-kv-gpu-2-layers" },
+  ];
+  const runs: [Lever, string][] = [];
+  for (const lever of all.filter((l) => !ctx.only || ctx.only.includes(l.name))) {
+    if (lever.name.endsWith("-2-layers")) {
+      runs.push([lever, await ctx.model(ctx.preset, ["q4"], 2)]);
+    } else if (lever.rewrite) {
+      const dir = await rewritten(ctx, full, lever.name, lever.rewrite);
+      if (dir) runs.push([lever, dir]);
+      else ctx.levers.push({ lever: lever.name, model: ctx.preset, ok: false, error: "rewrite" });
+    } else runs.push([lever, full]);
+  }
+  for (const [lever, dir] of runs) {
+    const optimized = lever.path === "raw"
+      ? join(ctx.modelsDir, `optimized-${lever.name}.onnx`)
+      : undefined;
+    const opts = {
+      dir,
+      dtype,
+      promptIds: ctx.prompt.ids,
+      prompt: ctx.prompt.text,
+      newTokens: ctx.newTokens,
+      optimizedModelPath: optimized,
+    };
+    const { parsed, log } = await ctx.runChild(Deno.execPath(), ctx.denoArgs({ lever, opts }));
+    const r =
+      (parsed ?? { lever: lever.name, ok: false, error: tail(log) }) as unknown as LeverResult;
+    ctx.levers.push({ ...r, description: lever.description });
+    if (optimized && existsSync(optimized)) {
+      ctx.nodeCounts[lever.name] = await countNodes(optimized);
+    }
+    ctx.save();
+    console.log(
+      `${lever.name}: ` +
+        (r.ok
+          ? `${r.decodeTokensPerSecond?.toFixed(1)} tok/s (${r.msPerToken?.toFixed(2)} ms/token)`
+          : `error: ${r.error?.slice(0, 300)}`),
+    );
+  }
+  ctx.nodeCounts["forge classic graph (q4)"] = await countNodes(
+    join(full, "onnx", "model_q4.onnx"),
+  );
+}

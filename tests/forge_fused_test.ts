@@ -1,0 +1,251 @@
+// deno-lint-ignore-file no-explicit-any
+/**
+ * The fused graph (lib/forge/fused_graph.ts) against the reference forward and against the
+ * classic graph (lib/forge/llama_graph.ts) on the same weights: fp32 logits to 1e-4 relative,
+ * KV-cache stepping equal to the full sequence, quantized errors reported, the structure the
+ * hub's models have, and transformers.js generating the same tokens with both graphs.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { AutoModelForCausalLM, env, Tensor } from "@huggingface/transformers";
+import { CACHE_DIR } from "../lib/core/paths.ts";
+import { buildModel, type ForgeDtype } from "../lib/forge/mod.ts";
+import { readOnnxInitializers, type RefConfig, referenceForward } from "./forge_reference.ts";
+import { q4WeightGetter } from "./forge_reference.ts";
+import { unstackInitializers } from "./forge_stacked.ts";
+
+env.allowRemoteModels = false;
+const PROMPT_IDS = [1, 405, 557, 852, 337, 389, 17, 200, 911, 33];
+
+// One weight source, two graphs: the same preset built twice (weights are seeded).
+const root = await Deno.makeTempDir({ dir: CACHE_DIR, prefix: "fused-test-" });
+const dirs: Record<string, string> = {};
+async function model(kind: "fused" | "classic" | "fused-acc0"): Promise<string> {
+  if (dirs[kind]) return dirs[kind];
+  const dir = join(root, kind);
+  await buildModel("tiny-random", dir, {
+    dtypes: kind === "classic"
+      ? ["fp32", "fp16", "q8", "q4"]
+      : ["fp32", "fp16", "q8", "q4", "q4f16"],
+    graph: kind === "classic" ? "classic" : "fused",
+    q4AccuracyLevel: kind === "fused-acc0" ? 0 : undefined,
+    log: () => {},
+  });
+  return (dirs[kind] = dir);
+}
+
+function f16(h: number): number {
+  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
+  if (e === 0) return s * m * 2 ** -24;
+  if (e === 31) return m ? NaN : s * Infinity;
+  return s * (1 + m / 1024) * 2 ** (e - 15);
+}
+const numbers = (d: unknown) =>
+  d instanceof Uint16Array ? Array.from(d, f16) : Array.from(d as ArrayLike<number>, Number);
+
+/** Logits [S][V] of `ids` after `past` (present.* of an earlier step) through `dir`'s graph. */
+async function step(
+  m: any,
+  ids: number[],
+  past: Record<string, Tensor> | null,
+  pastLen: number,
+) {
+  const cfg = m.config;
+  const S = ids.length;
+  const D = cfg.hidden_size / cfg.num_attention_heads;
+  const i64 = (v: number[], dims: number[]) =>
+    new Tensor("int64", BigInt64Array.from(v.map(BigInt)), dims).ort_tensor;
+  const feeds: Record<string, unknown> = {
+    input_ids: i64(ids, [1, S]),
+    attention_mask: i64(Array(pastLen + S).fill(1), [1, pastLen + S]),
+    position_ids: i64(ids.map((_, i) => pastLen + i), [1, S]),
+  };
+  const half =
+    m.sessions.model.inputMetadata.find((x: { name: string }) => x.name === "past_key_values.0.key")
+      .type === "float16";
+  for (let l = 0; l < cfg.num_hidden_layers; l++) {
+    for (const kind of ["key", "value"]) {
+      feeds[`past_key_values.${l}.${kind}`] = past?.[`present.${l}.${kind}`].ort_tensor ??
+        new Tensor(half ? "float16" : "float32", half ? new Uint16Array(0) : new Float32Array(0), [
+          1,
+          cfg.num_key_value_heads,
+          0,
+          D,
+        ]).ort_tensor;
+    }
+  }
+  const out = await m.sessions.model.run(feeds);
+  const flat = numbers(out.logits.data ?? out.logits.cpuData);
+  const V = cfg.vocab_size;
+  const present: Record<string, Tensor> = {};
+  for (const [k, v] of Object.entries(out)) {
+    if (k.startsWith("present")) present[k] = new Tensor(v as any);
+  }
+  return {
+    logits: Array.from({ length: S }, (_, i) => flat.slice(i * V, (i + 1) * V)),
+    present,
+  };
+}
+
+async function logitsOf(dir: string, dtype: ForgeDtype): Promise<number[][]> {
+  env.localModelPath = root + "/";
+  const m = await AutoModelForCausalLM.from_pretrained(dir.slice(root.length + 1), { dtype });
+  try {
+    return (await step(m, PROMPT_IDS, null, 0)).logits;
+  } finally {
+    await m.dispose();
+  }
+}
+
+const flat = (a: ArrayLike<number>[]) => a.flatMap((r) => Array.from(r));
+/** max |a − b| ÷ max |b|. */
+function relative(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
+  const x = flat(a), y = flat(b);
+  let d = 0, m = 0;
+  x.forEach((v, i) => {
+    d = Math.max(d, Math.abs(v - y[i]));
+    m = Math.max(m, Math.abs(y[i]));
+  });
+  return d / m;
+}
+
+Deno.test("fused fp32 logits equal the reference forward and the classic graph (≤ 1e-4 relative)", async () => {
+  const fused = await model("fused");
+  const config: RefConfig = JSON.parse(await Deno.readTextFile(join(fused, "config.json")));
+  const { readSafetensors } = await import("./forge_reference.ts");
+  const { tensors } = readSafetensors(await Deno.readFile(join(fused, "model.safetensors")));
+  const ref = referenceForward(config, (n) => tensors.get(n)!.values, PROMPT_IDS);
+  const f = await logitsOf(fused, "fp32");
+  const c = await logitsOf(await model("classic"), "fp32");
+  const vsRef = relative(f, ref), vsClassic = relative(f, c), classicRef = relative(c, ref);
+  console.log(
+    `  fusionado−referencia ${vsRef.toExponential(2)}, fusionado−clásico ${
+      vsClassic.toExponential(2)
+    }, clásico−referencia ${classicRef.toExponential(2)} (relativo al máx |logit|)`,
+  );
+  assert.ok(vsRef <= 1e-4 && vsClassic <= 1e-4, `${vsRef} ${vsClassic}`);
+});
+
+for (const dtype of ["fp32"] as ForgeDtype[]) {
+  Deno.test(`fused ${dtype}: step-by-step decoding with the KV cache gives the full-sequence logits`, async () => {
+    env.localModelPath = root + "/";
+    await model("fused");
+    const m = await AutoModelForCausalLM.from_pretrained("fused", { dtype });
+    const full = await step(m, PROMPT_IDS, null, 0);
+    let s = await step(m, PROMPT_IDS.slice(0, 4), null, 0);
+    const logits = [...s.logits];
+    for (let i = 4; i < PROMPT_IDS.length; i++) {
+      s = await step(m, [PROMPT_IDS[i]], s.present, i);
+      assert.deepEqual(s.present["present.1.value"].dims, [1, 2, i + 1, 16]);
+      logits.push(...s.logits);
+    }
+    await m.dispose();
+    const diff = relative(logits, full.logits);
+    console.log(`  ${dtype}: caché KV − secuencia completa = ${diff.toExponential(2)} (relativo)`);
+    assert.ok(diff <= 1e-5, `${diff}`);
+  });
+}
+
+for (const dtype of ["fp16", "q4f16"] as ForgeDtype[]) {
+  Deno.test(`fused ${dtype}: greedy tokens generated with the KV cache are the full sequence's argmax`, async () => {
+    env.localModelPath = root + "/";
+    await model("fused");
+    const m = await AutoModelForCausalLM.from_pretrained("fused", { dtype });
+    const n = PROMPT_IDS.length;
+    const input_ids = new Tensor("int64", BigInt64Array.from(PROMPT_IDS.map(BigInt)), [1, n]);
+    const attention_mask = new Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]);
+    const out = (await m.generate(
+      { input_ids, attention_mask, max_new_tokens: 12, do_sample: false } as any,
+    )) as Tensor;
+    const ids = numbers(out.data);
+    // One pass over prompt + generated tokens, no cache (float16 past inputs are not fed).
+    const { logits } = await step(m, ids.slice(0, -1), null, 0);
+    await m.dispose();
+    const argmax = (v: number[]) => v.reduce((b, x, i) => (x > v[b] ? i : b), 0);
+    const teacher = logits.slice(n - 1).map(argmax);
+    console.log(`  ${dtype}: generados ${ids.slice(n).join(",")}`);
+    assert.deepEqual(ids.slice(n), teacher);
+  });
+}
+
+Deno.test("fused q4 at accuracy level 0 computes the model of its dequantized (stacked) 4-bit weights", async () => {
+  const dir = await model("fused-acc0");
+  const config: RefConfig = JSON.parse(await Deno.readTextFile(join(dir, "config.json")));
+  const inFeatures = (n: string) =>
+    n.includes("down_proj") ? config.intermediate_size : config.hidden_size;
+  const inits = unstackInitializers(
+    await readOnnxInitializers(join(dir, "onnx", "model_q4.onnx")),
+    config,
+  );
+  const expected = referenceForward(config, q4WeightGetter(inits, inFeatures), PROMPT_IDS);
+  const diff = relative(await logitsOf(dir, "q4"), expected);
+  console.log(`  q4 (nivel 0) − referencia con pesos decuantizados = ${diff.toExponential(2)}`);
+  assert.ok(diff <= 1e-4, `${diff}`);
+});
+
+Deno.test("quantized formats: fused vs classic error against fp32 (reported)", async () => {
+  const ref = await logitsOf(await model("classic"), "fp32");
+  const rows: string[] = [];
+  for (const dtype of ["fp16", "q8", "q4", "q4f16"] as ForgeDtype[]) {
+    const c = dtype === "q4f16"
+      ? null
+      : relative(await logitsOf(await model("classic"), dtype), ref);
+    const f = relative(await logitsOf(await model("fused"), dtype), ref);
+    const f0 = dtype.startsWith("q4")
+      ? relative(await logitsOf(await model("fused-acc0"), dtype), ref)
+      : null;
+    rows.push(
+      `  ${dtype}: clásico ${c?.toFixed(4) ?? "—"}, fusionado ${f.toFixed(4)}` +
+        (f0 === null ? "" : ` (nivel 0: ${f0.toFixed(4)})`),
+    );
+    // Same quantized weights in both graphs: the fused graph's error stays of the same size
+    // (q4 at level 4 adds int8 activations, an error of q8's size).
+    if (c !== null) assert.ok(f <= 2 * c + 0.02, `${dtype}: ${f} vs ${c}`);
+  }
+  console.log("  error máx |Δlogit| ÷ máx |logit fp32|\n" + rows.join("\n"));
+});
+
+Deno.test("the fused graph has the hub models' structure and about a fifth of the nodes", async () => {
+  const count = async (dir: string) => {
+    const { default: ort } = await import("onnxruntime-node");
+    const s = await ort.InferenceSession.create(join(dir, "onnx", "model.onnx"));
+    await s.release();
+    const bytes = await Deno.readFile(join(dir, "onnx", "model.onnx"));
+    const text = new TextDecoder("latin1").decode(bytes);
+    const ops = (op: string) => text.split(`\x22${String.fromCharCode(op.length)}${op}`).length - 1;
+    return { gqa: ops("GroupQueryAttention"), skip: ops("SkipSimplifiedLayerNormalization") };
+  };
+  const f = await count(await model("fused"));
+  assert.deepEqual(f, { gqa: 2, skip: 4 }); // 2 layers: one GQA each; 2 per layer (last = final norm)
+  const { buildGraph } = await import("../lib/forge/build.ts");
+  const { PRESETS } = await import("../lib/forge/mod.ts");
+  const none = { get: (): Float32Array => new Float32Array(0) };
+  const shape = PRESETS["tinyllama-1.1b"].shape;
+  const nf = buildGraph("fused", shape, "q4", none).nodes.length;
+  const nc = buildGraph("classic", shape, "q4", none).nodes.length;
+  console.log(`  tinyllama-1.1b q4: ${nf} nodos fusionado, ${nc} clásico`);
+  assert.ok(nf * 4 < nc, `${nf} vs ${nc}`);
+});
+
+Deno.test("transformers.js generates the same greedy tokens with the fused and the classic graph", async () => {
+  env.localModelPath = root + "/";
+  await model("fused");
+  await model("classic");
+  const gen = async (id: string) => {
+    const m = await AutoModelForCausalLM.from_pretrained(id, { dtype: "fp32" });
+    const input_ids = new Tensor("int64", BigInt64Array.from(PROMPT_IDS.map(BigInt)), [1, 10]);
+    const attention_mask = new Tensor("int64", new BigInt64Array(10).fill(1n), [1, 10]);
+    const out = (await m.generate(
+      { input_ids, attention_mask, max_new_tokens: 16, do_sample: false } as any,
+    )) as Tensor;
+    await m.dispose();
+    return numbers(out.data);
+  };
+  assert.deepEqual(await gen("fused"), await gen("classic"));
+});
+
+Deno.test({
+  name: "fused test models removed",
+  fn: async () => await Deno.remove(root, { recursive: true }),
+  sanitizeResources: false,
+});
