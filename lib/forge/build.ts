@@ -73,7 +73,7 @@ const EXTERNAL_AUTO_BYTES = 1e9;
  * The weights and tokenizer files of a preset: a trained preset's committed (hash-checked)
  * files, or a BPE trained on the corpus with bigram or seeded random weights.
  */
-async function weightsAndTokenizer(
+export async function weightsAndTokenizer(
   preset: Preset,
   shape: LlamaShape,
   weightsDir?: string,

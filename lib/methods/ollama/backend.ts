@@ -194,13 +194,13 @@ export function timingRows(
   ];
 }
 
-/** A fetch that also aborts on `signal` (the client only aborts streams it has started). */
-function fetchWith(signal: AbortSignal): typeof fetch {
+/** A fetch that also aborts on `signal` and hands the stand-in's X-Kit-Engine header to `seen`. */
+function fetchWith(signal: AbortSignal, seen = (_engine: string) => {}): typeof fetch {
   return (input, init) =>
     fetch(input, {
       ...init,
       signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
-    });
+    }).then((r) => (seen(decodeURIComponent(r.headers.get("X-Kit-Engine") ?? "")), r));
 }
 
 function sizeRow(m: {
@@ -269,7 +269,8 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
 
   function stream(prompt: PromptInput, o: GenerateOptions = {}): GenerationStream {
     return measureStream(async function* (signal): AsyncGenerator<Piece, SourceEnd, undefined> {
-      const perCall = new Ollama({ host, fetch: fetchWith(signal) });
+      let engine = offline ? "desconocido" : "Ollama";
+      const perCall = new Ollama({ host, fetch: fetchWith(signal, (e) => (engine = e || engine)) });
       const options = {
         num_predict: o.maxTokens ?? DEFAULT_MAX_TOKENS,
         temperature: o.temperature ?? 0,
@@ -317,6 +318,7 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
         details: {
           server: offline ? "offline (servidor local del kit)" : "ollama",
           serverVersion: version,
+          engine, // engine: the stand-in's X-Kit-Engine, or "Ollama"
           ...(stats.prompt_eval_count !== undefined
             ? { prompt_eval_count: stats.prompt_eval_count }
             : {}),
