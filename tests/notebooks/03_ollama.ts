@@ -12,7 +12,8 @@ import { taggedText } from "../_notebooks.ts";
 import { CACHE_DIR } from "../../lib/core/paths.ts";
 import { GGUF_DIR } from "../../lib/forge/mod.ts";
 import { greedyTiny } from "../ollama_helpers.ts";
-import { pidsMatching } from "../_processes.ts";
+import { OLLAMA_DEFAULT_HOST } from "../../lib/core/config.ts";
+import { ollamaServePids } from "../../lib/methods/ollama/mode.ts";
 
 const PID_FILE = join(CACHE_DIR, "ollama", "ollama.pid");
 
@@ -42,7 +43,8 @@ function modelFiles(dir: string): { size: number; sha: string }[] {
 }
 
 async function servePids(): Promise<number[]> {
-  return await pidsMatching("ollama serve");
+  // Only those serving the notebook's host: on a shared machine, other ports are not ours.
+  return await ollamaServePids(OLLAMA_DEFAULT_HOST);
 }
 
 /** Asserts the key cells of the executed 03_ollama notebook. */

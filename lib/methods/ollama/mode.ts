@@ -11,6 +11,7 @@ import {
   kitConfig,
   type MethodMode,
   OLLAMA_DEFAULT_HOST,
+  parseOllamaHost,
   probe,
   reachable,
   ROOT,
@@ -187,13 +188,27 @@ export async function runScript(
 
 /**
  * Pids of running `ollama serve` processes (what `pgrep -f "ollama serve"` finds), to show that
- * stopping left none behind.
+ * stopping left none behind. With `host`, only those serving it (the OLLAMA_HOST they were
+ * started with, read from /proc; a process whose environment cannot be read counts): on a
+ * shared machine, servers on other ports are someone else's.
  */
-export async function ollamaServePids(): Promise<number[]> {
+export async function ollamaServePids(host?: string): Promise<number[]> {
   const { stdout } = await new Deno.Command("pgrep", {
     args: ["-f", "ollama serve"],
     stdout: "piped",
     stderr: "null",
   }).output();
-  return new TextDecoder().decode(stdout).split("\n").filter(Boolean).map(Number);
+  const pids = new TextDecoder().decode(stdout).split("\n").filter(Boolean).map(Number);
+  return host === undefined ? pids : pids.filter((pid) => (servedHost(pid) ?? host) === host);
+}
+
+/** The base URL a process serves, from its OLLAMA_HOST (null when unreadable). */
+function servedHost(pid: number): string | null {
+  try {
+    const env = Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0");
+    const value = env.find((v) => v.startsWith("OLLAMA_HOST="))?.slice("OLLAMA_HOST=".length);
+    return parseOllamaHost(value);
+  } catch {
+    return null;
+  }
 }
