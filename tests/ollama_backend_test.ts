@@ -43,7 +43,7 @@ Deno.test("streamed pieces = generate()'s text, for a prompt and for chat messag
 });
 
 Deno.test("greedy text from tiny = the corpus bigram chain, and = localBackend() directly", async () => {
-  const direct = await localBackend();
+  const direct = await localBackend({ model: "tiny" });
   for (const prompt of ["La cuantización", "El modelo"]) {
     const r = await backend.generate(prompt, { maxTokens: 20 });
     assert.equal(r.text, await greedyTiny(prompt, 20));

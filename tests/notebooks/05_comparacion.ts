@@ -41,7 +41,10 @@ export async function check05Comparacion(nb: Notebook): Promise<void> {
     const [total, , totalMax] = stat(r[7]);
     assert.ok(ttftMin <= ttft && ttft <= ttftMax);
     assert.ok(ttft <= total && ttftMax <= totalMax, r.join(" | "));
-    assert.deepEqual(stat(r[8]), [48, 48, 48], "48 tokens out each run");
+    // kit-es (methods 1, 2, 4) may end an answer with </s> before 48 tokens; tiny never does.
+    const [median, low, high] = stat(r[8]);
+    assert.ok(1 <= low && low <= median && median <= high && high <= 48, `tokens out: ${r[8]}`);
+    if (r[3] === "tiny") assert.deepEqual([median, low, high], [48, 48, 48], "tiny: 48 each run");
     assert.ok(stat(r[6])[0] > 0, "a decode speed was measured");
   }
   // The services' own timings sit beside the client's.
