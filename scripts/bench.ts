@@ -3,13 +3,14 @@
  * Writes out/bench/bench.json, bench.md and SVG charts, and prints the tables. Not part of
  * the tests (minutes of CPU; the 7B suite loads a 7B-shaped model).
  *
- * Flags (parsed in lib/bench/flags.ts): --only roofline,overhead,7b,scaling,tuning
+ * Flags (parsed in lib/bench/flags.ts): --only roofline,llamacpp,overhead,7b,scaling,tuning
  * --quick --repeats N --out DIR.
  */
 import { join } from "node:path";
 import { OUT_DIR } from "../lib/core/mod.ts";
 import { FlagError, parseBenchFlags, type Suite, USAGE } from "../lib/bench/mod.ts";
 import { type BenchResults, benchTables, writeBenchOutputs } from "../lib/bench/mod.ts";
+import { llamaCppSuite } from "../lib/bench/mod.ts";
 import {
   bandwidthSuite,
   overheadSuite,
@@ -31,6 +32,9 @@ export async function runCpuSuites(
     roofline: async () => {
       results.bandwidth = await bandwidthSuite(o);
       results.roofline = await rooflineSuite(o);
+    },
+    llamacpp: async () => {
+      results.llamaCpp = await llamaCppSuite(o);
     },
     overhead: async () => {
       results.overhead = await overheadSuite(o);

@@ -14,13 +14,26 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadEnv, OUT_DIR } from "../lib/core/mod.ts";
 import { machineInfo } from "../lib/env/mod.ts";
-import { methodModes, openAllBackends, type OpenedBackends } from "../lib/methods/mod.ts";
-import { loadPrompts, runComparison } from "../lib/measure/mod.ts";
+import {
+  measureMethodMemory,
+  methodModes,
+  openAllBackends,
+  type OpenedBackends,
+} from "../lib/methods/mod.ts";
+import {
+  loadPrompts,
+  loadReferenceRuns,
+  recommendations,
+  referenceStatus,
+  runComparison,
+} from "../lib/measure/mod.ts";
 import {
   comparisonTable,
   markdownTable,
   modeLabel,
+  serviceRows,
   streamText,
+  wrapText,
   writeReport,
 } from "../lib/show/mod.ts";
 
@@ -73,24 +86,49 @@ try {
     const r = await stream.result;
     console.log(
       `    (${r.model}: ${r.tokensOut} tokens, TTFT ${r.timings.ttftMs?.toFixed(0)} ms, ` +
-        `${r.timings.tokensPerSecond?.toFixed(1) ?? "—"} tok/s)`,
+        `${
+          r.timings.tokensPerSecond?.toLocaleString("es-ES", { maximumFractionDigits: 1 }) ?? "—"
+        } tok/s)`,
     );
   }
 
   console.log(
-    `\n=== Midiendo: ${loadPrompts().length} prompts × ${reps} repeticiones por método ===`,
+    `\n=== Midiendo: ${loadPrompts().length} prompts × ${reps} ${
+      reps === 1 ? "repetición" : "repeticiones"
+    } por método ===`,
   );
   const rows = await runComparison(opened.backends, {
     repetitions: reps,
     maxTokens,
     onRun: () => Deno.stdout.writeSync(new TextEncoder().encode(".")),
   });
-  console.log("\n\n" + markdownTable(comparisonTable(rows)));
+  console.log("\n\nMidiendo la memoria de cada método en su propio proceso…");
+  await measureMethodMemory(rows, opened);
+  const reference = loadReferenceRuns();
+  console.log("\n=== Medido aquí: mediana [mínimo–máximo] ===\n");
+  console.log(markdownTable(comparisonTable(rows)));
+  console.log("\n" + markdownTable(serviceRows(rows)));
+  if (rows.some((r) => r.mode === "offline")) {
+    console.log(
+      "\n" + wrapText(
+        "Sin conexión, los cuatro métodos generan con el modelo local del kit: estas cifras no " +
+          "comparan los servicios reales (la velocidad de Ollama y de Groq no es medible offline).",
+        110,
+      ).join("\n"),
+    );
+  }
+  console.log("\n=== Recomendaciones ===\n");
+  for (const line of recommendations(rows, { reference })) {
+    const plain = line.replace(/\*\*/g, "").replace(/(^|\s)_|_($|\s)/g, "$1$2");
+    console.log(wrapText(plain, 110).join("\n") + "\n");
+  }
+  console.log(wrapText(referenceStatus(reference), 110).join("\n"));
   const paths = writeReport({
     title: "Comparación de los cuatro métodos",
     createdAt: new Date().toISOString(),
     machine: await machineInfo(),
     rows,
+    reference,
     notes: opened.failures.map((f) => `Método ${f.method} (${f.name}) no disponible: ${f.error}`),
   }, values.out!);
   console.log(`\nInforme: ${paths.html}\nDatos:   ${paths.json}`);

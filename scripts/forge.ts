@@ -3,23 +3,27 @@
  *
  *   deno task forge --preset tiny [--out DIR] [--dtypes fp32,fp16,q8,q4]
  *                   [--safetensors | --no-safetensors] [--external auto|always|never]
- *                   [--measure [--tokens N]]
+ *                   [--measure [--tokens N]] [--gguf f16,q8_0,q4_0]
  *   deno task forge --list
  *
  * Builds the preset into DIR (default .cache/models/<preset>), prints how long each file and
  * the whole build took, and with --measure the peak RSS of load + generate for each dtype.
+ * --gguf also writes the GGUF files (llama.cpp / Ollama) into .cache/gguf/ from the same weights;
+ * given without --dtypes, only the GGUF files are built.
  *
  * @module
  */
 import { parseArgs } from "node:util";
 import { basename, dirname, join, resolve } from "node:path";
 import {
+  buildGguf,
   buildModel,
   defaultModelDir,
   forgeContentHash,
   type ForgeDtype,
   ForgeError,
   getPreset,
+  type GgufVariant,
   measureRss,
   PRESETS,
 } from "../lib/forge/mod.ts";
@@ -37,6 +41,7 @@ const { values } = parseArgs({
     measure: { type: "boolean", default: false },
     tokens: { type: "string", default: "8" },
     list: { type: "boolean", default: false },
+    gguf: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -69,6 +74,12 @@ try {
   const external = values.external as "auto" | "always" | "never";
   if (!["auto", "always", "never"].includes(external)) {
     throw new ForgeError(`--external debe ser auto, always o never (no "${external}").`);
+  }
+  if (values.gguf) {
+    const variants = values.gguf.split(",").map((v) => v.trim()) as GgufVariant[];
+    console.log(`GGUF de «${preset.name}»: ${variants.join(", ")}`);
+    await buildGguf(preset.name, variants);
+    if (!values.dtypes) Deno.exit(0);
   }
   // Ctrl-C: remove this process' unfinished folder (it never looks complete anyway).
   Deno.addSignalListener("SIGINT", () => {

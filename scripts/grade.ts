@@ -3,18 +3,27 @@
  * grades exercise notebooks in the sandbox (no network, no writes, no subprocesses, no FFI,
  * no environment; a time, memory and output limit per exercise), prints a summary with Spanish
  * feedback per failed test, and writes grades.json and grades.csv (one row per student per
- * exercise) into out/grading/ (or --out). Exit codes: 0 graded, 1 nothing to grade or an
- * error in the exercise sources, 2 bad usage.
+ * exercise) into out/grading/ (or --out), each atomically. The output folder is checked
+ * before grading. Exit codes: 0 graded, 1 nothing to grade, an error in the exercise sources
+ * or the reports could not be written, 2 bad usage or an unusable output folder.
  *
  * @module
  */
 import { join, relative } from "node:path";
 import { OUT_DIR, ROOT } from "../lib/core/mod.ts";
-import { findSubmissions, gradeSubmissions } from "../lib/grading/mod.ts";
-import { summaryText, writeReports } from "../lib/grading/mod.ts";
+import {
+  checkOutDir,
+  findSubmissions,
+  gradeSubmissions,
+  summaryText,
+  writeReports,
+} from "../lib/grading/mod.ts";
 
 const USAGE = "Uso: deno task grade <cuaderno.ipynb | carpeta>… [--out CARPETA] " +
   "[--time-limit SEGUNDOS] [--json]";
+
+/** The accepted range of --time-limit, seconds. */
+export const TIME_LIMIT_RANGE = { min: 1, max: 600 };
 
 /** Parsed command line. */
 export interface GradeArgs {
@@ -30,14 +39,21 @@ export function parseArgs(args: string[]): GradeArgs {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--out") parsed.out = args[++i] ?? "";
-    else if (a === "--time-limit") parsed.timeLimitS = Number(args[++i]);
+    else if (a === "--time-limit") parsed.timeLimitS = Number(args[++i] ?? NaN);
     else if (a === "--json") parsed.json = true;
     else if (a.startsWith("--")) throw new Error(`opción desconocida: ${a}`);
     else parsed.paths.push(a);
   }
   if (!parsed.paths.length || !parsed.out) throw new Error("falta qué corregir");
-  if (parsed.timeLimitS !== undefined && !(parsed.timeLimitS > 0)) {
-    throw new Error("--time-limit necesita un número de segundos");
+  const { min, max } = TIME_LIMIT_RANGE;
+  if (
+    parsed.timeLimitS !== undefined &&
+    !(parsed.timeLimitS >= min && parsed.timeLimitS <= max)
+  ) {
+    throw new Error(
+      `--time-limit necesita un número de segundos entre ${min} y ${max} (cada ejercicio de ` +
+        "cada entrega tiene ese tiempo; la solución de referencia también)",
+    );
   }
   return parsed;
 }
@@ -60,6 +76,12 @@ if (import.meta.main) {
   if (!files.length) {
     console.error("No hay cuadernos (.ipynb) que corregir.");
     Deno.exit(1);
+  }
+  try { // before grading: a bad --out must not cost the whole grading
+    checkOutDir(args.out);
+  } catch (error) {
+    console.error(`Error: ${(error as Error).message}`);
+    Deno.exit(2);
   }
   const progress = !args.json && Deno.stderr.isTerminal()
     ? (text: string) => Deno.stderr.writeSync(new TextEncoder().encode(text))

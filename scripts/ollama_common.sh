@@ -78,6 +78,47 @@ pid_alive() {
   [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null
 }
 
+# The command line of a pid, arguments separated by spaces (for messages), or nothing.
+pid_cmdline() {
+  if [[ -r "/proc/$1/cmdline" ]]; then
+    tr '\0' ' ' <"/proc/$1/cmdline" | sed 's/ $//'
+  else
+    ps -o args= -p "$1" 2>/dev/null || true
+  fi
+}
+
+# True when the pid is a running `ollama serve` — the real one (…/ollama serve) or the kit's
+# stand-in (… cli.ts ollama serve): an argument named ollama followed by "serve". A pid file
+# can be stale and its number reused by any other process; this is checked before signalling.
+pid_is_ollama_serve() {
+  pid_alive "${1:-}" || return 1
+  local -a args=()
+  if [[ -r "/proc/$1/cmdline" ]]; then
+    mapfile -d '' -t args <"/proc/$1/cmdline"
+  else
+    read -r -a args <<<"$(ps -o args= -p "$1" 2>/dev/null)"
+  fi
+  local i
+  for ((i = 0; i + 1 < ${#args[@]}; i++)); do
+    if [[ "${args[i]##*/}" == "ollama" && "${args[i + 1]}" == "serve" ]]; then return 0; fi
+  done
+  return 1
+}
+
+# The base URL a running process serves, from the OLLAMA_HOST it was started with
+# (/proc/<pid>/environ), or "-" when that cannot be read (another user's process, no /proc).
+pid_ollama_url() {
+  local env_file="/proc/$1/environ" line host=""
+  if [[ ! -r "$env_file" ]]; then
+    echo "-"
+    return
+  fi
+  while IFS= read -r -d '' line; do
+    if [[ "$line" == OLLAMA_HOST=* ]]; then host="${line#OLLAMA_HOST=}"; fi
+  done <"$env_file" 2>/dev/null || true
+  OLLAMA_HOST="$host" ollama_url
+}
+
 # The pid in the pid file, or nothing.
 read_pid_file() {
   if [[ -f "$OLLAMA_PID_FILE" ]]; then

@@ -28,6 +28,10 @@ if [[ -n "$pid" ]] && ! pid_alive "$pid"; then
   echo "Archivo pid obsoleto ($OLLAMA_PID_FILE: el pid $pid ya no existe): lo borro."
   rm -f "$OLLAMA_PID_FILE"
   pid=""
+elif [[ -n "$pid" ]] && ! pid_is_ollama_serve "$pid"; then
+  echo "Archivo pid obsoleto ($OLLAMA_PID_FILE: el pid $pid es otro proceso, «$(pid_cmdline "$pid")», no ollama serve): no lo toco; borro el archivo."
+  rm -f "$OLLAMA_PID_FILE"
+  pid=""
 fi
 
 state="$(ollama_port_state)"

@@ -81,13 +81,13 @@ offlineTest("bad input: clear Spanish errors, nothing loaded or generated", asyn
   assert.throws(() => backend.stream("   "), /El prompt está vacío/);
   assert.throws(
     () => backend.stream("hola", { maxTokens: 0 }),
-    /maxTokens debe ser un entero mayor que 0/,
+    /maxTokens debe ser un entero entre 1 y/,
   );
   await backend.close();
 
   await assert.rejects(createOptimizedBackend({ model: "no-existe" }), KitError);
   await assert.rejects(
-    createOptimizedBackend({ model: "HuggingFaceTB/SmolLM2-135M-Instruct" }),
+    createOptimizedBackend({ model: "HuggingFaceTB/SmolLM2-135M-Instruct", dtype: "q4" }),
     /KIT_OFFLINE=1 impide descargarlo/,
   );
   await assert.rejects(

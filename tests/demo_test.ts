@@ -40,8 +40,21 @@ Deno.test("deno task demo with no keys: exit 0, four offline methods, report, no
   for (const [n, name] of [[1, "Pipeline"], [2, "Optimizado"], [3, "Ollama"], [4, "Groq"]]) {
     const label = Number(n) <= 2 ? "modelo local del kit" : "sustituto local del kit";
     assert.match(text, new RegExp(`--- Método ${n} · ${name} · offline \\(${label}\\) ---`));
-    assert.match(text, new RegExp(`\\| ${n} \\| ${name} \\| offline \\(${label}\\)`));
+    const short = Number(n) <= 2 ? "local" : "sustituto";
+    assert.match(text, new RegExp(`\\| ${n} \\| ${name} \\| offline, ${short} \\| 3 \\|`));
   }
+  // Readable in a terminal: the tables and everything after them fit in 120 columns.
+  const measured = text.slice(text.indexOf("=== Medido aquí"));
+  for (const line of measured.split("\n")) assert.ok(line.length <= 120, line);
+  // No English in the Spanish output.
+  assert.doesNotMatch(text, /\b(short|medium|long|queueMs|promptMs|completionMs|eval_duration)\b/);
+  // Each method's memory is its own process's, and offline recommendations say where they come from.
+  assert.match(text, /\| Memoria \(MB\) \|/);
+  assert.match(
+    text,
+    /Estas recomendaciones son las de\s+la sesión|Estas recomendaciones son las de la sesión/,
+  );
+  assert.match(text, /Para producción: Groq\./);
   assert.ok(existsSync(join(out, "report.html")));
   const json = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
   assert.deepEqual(json.rows.map((r: { method: number }) => r.method), [1, 2, 3, 4]);

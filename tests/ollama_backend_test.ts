@@ -166,7 +166,11 @@ Deno.test({
   async fn() {
     await backend.close();
     await server.close();
-    // The server is gone: a call now says so.
-    await assert.rejects(backend.generate("x"), (e: KitError) => e.kind === "server-down");
+    // A closed backend refuses to generate; with the server gone, a new one says so.
+    await assert.rejects(backend.generate("x"), (e: KitError) => e.kind === "closed");
+    await assert.rejects(
+      ollamaBackend({ model: "tiny", host: backend.host }),
+      (e: KitError) => e.kind === "server-down",
+    );
   },
 });

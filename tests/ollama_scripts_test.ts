@@ -114,23 +114,49 @@ Deno.test("start twice = one server (offline, on OLLAMA_HOST's port); stop leave
     assert.deepEqual((await servePids()).filter((p) => !before.includes(p)), []);
     assert.ok(!(await answers(env)), "nothing answers on the port");
     const again = await run("ollama_stop.sh", env);
-    assert.match(again.out, /No había ningún ollama serve en marcha/);
+    assert.match(again.out, /No había ningún ollama serve del kit en marcha/);
   } finally {
     await cleanup(env);
   }
 });
 
-Deno.test('stop without a pid file falls back to pkill -f "ollama serve"', async () => {
+Deno.test("stop leaves alone an ollama serve the kit did not start; --all stops it (pkill)", async () => {
   const env = testEnv();
   try {
     assert.equal((await run("ollama_start.sh", env)).code, 0);
     const pid = pidOf(env);
+    // Without the pid file, this server is someone else's as far as the kit knows.
     Deno.removeSync(join(env.OLLAMA_KIT_DIR, "ollama.pid"));
     const stop = await run("ollama_stop.sh", env);
-    assert.match(stop.out, /pkill -f "ollama serve"/);
-    assert.match(stop.out, new RegExp(`Parado ollama serve \\(pid ${pid}\\)`));
+    assert.equal(stop.code, 0, stop.err);
+    assert.match(stop.out, new RegExp(`otros «ollama serve» en marcha \\(pid [\\d ]*${pid}`));
+    assert.match(stop.out, /no los toco/);
+    assert.match(stop.out, /ollama_stop\.sh --all/);
+    assert.ok(alive(pid), "a server the kit did not start keeps running");
+    assert.ok(await answers(env));
+    const all = await run("ollama_stop.sh", env, ["--all"]);
+    assert.match(all.out, /pkill -f "ollama serve"/);
+    assert.match(all.out, new RegExp(`Parado ollama serve \\(pid ${pid}\\)`));
     assert.ok(!alive(pid));
   } finally {
+    await cleanup(env);
+  }
+});
+
+Deno.test("a pid file whose pid is now another program: that program is not killed", async () => {
+  const env = testEnv();
+  const sleeper = new Deno.Command("sleep", { args: ["30"] }).spawn();
+  try {
+    Deno.mkdirSync(env.OLLAMA_KIT_DIR, { recursive: true });
+    Deno.writeTextFileSync(join(env.OLLAMA_KIT_DIR, "ollama.pid"), String(sleeper.pid));
+    const stop = await run("ollama_stop.sh", env);
+    assert.equal(stop.code, 0, stop.err);
+    assert.match(stop.out, new RegExp(`El pid ${sleeper.pid} .* ya no es un ollama serve`));
+    assert.ok(alive(sleeper.pid), "the unrelated process is alive");
+    assert.throws(() => pidOf(env), "the stale pid file is removed");
+  } finally {
+    sleeper.kill("SIGTERM");
+    await sleeper.status;
     await cleanup(env);
   }
 });

@@ -70,3 +70,22 @@ Deno.test("plotToSvg: a standalone SVG with one bar per datum", () => {
   assert.equal(root.querySelectorAll("rect").length, data.length);
   assert.equal(document.querySelector("svg > title")?.textContent, "Título");
 });
+
+Deno.test("plotToSvg: title, subtitle and caption are visible text, the caption wrapped", () => {
+  const caption = "Las barras son la mediana; las líneas negras van del mínimo al máximo medidos. "
+    .repeat(3);
+  const svg = plotToSvg({
+    title: "Memoria por formato",
+    subtitle: "modelo local del kit, medido aquí",
+    caption,
+    width: 400,
+    marks: [Plot.barX([{ k: "fp32", v: 1 }], { x: "v", y: "k" })],
+  });
+  const texts = [...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  assert.equal(texts[0], "Memoria por formato");
+  assert.equal(texts[1], "modelo local del kit, medido aquí");
+  const capLines = texts.filter((t) => t.length > 1 && caption.includes(t));
+  assert.ok(capLines.length >= 3, "the caption is wrapped over several lines");
+  for (const l of capLines) assert.ok(l.length <= Math.floor((400 - 20) / 6.6), l);
+  assert.equal(capLines.join(" "), caption.trim());
+});

@@ -9,6 +9,10 @@ import { AutoTokenizer, PreTrainedTokenizer } from "@huggingface/transformers";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createOptimizedBackend } from "../methods/optimized/backend.ts";
+import {
+  type LlamaCppBackend,
+  llamaCppBackend,
+} from "../methods/ollama/standin/llama_cpp_backend.ts";
 import type { TransformersBackend } from "../methods/hf/hf_backend.ts";
 import { configureTransformers, DTYPE_FILES } from "../methods/hf/transformers.ts";
 import { resolveModel } from "../methods/hf/catalogue.ts";
@@ -54,12 +58,22 @@ let promptIds: number[] = [];
 
 interface Loaded {
   runner: Runner;
-  kit?: TransformersBackend;
+  kit?: TransformersBackend | LlamaCppBackend;
   // deno-lint-ignore no-explicit-any
   session?: any;
 }
 const loaded: Loaded[] = [];
 for (const runner of args.runners) {
+  if (runner.impl === "llama.cpp") {
+    const kit = await llamaCppBackend({
+      modelPath: runner.ggufPath,
+      threads: runner.threads ?? navigator.hardwareConcurrency,
+      contextSize: 1024,
+    });
+    report.loadMs[runner.label] = kit.loadMs;
+    loaded.push({ runner, kit });
+    continue;
+  }
   if (runner.impl === "kit") {
     const kit = await createOptimizedBackend({
       model: args.modelDir,
@@ -99,7 +113,11 @@ const sample = (rss: [number, number][], n: number) => {
   rss.push([n, currentRssBytes()]);
 };
 
-async function runKit(kit: TransformersBackend, label: string, round: number): Promise<WorkerRun> {
+async function runKit(
+  kit: TransformersBackend | LlamaCppBackend,
+  label: string,
+  round: number,
+): Promise<WorkerRun> {
   const stream = kit.stream(args.prompt, { maxTokens: args.maxTokens, timeoutMs: 30 * 60_000 });
   const tokenAt: number[] = [];
   const rss: [number, number][] = [];
@@ -109,14 +127,16 @@ async function runKit(kit: TransformersBackend, label: string, round: number): P
     sample(rss, tokenAt.length);
   }
   const result = await stream.result;
+  const llama = "engine" in kit;
   return {
     label,
-    impl: "kit",
+    impl: llama ? "llama.cpp" : "kit",
     round,
     tokensPerSecond: result.timings.tokensPerSecond,
     ttftMs: result.timings.ttftMs,
     promptTokens: result.tokensIn,
-    ids: lastDecoded.map(Number),
+    ids: llama ? [] : lastDecoded.map(Number),
+    text: result.text,
     ...(args.trace ? { tokenAt, rss } : {}),
   };
 }

@@ -5,7 +5,7 @@
  */
 
 /** The sub-suites, in the order they run. */
-export const SUITES = ["roofline", "overhead", "7b", "scaling", "tuning"] as const;
+export const SUITES = ["roofline", "llamacpp", "overhead", "7b", "scaling", "tuning"] as const;
 
 /** One sub-suite's name. */
 export type Suite = (typeof SUITES)[number];
@@ -33,6 +33,7 @@ export const USAGE = `deno task bench [--only ${
   SUITES.join(",")
 }] [--quick] [--repeats N] [--out DIR]
   roofline  tinyllama-1.1b decode tok/s per dtype against memory bandwidth ÷ bytes per token
+  llamacpp  llama.cpp (Ollama's engine) on the same weights as GGUF, interleaved with the kit
   overhead  Optimized backend against a raw onnxruntime-node decode loop (same tokens)
   7b        llama-2-7b shape in q4 and q8: load time, peak RSS, tok/s for 32 tokens
   scaling   tok/s and RSS against context length and thread count

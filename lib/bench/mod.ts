@@ -14,3 +14,5 @@ export * from "./gpu.ts";
 export * from "./gpu_levers.ts";
 export * from "./stats.ts";
 export * from "./run.ts";
+export * from "./llama_cpp_suite.ts";
+export * from "./llama_cpp_report.ts";

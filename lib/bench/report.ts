@@ -10,6 +10,8 @@ import { Plot, plotToSvg } from "../show/plot.ts";
 import type { BandwidthResult } from "./bandwidth.ts";
 import { median, spread } from "./stats.ts";
 import type { OverheadRow, RooflineRow, ScalingResult, SevenBRow, TuningRow } from "./suites.ts";
+import { llamaCppTable } from "./llama_cpp_report.ts";
+import type { EngineRow } from "./llama_cpp_suite.ts";
 
 /** Everything one bench run measured (suites that did not run are absent). */
 export interface BenchResults {
@@ -17,6 +19,7 @@ export interface BenchResults {
   machine: { cores: number; loadAverage: number[] };
   bandwidth?: BandwidthResult[];
   roofline?: RooflineRow[];
+  llamaCpp?: EngineRow[];
   overhead?: OverheadRow[];
   sevenB?: SevenBRow[];
   scaling?: ScalingResult;
@@ -66,6 +69,7 @@ export function benchTables(r: BenchResults): { title: string; markdown: string 
       }))),
     });
   }
+  if (r.llamaCpp) out.push(llamaCppTable(r.llamaCpp));
   if (r.overhead) {
     out.push({
       title: "2. Kit overhead: Optimized backend vs raw onnxruntime-node loop (same process)",

@@ -9,8 +9,11 @@ import type { RssSplit } from "../measure/rss.ts";
 export type { RssSplit };
 import type { BandwidthResult } from "./bandwidth.ts";
 
-/** Which decode loop: the kit's Optimized backend, or the raw onnxruntime-node loop. */
-export type Impl = "kit" | "raw";
+/**
+ * Which decode loop: the kit's Optimized backend, the raw onnxruntime-node loop, or llama.cpp
+ * (node-llama-cpp) on a GGUF file of the same weights.
+ */
+export type Impl = "kit" | "raw" | "llama.cpp";
 
 /** One decode loop to load and run; several runners in one process take turns. */
 export interface Runner {
@@ -19,8 +22,10 @@ export interface Runner {
   impl: Impl;
   /** Raw runners only: onnxruntime session options (default {@link KIT_SESSION_OPTIONS}). */
   sessionOptions?: Record<string, unknown>;
-  /** Kit runners only: the backend's `threads` option. */
+  /** Kit and llama.cpp runners: the number of CPU threads. */
   threads?: number;
+  /** llama.cpp runners only: the GGUF file. */
+  ggufPath?: string;
 }
 
 /**
@@ -62,7 +67,10 @@ export interface WorkerRun {
   tokensPerSecond: number | null;
   ttftMs: number | null;
   promptTokens: number;
+  /** Token ids generated (kit and raw runners; [] for llama.cpp). */
   ids: number[];
+  /** Text generated (kit and llama.cpp runners). */
+  text?: string;
   /** With `trace`: performance.now() of each new token, and [tokens, RSS bytes] samples. */
   tokenAt?: number[];
   rss?: [number, number][];

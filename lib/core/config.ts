@@ -28,9 +28,61 @@ export interface EnvLoad {
 
 const NAME_EQ = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=(.*)$/;
 
+/** A line of a .env text that will not be read as meant, and why (Spanish; never the value). */
+export interface EnvProblem {
+  /** 1-based line number. */
+  line: number;
+  why: string;
+}
+
 /**
- * Finds lines of a .env text that dotenv would silently skip: anything that is not blank,
- * a `#` comment or `NAME=value` (quoted values may span lines). Returns 1-based numbers.
+ * Finds the lines of a .env text that will not be read as meant: anything that is not blank,
+ * a `#` comment or `NAME=value`, and a value that opens a quote and never closes it, or closes
+ * it only after lines that look like `NAME=value` (dotenv would keep the stray quote in the
+ * value, or swallow those variables into it). A quoted value spanning plain lines is fine.
+ *
+ * @example
+ * ```ts
+ * envProblems('A=1\nesto no\nB="abc\n').map((p) => p.line); // [2, 3]
+ * ```
+ */
+export function envProblems(text: string): EnvProblem[] {
+  const problems: EnvProblem[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    const trimmed = line.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
+    const m = NAME_EQ.exec(line);
+    if (!m) {
+      problems.push({ line: i + 1, why: "no tiene la forma NOMBRE=valor; se ignora" });
+      continue;
+    }
+    const value = m[1].trimStart();
+    const quote = value[0];
+    if (!(quote === '"' || quote === "'" || quote === "`") || value.slice(1).includes(quote)) {
+      continue;
+    }
+    const close = lines.findIndex((l, j) => j > i && l.includes(quote));
+    const swallowed = lines.slice(i + 1, close < 0 ? lines.length : close + 1)
+      .findIndex((l) => NAME_EQ.test(l));
+    if (close >= 0 && swallowed < 0) {
+      i = close; // a multi-line value
+      continue;
+    }
+    const name = line.slice(0, line.indexOf("=")).replace(/^\s*export\s+/, "").trim();
+    problems.push({
+      line: i + 1,
+      why: `el valor de ${name} abre una comilla (${quote}) que no se cierra en esa línea` +
+        (close < 0 ? "" : ` (se tragaría la línea ${i + 2 + swallowed})`) +
+        ": ciérrala o quítala",
+    });
+  }
+  return problems;
+}
+
+/**
+ * Line numbers of {@link envProblems} (1-based).
  *
  * @example
  * ```ts
@@ -38,28 +90,7 @@ const NAME_EQ = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.-]*\s*=(.*)$/;
  * ```
  */
 export function malformedEnvLines(text: string): number[] {
-  const bad: number[] = [];
-  const lines = text.split(/\r?\n/);
-  let openQuote: string | null = null;
-  lines.forEach((line, i) => {
-    if (openQuote) {
-      if (line.includes(openQuote)) openQuote = null;
-      return;
-    }
-    const trimmed = line.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) return;
-    const m = NAME_EQ.exec(line);
-    if (!m) {
-      bad.push(i + 1);
-      return;
-    }
-    const value = m[1].trimStart();
-    const quote = value[0];
-    if ((quote === '"' || quote === "'" || quote === "`") && !value.slice(1).includes(quote)) {
-      openQuote = quote;
-    }
-  });
-  return bad;
+  return envProblems(text).map((p) => p.line);
 }
 
 let toldNoEnv = false;
@@ -103,10 +134,9 @@ export function loadEnv(
     }
     return result;
   }
-  result.badLines = malformedEnvLines(readFileSync(path, "utf8"));
-  for (const line of result.badLines) {
-    say(`.env, línea ${line}: no tiene la forma NOMBRE=valor; se ignora.`);
-  }
+  const problems = envProblems(readFileSync(path, "utf8"));
+  result.badLines = problems.map((p) => p.line);
+  for (const { line, why } of problems) say(`.env, línea ${line}: ${why}.`);
   const parsed = config({ path, quiet: true, processEnv: {} }).parsed ?? {};
   result.keys = Object.keys(parsed);
   for (const [key, value] of Object.entries(parsed)) {
@@ -208,6 +238,8 @@ export interface KitConfig {
   bench: { denoFlags: string[]; outDir: string | undefined };
   /** The Colab generator: KIT_REPO_URL and KIT_BRANCH, when set. */
   colabRepo: { url: string | undefined; branch: string | undefined };
+  /** KIT_EXIT_WITH_STDIN: a server the kit started ends when its stdin closes (its parent ended). */
+  exitWithStdin: boolean;
 }
 
 const get = (name: string): string | undefined => {
@@ -266,6 +298,7 @@ export function kitConfig(): KitConfig {
       outDir: get("OUT"),
     },
     colabRepo: { url: get("KIT_REPO_URL"), branch: get("KIT_BRANCH") },
+    exitWithStdin: isYes(Deno.env.get("KIT_EXIT_WITH_STDIN")),
   };
 }
 

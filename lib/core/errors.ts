@@ -100,6 +100,11 @@ export class KitError extends Error {
   readonly availableModels?: string[];
   readonly partialText?: string;
 
+  /** True when `error` is a KitError of this kind. */
+  static is(error: unknown, kind: KitErrorKind): error is KitError {
+    return error instanceof KitError && error.kind === kind;
+  }
+
   /** Creates the error; `init.kind` defaults to "other". */
   constructor(message: string, init: KitErrorInit = {}) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });

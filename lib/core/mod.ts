@@ -16,8 +16,17 @@ export * from "./types.ts";
 export { measureStream, type Piece, type Source, type SourceEnd, timingsFrom } from "./stream.ts";
 export { KitError, type KitErrorInit, type KitErrorKind } from "./errors.ts";
 export {
+  checkContext,
+  type ContextLimit,
+  guardBackend,
+  MAX_TOKENS_LIMIT,
+  validateRequest,
+} from "./guard.ts";
+export {
   childEnv,
   type EnvLoad,
+  type EnvProblem,
+  envProblems,
   GROQ_DEFAULT_BASE_URL,
   HF_DEFAULT_ENDPOINT,
   isYes,
@@ -34,6 +43,7 @@ export {
 export { CACHE_DIR, JUPYTER_DIR, OUT_DIR, ROOT, SYSTEM_PYTHON } from "./paths.ts";
 export { findSecrets, maskSecret, SECRET_PATTERNS, SECRET_VARS } from "./secrets.ts";
 export {
+  exitWhenStdinCloses,
   freePort,
   type FreshOptions,
   FreshProcessError,

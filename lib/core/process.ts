@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { childEnv } from "./config.ts";
+import { childEnv, kitConfig } from "./config.ts";
 
 /** A stand-in server running in its own process. */
 export interface StandIn {
@@ -43,7 +43,9 @@ async function waitFor(url: string, child: Deno.ChildProcess, timeoutMs: number)
 
 /**
  * Starts `cmd args` as a server process (no secrets in its environment) and waits until
- * `readyUrl` answers; `baseUrl` is what callers use.
+ * `readyUrl` answers; `baseUrl` is what callers use. The server's stdin is a pipe held by this
+ * process and KIT_EXIT_WITH_STDIN=1 is set for it: a server that honours it (the Ollama
+ * stand-in, see {@link exitWhenStdinCloses}) exits when this process is gone, even after SIGKILL.
  *
  * @example
  * ```ts
@@ -61,14 +63,19 @@ export async function spawnServer(
   const child = new Deno.Command(cmd, {
     args,
     clearEnv: true,
-    env: childEnv(env),
+    // KIT_EXIT_WITH_STDIN: the server ends when its stdin closes, which the OS does when this
+    // process ends in any way (also SIGKILL): it never outlives its parent (see lifeline).
+    env: childEnv({ ...env, KIT_EXIT_WITH_STDIN: "1" }),
+    stdin: "piped",
     stdout: "null",
     stderr: "null",
   }).spawn();
+  const lifeline = child.stdin.getWriter();
   const stop = async () => {
     try {
       child.kill("SIGTERM");
     } catch { /* already gone */ }
+    await lifeline.close().catch(() => {});
     const timer = setTimeout(() => {
       try {
         child.kill("SIGKILL");
@@ -131,4 +138,25 @@ export async function runFresh<T>(
     throw new FreshProcessError(err.join(" / ") || "el proceso terminó sin resultado");
   }
   return JSON.parse(last) as T;
+}
+
+/**
+ * For a server started by {@link spawnServer}: when KIT_EXIT_WITH_STDIN=1 (kitConfig's
+ * `exitWithStdin`), calls `stop` once stdin reaches its end — the parent closed it or died.
+ * Does nothing otherwise (a server started with `nohup … &` has /dev/null as stdin).
+ *
+ * @example
+ * ```ts
+ * exitWhenStdinCloses(() => server.close());
+ * ```
+ */
+export function exitWhenStdinCloses(stop: () => void): void {
+  if (!kitConfig().exitWithStdin) return;
+  (async () => {
+    const buf = new Uint8Array(256);
+    try {
+      while ((await Deno.stdin.read(buf)) !== null) { /* ignore input */ }
+    } catch { /* closed */ }
+    stop();
+  })();
 }

@@ -85,8 +85,13 @@ export interface Backend {
   generate(prompt: PromptInput, opts?: GenerateOptions): Promise<GenerateResult>;
   /** Generates piece by piece. */
   stream(prompt: PromptInput, opts?: GenerateOptions): GenerationStream;
-  /** Frees what the backend holds (models, connections). */
+  /** Frees what the backend holds (models, connections); generating afterwards is refused. */
   close(): Promise<void>;
+  /**
+   * Runs the checks `generate` runs before any request (prompt, options, context, closed) and
+   * throws the same KitError, without generating.
+   */
+  validate?(prompt: PromptInput, opts?: GenerateOptions): void;
 }
 
 /** How one method runs on this machine, and why (Spanish: a student reads it). */

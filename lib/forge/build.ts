@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { encodeBpe, padVocab, trainBpe } from "./bpe.ts";
 import { loadCorpus } from "./corpus.ts";
 import { ensureFreeSpace, ensureWritableParent } from "./disk.ts";
@@ -73,7 +73,7 @@ const EXTERNAL_AUTO_BYTES = 1e9;
  * The weights and tokenizer files of a preset: a trained preset's committed (hash-checked)
  * files, or a BPE trained on the corpus with bigram or seeded random weights.
  */
-async function weightsAndTokenizer(
+export async function weightsAndTokenizer(
   preset: Preset,
   shape: LlamaShape,
   weightsDir?: string,
@@ -107,19 +107,33 @@ async function weightsAndTokenizer(
   return { source: randomWeights(shape, preset.seed, range), tokenizer };
 }
 
-async function removeStalePartials(outDir: string): Promise<void> {
-  const prefix = `${basename(outDir)}.partial-`;
+/**
+ * Removes the unfinished builds (`<name>.partial-<pid>-<time>`) in a models folder whose
+ * process is gone (an interrupted build); returns the folders removed. Builds still running
+ * are left alone.
+ *
+ * @example
+ * ```ts
+ * await removeStalePartials(".cache/models"); // [".cache/models/llama-2-7b.partial-4242-…"]
+ * ```
+ */
+export async function removeStalePartials(parentDir: string): Promise<string[]> {
+  const removed: string[] = [];
   try {
-    for await (const e of Deno.readDir(dirname(outDir))) {
-      if (!e.name.startsWith(prefix)) continue;
-      const pid = Number(e.name.slice(prefix.length).split("-")[0]);
+    for await (const e of Deno.readDir(parentDir)) {
+      const m = /\.partial-(\d+)-\d+$/.exec(e.name);
+      if (!m || !e.isDirectory) continue;
+      const pid = Number(m[1]);
       let alive = false;
       try {
-        alive = pid > 0 && Deno.statSync(`/proc/${pid}`).isDirectory;
+        alive = pid === Deno.pid || (pid > 0 && Deno.statSync(`/proc/${pid}`).isDirectory);
       } catch { /* not running */ }
-      if (!alive) await Deno.remove(join(dirname(outDir), e.name), { recursive: true });
+      if (alive) continue;
+      await Deno.remove(join(parentDir, e.name), { recursive: true }).catch(() => {});
+      removed.push(join(parentDir, e.name));
     }
-  } catch { /* nothing to clean */ }
+  } catch { /* no folder: nothing to clean */ }
+  return removed;
 }
 
 const writeJson = (path: string, v: unknown) =>
@@ -181,7 +195,7 @@ export async function buildModel(
   }
   await ensureFreeSpace(parent, needed);
 
-  await removeStalePartials(outDir);
+  await removeStalePartials(dirname(outDir));
   const tmp = `${outDir}.partial-${Deno.pid}-${Date.now()}`;
   const files: Record<string, number> = {};
   const seconds: Record<string, number> = {};

@@ -5,9 +5,10 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { join } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { CACHE_DIR, ROOT } from "../core/paths.ts";
-import { buildModel, STAMP_FILE } from "./build.ts";
+import { buildModel, removeStalePartials, STAMP_FILE } from "./build.ts";
 import { CORPUS_PATH } from "./corpus.ts";
 import { type ForgeDtype, getPreset } from "./presets.ts";
 import { readVerifiedWeights, trainedTokenizerFiles } from "./trained.ts";
@@ -22,6 +23,24 @@ export interface EnsureOptions {
   safetensors?: boolean;
   /** Progress lines (Spanish); default console.log. */
   log?: (line: string) => void;
+  /** Build again even if the folder looks complete, saying why (e.g. a file failed to load). */
+  rebuild?: string;
+}
+
+/**
+ * Files of a finished model folder whose size is not the one its stamp (forge.json) recorded:
+ * missing, truncated or overwritten after the build.
+ *
+ * @example
+ * ```ts
+ * damagedFiles(".cache/models/tiny", { "onnx/model.onnx": 35686120 }); // [] when intact
+ * ```
+ */
+export function damagedFiles(dir: string, files: Record<string, number> | undefined): string[] {
+  return Object.entries(files ?? {}).filter(([name, size]) => {
+    const path = join(dir, name);
+    return !existsSync(path) || statSync(path).size !== size;
+  }).map(([name]) => name);
 }
 
 /** Default folder of a preset's model. */
@@ -69,13 +88,29 @@ export async function ensureModel(preset: string, opts: EnsureOptions = {}): Pro
   const dtypes = opts.dtypes ?? p.defaultDtypes;
   const safetensors = opts.safetensors ?? p.defaultSafetensors;
   const hash = await forgeContentHash(preset);
+  const log = opts.log ?? console.log;
+  const cleaned = await removeStalePartials(dirname(out));
+  if (cleaned.length) {
+    log(`Borradas ${cleaned.length} fabricaciones interrumpidas: ${cleaned.join(", ")}.`);
+  }
+  let why = opts.rebuild ?? "";
   try {
     const stamp = JSON.parse(await Deno.readTextFile(join(out, STAMP_FILE)));
     const has = (d: ForgeDtype) => (stamp.dtypes as ForgeDtype[]).includes(d);
-    if (stamp.hash === hash && dtypes.every(has) && (!safetensors || stamp.safetensors)) return out;
+    if (stamp.hash === hash && dtypes.every(has) && (!safetensors || stamp.safetensors)) {
+      const damaged = damagedFiles(out, stamp.files);
+      if (damaged.length) {
+        why ||= `${damaged.join(", ")} no tiene${damaged.length > 1 ? "n" : ""} el tamaño ` +
+          "con que se fabricó (archivo dañado o incompleto)";
+      }
+      if (!why) return out;
+    }
   } catch { /* missing or unreadable: build */ }
-  const log = opts.log ?? console.log;
-  log(`Fabricando el modelo local «${preset}» en ${out} (solo la primera vez)…`);
+  log(
+    why
+      ? `El modelo «${preset}» en ${out} está dañado: ${why}. Se vuelve a fabricar…`
+      : `Fabricando el modelo local «${preset}» en ${out} (solo la primera vez)…`,
+  );
   const report = await buildModel(preset, out, { dtypes, safetensors, log, stamp: { hash } });
   log(`Modelo «${preset}» listo en ${report.totalSeconds.toFixed(1)} s.`);
   return out;

@@ -24,9 +24,16 @@ export {
   type BuildOptions,
   type BuildReport,
   ONNX_FILES,
+  removeStalePartials,
   STAMP_FILE,
 } from "./build.ts";
-export { defaultModelDir, ensureModel, type EnsureOptions, forgeContentHash } from "./ensure.ts";
+export {
+  damagedFiles,
+  defaultModelDir,
+  ensureModel,
+  type EnsureOptions,
+  forgeContentHash,
+} from "./ensure.ts";
 export { ForgeError } from "./errors.ts";
 export { CORPUS_PATH, loadCorpus, splitParagraphs } from "./corpus.ts";
 export { llamaTensors } from "./tensors.ts";
@@ -65,3 +72,22 @@ export {
   type KitEsQualityOptions,
   measureKitEsQuality,
 } from "./kit_es_quality.ts";
+export {
+  buildGguf,
+  defaultGgufPath,
+  ensureGguf,
+  GGUF_DIR,
+  ggufIsCurrent,
+  type GgufOptions,
+  type GgufReport,
+} from "./gguf.ts";
+export {
+  DEFAULT_GGUF_VARIANTS,
+  GGUF_VARIANTS,
+  ggufTensorType,
+  type GgufVariant,
+  ggufVocab,
+  llamaGguf,
+  permuteForRope,
+} from "./gguf_llama.ts";
+export { GGML_TYPE, ggmlBytes, type GgufTensor, type GgufValue, writeGguf } from "./gguf_file.ts";

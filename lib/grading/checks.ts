@@ -3,29 +3,23 @@
  * are Spanish feedback for the student ("se esperaba … y se obtuvo …").
  *
  * In a notebook a test runs at once and prints ✅ or ❌ with its feedback, without throwing
- * (so an unfinished notebook still runs to the end). Under the autograder the harness
- * (`_harness.ts`) installs a registration function first, and the same call only registers the
- * test; the harness runs it later with a time limit.
+ * (so an unfinished notebook still runs to the end). Under the autograder the tests' block
+ * gets its own `test` (a registration capability only that block can take, see `_harness.ts`),
+ * so this one is never the one that counts: a submission that calls it only prints.
  *
  * Self-contained on purpose (no imports): the grader copies this file into its sandbox.
  *
  * @module
  */
 
-/** Where the autograder's harness installs its registration function. */
-export const REGISTER_KEY: symbol = Symbol.for("kit.grading.register");
-
 /** A test body: returns (or resolves) when the check passes, throws when it fails. */
 export type TestFn = () => unknown;
-
-/** The harness's registration function (see {@link REGISTER_KEY}). */
-export type Register = (name: string, points: number, fn: TestFn) => void;
 
 /** Thrown by the stub that replaces a solution in the student notebooks. */
 export class NotImplementedError extends Error {
   override name = "SinImplementar";
   /** @param what the function the student has to write */
-  constructor(what: string) {
+  constructor(readonly what: string) {
     super(
       `sin implementar: escribe tu solución en ${what} (sustituye la línea del throw) y ` +
         "vuelve a ejecutar la celda.",
@@ -97,8 +91,8 @@ export function show(value: unknown): string {
 }
 
 /**
- * Declares a test worth `points`. In a notebook it runs now and prints ✅ or ❌ (never
- * throws); under the autograder it is registered and run by the harness.
+ * Runs a test worth `points` now and prints ✅ or ❌ with its feedback (never throws). Under
+ * the autograder the tests' block gets the harness's own `test` instead (see the module doc).
  *
  * @example
  * ```ts
@@ -106,11 +100,6 @@ export function show(value: unknown): string {
  * ```
  */
 export async function test(name: string, points: number, fn: TestFn): Promise<void> {
-  const register = (globalThis as Record<symbol, unknown>)[REGISTER_KEY];
-  if (typeof register === "function") {
-    (register as Register)(name, points, fn);
-    return;
-  }
   const unit = points === 1 ? "punto" : "puntos";
   try {
     await fn();

@@ -118,7 +118,9 @@ export interface FakeBackend extends MiniBackend {
  */
 export function fakeBackend(script: (string | unknown)[], name = "Groq (falso)"): FakeBackend {
   let calls = 0;
-  return {
+  // Frozen, as the errors it throws: the code under test cannot rewrite what the tests read.
+  for (const step of script) if (typeof step === "object" && step !== null) Object.freeze(step);
+  return Object.freeze({
     name,
     get calls() {
       return calls;
@@ -128,7 +130,7 @@ export function fakeBackend(script: (string | unknown)[], name = "Groq (falso)")
       calls++;
       return typeof step === "string" ? Promise.resolve({ text: step }) : Promise.reject(step);
     },
-  };
+  });
 }
 
 /**

@@ -8,12 +8,19 @@
  * Before grading, each exercise is run once with the source's own solution (the reference
  * run): it must pass every test, and it gives the list of tests and their points, so a
  * submission that dies before its tests are even registered still gets one line per test.
+ * A submission's results are matched to those tests by name (lib/grading/feedback.ts).
+ *
+ * What a submission cannot do (tests/grading_hostile_test.ts tries): register or fake
+ * results, read the tests, the solutions or the environment, change the intrinsics the tests
+ * use, or exceed its memory and time. One bad file, or one bad exercise, costs only itself.
  *
  * @module
  */
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename } from "node:path";
 import { listSources, SOURCES_DIR } from "./build.ts";
+import { syntaxProblem } from "./_syntax.ts";
+import { type Expected, outcomesOf, type TestOutcome } from "./feedback.ts";
+import { findSubmissions, readSubmission, studentIdOf } from "./submission.ts";
 import {
   exerciseOf,
   type Nb,
@@ -26,21 +33,13 @@ import {
 } from "../notebook/nbformat.ts";
 import {
   DEFAULT_LIMITS,
-  type HarnessEvent,
+  newCapabilityName,
   runInSandbox,
   type SandboxLimits,
   type SandboxRun,
 } from "./sandbox.ts";
 
-/** One test's outcome. */
-export interface TestOutcome {
-  name: string;
-  points: number;
-  maxPoints: number;
-  passed: boolean;
-  /** Spanish feedback when it failed. */
-  feedback: string | null;
-}
+export { findSubmissions, outcomesOf, studentIdOf, type TestOutcome };
 
 /** One exercise's outcome for one submission. */
 export interface ExerciseOutcome {
@@ -52,6 +51,8 @@ export interface ExerciseOutcome {
   /** How the sandboxed run ended ("done", "timeout", …; "not-run" when it was not run). */
   run: string;
   ms: number;
+  /** Peak resident memory of the sandbox process, MB (null when not measured). */
+  maxRssMb?: number | null;
 }
 
 /** One submission's outcome. */
@@ -92,9 +93,6 @@ interface Source {
   info: SetInfo;
 }
 
-/** An exercise's tests, from its reference run. */
-type Expected = { name: string; points: number }[];
-
 /** Loads every source notebook of a folder, by set id. */
 export function loadSources(dir = SOURCES_DIR): Map<string, Source> {
   const sources = new Map<string, Source>();
@@ -105,36 +103,6 @@ export function loadSources(dir = SOURCES_DIR): Map<string, Source> {
     sources.set(info.set, { path, nb, info });
   }
   return sources;
-}
-
-/** The notebooks to grade: the file itself, or every .ipynb under a folder (sorted). */
-export function findSubmissions(path: string): string[] {
-  const full = resolve(path);
-  if (!existsSync(full)) throw new Error(`no existe: ${path}`);
-  if (!statSync(full).isDirectory()) return [full];
-  const found: string[] = [];
-  for (const entry of readdirSync(full, { withFileTypes: true })) {
-    if (entry.name.startsWith(".")) continue;
-    const p = join(full, entry.name);
-    if (entry.isDirectory()) found.push(...findSubmissions(p));
-    else if (entry.name.endsWith(".ipynb")) found.push(p);
-  }
-  return found.sort();
-}
-
-/**
- * The student id of a submission: its file name without `.ipynb` (`ana_garcia.ipynb` →
- * `ana_garcia`), or the folder's name when the file kept the notebook's own name
- * (`ana_garcia/optimizacion.ipynb` → `ana_garcia`).
- *
- * @example
- * ```ts
- * studentIdOf("entregas/ana/optimizacion.ipynb", "optimizacion"); // "ana"
- * ```
- */
-export function studentIdOf(path: string, set: string): string {
-  const stem = basename(path).replace(/\.ipynb$/, "");
-  return stem === set ? basename(dirname(resolve(path))) : stem;
 }
 
 /** The code cells of a role for one exercise (setup cells without an exercise count for all). */
@@ -163,131 +131,27 @@ export function studentCode(source: Nb, submission: Nb, exercise: string): strin
 
 /**
  * Builds the module the sandbox runs: the source's setup cells, the student's code, then the
- * source's visible and hidden tests for the exercise. Returns it with the line the student's
- * code starts at (to point error messages at the student's cell).
+ * source's visible and hidden tests inside one block that starts by taking the harness's
+ * one-shot registration capability (global `take`) as its own `test` and ends by calling
+ * `take("end")`. The student's code, before the block, cannot reach that `test`. Returns the
+ * module with the line the student's code starts at (to point error messages at their cell).
  */
 export function exerciseModule(
   source: Nb,
   exercise: string,
   code: string,
+  take: string,
 ): { text: string; firstLine: number } {
   const part = (cells: NbCell[]) => cells.map(sourceOf).join("\n\n");
   const head = `${part(cellsOf(source, "setup", exercise))}\n\n// ---- solución\n`;
-  const tail = `\n\n// ---- pruebas\n${part(cellsOf(source, "tests", exercise))}\n\n` +
-    `${part(cellsOf(source, "hidden-tests", exercise))}\n\nexport {};\n`;
+  const tail = `\n;\n// ---- pruebas\n{\nconst test = ${take}();\n` +
+    `${part(cellsOf(source, "tests", exercise))}\n\n` +
+    `${part(cellsOf(source, "hidden-tests", exercise))}\n${take}("end");\n}\n\nexport {};\n`;
   return { text: head + code + tail, firstLine: head.split("\n").length };
 }
 
 /** A literal module specifier is loaded without read permission: student code may not import. */
 const IMPORTS = /\b(import|export)\b/;
-
-const kb = (bytes: number) => Math.round(bytes / 1024);
-
-/** " (línea N de tu celda)" when a module line falls in the student's cell, else "". */
-function where(line: number | null | undefined, firstLine: number, codeLines: number): string {
-  if (!line) return "";
-  const n = line - firstLine + 1;
-  return n >= 1 && n <= codeLines ? ` (línea ${n} de tu celda)` : "";
-}
-
-/** Feedback for a cell that could not be loaded (syntax error, error at its top level). */
-function loadFeedback(message: string, at: string): string {
-  const syntax = /SyntaxError: (.*)$/.exec(message);
-  if (syntax) return `tu celda tiene un error de sintaxis${at}: ${syntax[1]}.`;
-  return `tu celda lanzó un error al ejecutarse${at}: ${message}`;
-}
-
-/** Spanish feedback for tests the run never finished, by how the run ended. */
-function unfinished(run: SandboxRun, limits: SandboxLimits, started: boolean): string {
-  const s = limits.timeLimitMs / 1000;
-  const why: Record<string, [string, string]> = {
-    timeout: [
-      `se agotó el tiempo (${s} s) durante esta prueba: ¿hay un bucle que no termina?`,
-      "se agotó el tiempo",
-    ],
-    "output-limit": [
-      `tu código imprimió demasiado (más de ${kb(limits.maxOutputBytes)} KB) y se detuvo la ` +
-      "corrección: quita los console.log de los bucles.",
-      "tu código imprimió demasiado",
-    ],
-    "out-of-memory": [
-      `tu código agotó la memoria permitida (${limits.memoryMb} MB) durante esta prueba.`,
-      "se agotó la memoria",
-    ],
-    exited: [
-      "el programa terminó durante esta prueba (¿Deno.exit, process.exit o un fallo grave?): " +
-      "una función no debe terminar el programa.",
-      "el programa terminó antes de tiempo",
-    ],
-  };
-  const [here, before] = why[run.end] ?? why.exited;
-  return started ? here : `no se llegó a ejecutar: la corrección se detuvo antes (${before}).`;
-}
-
-/** Feedback when the module never finished loading (the cell's top-level code). */
-function notLoaded(run: SandboxRun, limits: SandboxLimits): string {
-  switch (run.end) {
-    case "timeout":
-      return `tu celda no terminó de ejecutarse en ${limits.timeLimitMs / 1000} s: ` +
-        "¿un bucle infinito fuera de una función?";
-    case "output-limit":
-      return `tu celda imprimió demasiado (más de ${kb(limits.maxOutputBytes)} KB) al ejecutarse.`;
-    case "out-of-memory":
-      return `tu celda agotó la memoria permitida (${limits.memoryMb} MB) al ejecutarse.`;
-    default:
-      return run.events.some((e) => e.e === "hello")
-        ? "el programa terminó mientras se ejecutaba tu celda (¿Deno.exit o process.exit?)."
-        : `el corrector no pudo arrancar: ${run.stderr.slice(0, 300)}`;
-  }
-}
-
-/** Turns a sandboxed run into one outcome per expected test. */
-export function outcomesOf(
-  expected: Expected,
-  run: SandboxRun,
-  limits: SandboxLimits,
-  firstLine: number,
-  codeLines: number,
-): TestOutcome[] {
-  const fail = (t: Expected[number], feedback: string): TestOutcome => ({
-    name: t.name,
-    points: 0,
-    maxPoints: t.points,
-    passed: false,
-    feedback,
-  });
-  const find = <K extends HarnessEvent["e"]>(e: K) =>
-    run.events.find((x) => x.e === e) as Extract<HarnessEvent, { e: K }> | undefined;
-  if (find("tampered")) {
-    return expected.map((t) =>
-      fail(
-        t,
-        "tu código modificó funciones de JavaScript (Math, JSON, Array…) de las que dependen " +
-          "las pruebas; no está permitido.",
-      )
-    );
-  }
-  const loadError = find("load-error");
-  if (loadError) {
-    const text = loadFeedback(loadError.message, where(loadError.line, firstLine, codeLines));
-    return expected.map((t) => fail(t, text));
-  }
-  if (!find("loaded")) return expected.map((t) => fail(t, notLoaded(run, limits)));
-  const results = new Map<number, Extract<HarnessEvent, { e: "result" }>>();
-  const started = new Set<number>();
-  for (const ev of run.events) {
-    if (ev.e === "result" && !results.has(ev.i)) results.set(ev.i, ev);
-    if (ev.e === "start") started.add(ev.i);
-  }
-  return expected.map((t, i) => {
-    const r = results.get(i);
-    if (!r) return fail(t, unfinished(run, limits, started.has(i)));
-    if (r.ok) {
-      return { name: t.name, points: t.points, maxPoints: t.points, passed: true, feedback: null };
-    }
-    return fail(t, `${r.feedback ?? "falló"}${where(r.line, firstLine, codeLines)}`);
-  });
-}
 
 /** Runs tasks with at most `n` at a time, keeping their order. */
 async function pool<T>(tasks: (() => Promise<T>)[], n: number): Promise<T[]> {
@@ -315,27 +179,49 @@ async function referenceRuns(
       if (code === null) {
         throw new Error(`${source.path}: el ejercicio "${ex.id}" no tiene celda de solución`);
       }
-      const { text } = exerciseModule(source.nb, ex.id, code);
-      return [ex.id, await runInSandbox(text, limits)] as const;
+      const take = newCapabilityName();
+      const { text } = exerciseModule(source.nb, ex.id, code, take);
+      return [ex.id, await runInSandbox(text, limits, { take })] as const;
     }),
     concurrency,
   );
   const expected = new Map<string, Expected>();
   for (const [id, run] of runs) {
-    const loaded = run.events.find((e) => e.e === "loaded") as
-      | Extract<HarnessEvent, { e: "loaded" }>
-      | undefined;
-    const failed = run.events.filter((e) => (e.e === "result" && !e.ok) || e.e === "tampered");
-    if (run.end !== "done" || !loaded || failed.length || loaded.tests.length === 0) {
+    const problem = referenceProblem(run, limits);
+    if (problem) {
       throw new Error(
-        `la solución de la fuente no pasa sus propias pruebas (${source.info.set}/${id}, ` +
-          `${run.end}): ${JSON.stringify(failed.length ? failed : run.events).slice(0, 600)} ` +
-          run.stderr.slice(0, 600),
+        `la solución de referencia de ${source.info.set}/${id} (${source.path}) ${problem}`,
       );
     }
-    expected.set(id, loaded.tests);
+    const tests = run.events.flatMap((e) =>
+      e.e === "test" ? [{ name: e.name, points: e.points }] : []
+    );
+    expected.set(id, tests);
   }
   return expected;
+}
+
+/** What went wrong with a reference run (the real cause, in Spanish), or null. */
+function referenceProblem(run: SandboxRun, limits: SandboxLimits): string | null {
+  const s = limits.timeLimitMs / 1000;
+  if (run.end === "timeout") {
+    return `no terminó en ${s} s (--time-limit): sube el límite; en esta máquina tardó más.`;
+  }
+  if (run.end === "out-of-memory") {
+    return `agotó la memoria permitida (${limits.memoryMb} MB).`;
+  }
+  if (run.end === "output-limit") return "imprimió más de lo permitido.";
+  const loadError = run.events.find((e) => e.e === "load-error");
+  if (loadError) return `no se pudo cargar: ${loadError.message}`;
+  if (run.end !== "done") {
+    return `no terminó: ${outcomesOf([{ name: "?", points: 0 }], run, limits, 0, 0)[0].feedback}`;
+  }
+  if (!run.events.some((e) => e.e === "test")) return "no registra ninguna prueba.";
+  const failed = run.events.flatMap((e) =>
+    e.e === "result" && !e.ok ? [`${e.name}: ${e.feedback}`] : []
+  );
+  if (failed.length) return `no pasa sus propias pruebas: ${failed.join(" | ").slice(0, 600)}`;
+  return null;
 }
 
 /**
@@ -363,7 +249,7 @@ export async function gradeSubmissions(
   for (const path of paths) {
     let nb: Nb;
     try {
-      nb = readNb(path);
+      nb = readSubmission(path);
     } catch (error) {
       submissions.push(broken(path, "?", (error as Error).message));
       continue;
@@ -396,8 +282,18 @@ export async function gradeSubmissions(
     };
     submissions.push(outcome);
     source.info.exercises.forEach((ex, k) => {
+      const tests = expected.get(ex.id)!;
       tasks.push(async () => {
-        outcome.exercises[k] = await gradeExercise(source.nb, nb, ex, expected.get(ex.id)!, limits);
+        try {
+          outcome.exercises[k] = await gradeExercise(source.nb, nb, ex, tests, limits);
+        } catch (error) { // one exercise that cannot be graded costs only that exercise
+          outcome.exercises[k] = failedExercise(
+            ex,
+            tests,
+            `el corrector no pudo corregir este ejercicio: ${(error as Error).message}`,
+            "error",
+          );
+        }
       });
     });
   }
@@ -428,20 +324,18 @@ function broken(path: string, set: string, error: string): SubmissionOutcome {
   };
 }
 
-/** Grades one exercise of one submission. */
-async function gradeExercise(
-  source: Nb,
-  submission: Nb,
+/** An exercise where every test failed with the same feedback. */
+function failedExercise(
   ex: { id: string; title: string },
   expected: Expected,
-  limits: SandboxLimits,
-): Promise<ExerciseOutcome> {
-  const maxPoints = expected.reduce((a, t) => a + t.points, 0);
-  const all = (feedback: string, run: string): ExerciseOutcome => ({
+  feedback: string,
+  run: string,
+): ExerciseOutcome {
+  return {
     id: ex.id,
     title: ex.title,
     points: 0,
-    maxPoints,
+    maxPoints: expected.reduce((a, t) => a + t.points, 0),
     run,
     ms: 0,
     tests: expected.map((t) => ({
@@ -451,7 +345,18 @@ async function gradeExercise(
       passed: false,
       feedback,
     })),
-  });
+  };
+}
+
+/** Grades one exercise of one submission. */
+async function gradeExercise(
+  source: Nb,
+  submission: Nb,
+  ex: { id: string; title: string },
+  expected: Expected,
+  limits: SandboxLimits,
+): Promise<ExerciseOutcome> {
+  const all = (feedback: string, run: string) => failedExercise(ex, expected, feedback, run);
   const code = studentCode(source, submission, ex.id);
   if (code === null) {
     return all(
@@ -468,16 +373,23 @@ async function gradeExercise(
       "not-run",
     );
   }
-  const { text, firstLine } = exerciseModule(source, ex.id, code);
-  const run = await runInSandbox(text, limits);
+  const syntax = await syntaxProblem(code);
+  if (syntax) {
+    const at = syntax.line ? ` (línea ${syntax.line} de tu celda)` : "";
+    return all(`tu celda tiene un error de sintaxis${at}: ${syntax.message}.`, "not-run");
+  }
+  const take = newCapabilityName();
+  const { text, firstLine } = exerciseModule(source, ex.id, code, take);
+  const run = await runInSandbox(text, limits, { take });
   const tests = outcomesOf(expected, run, limits, firstLine, code.split("\n").length);
   return {
     id: ex.id,
     title: ex.title,
     points: tests.reduce((a, t) => a + t.points, 0),
-    maxPoints,
+    maxPoints: expected.reduce((a, t) => a + t.points, 0),
     run: run.end,
     ms: Math.round(run.ms),
+    maxRssMb: run.maxRssMb,
     tests,
   };
 }

@@ -13,15 +13,24 @@ export {
   studentNotebook,
 } from "./build.ts";
 export {
+  exerciseModule,
   type ExerciseOutcome,
   findSubmissions,
   type GradeOptions,
   type GradeReport,
   gradeSubmissions,
+  loadSources,
   studentIdOf,
   type SubmissionOutcome,
   type TestOutcome,
 } from "./grade.ts";
 export { readNb, serializeNb } from "../notebook/nbformat.ts";
-export { summaryText, toCsv, writeReports } from "./report.ts";
-export { DEFAULT_LIMITS, runInSandbox, type SandboxLimits } from "./sandbox.ts";
+export { checkOutDir, OutDirError, summaryText, toCsv, writeReports } from "./report.ts";
+export {
+  DEFAULT_LIMITS,
+  newCapabilityName,
+  runInSandbox,
+  type SandboxLimits,
+  type SandboxRun,
+} from "./sandbox.ts";
+export { MAX_NOTEBOOK_BYTES, readSubmission } from "./submission.ts";

@@ -2,9 +2,14 @@
  * What the instructor gets from a grading: JSON (everything), CSV (one row per student per
  * exercise) and a readable summary for the terminal.
  *
+ * The output folder is checked before any grading ({@link checkOutDir}); each report is
+ * written to a temporary file in the same folder and renamed over the old one, so a full disk
+ * or an interruption leaves the previous report whole. CSV cells that a spreadsheet would run
+ * as a formula (`=`, `+`, `-`, `@`, tab, CR first) are prefixed with `'`.
+ *
  * @module
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { GradeReport } from "./grade.ts";
 
@@ -20,7 +25,8 @@ export const CSV_HEADER = [
 ];
 
 function csvField(value: string | number): string {
-  const text = String(value);
+  let text = String(value);
+  if (typeof value === "string" && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\n\r;]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
@@ -46,14 +52,107 @@ export function toCsv(report: GradeReport): string {
   return rows.map((r) => r.map(csvField).join(",")).join("\n") + "\n";
 }
 
-/** Writes `grades.json` and `grades.csv` into `dir`; returns their paths. */
-export function writeReports(report: GradeReport, dir: string): { json: string; csv: string } {
-  mkdirSync(dir, { recursive: true });
+/** What the OS said, as a Spanish cause. */
+function fsCause(error: unknown): string {
+  const code = (error as { code?: string }).code ?? "";
+  const causes: Record<string, string> = {
+    EROFS: "el sistema de archivos es de solo lectura",
+    EACCES: "no tienes permiso para escribir ahí",
+    EPERM: "no tienes permiso para escribir ahí",
+    ENOSPC: "el disco está lleno",
+    EDQUOT: "se agotó tu cuota de disco",
+    ENOTDIR: "una parte de la ruta es un archivo, no una carpeta",
+    EEXIST: "ya existe un archivo con ese nombre",
+    EISDIR: "es una carpeta",
+  };
+  return causes[code] ?? `${code || "error"}: ${(error as Error).message}`;
+}
+
+/** Spanish error about the output folder. */
+export class OutDirError extends Error {
+  override name = "OutDirError";
+}
+
+/** The file operations the reports use (tests swap them to simulate a full disk). */
+export interface ReportFs {
+  write(path: string, text: string): void;
+  rename(from: string, to: string): void;
+}
+
+const realFs: ReportFs = {
+  write(path, text) {
+    const fd = openSync(path, "wx", 0o644);
+    try {
+      const bytes = new TextEncoder().encode(text);
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  },
+  rename: renameSync,
+};
+
+/**
+ * Checks, before any grading, that the reports can be written into `dir`: creates it if
+ * needed and writes (then removes) a probe file. Throws an {@link OutDirError} naming the
+ * cause (a file in the way, read-only, no permission, disk full).
+ */
+export function checkOutDir(dir: string, fs: ReportFs = realFs): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new OutDirError(`no se puede crear la carpeta de informes ${dir}: ${fsCause(error)}.`);
+  }
+  const probe = join(dir, `.grades-probe-${Deno.pid}-${Date.now()}`);
+  try {
+    fs.write(probe, "ok\n");
+  } catch (error) {
+    throw new OutDirError(
+      `no se puede escribir en la carpeta de informes ${dir}: ${fsCause(error)}.`,
+    );
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
+
+/** Writes `text` to `path` atomically: a temporary file in the same folder, then a rename. */
+function writeAtomic(path: string, text: string, fs: ReportFs): void {
+  const tmp = `${path}.tmp-${Deno.pid}-${Date.now()}`;
+  try {
+    fs.write(tmp, text);
+    fs.rename(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw new OutDirError(
+      `no se pudo escribir ${path}: ${fsCause(error)}. El informe anterior, si lo había, ` +
+        "sigue intacto.",
+    );
+  }
+}
+
+/**
+ * Writes `grades.json` and `grades.csv` into `dir`, each atomically; returns their paths.
+ * Throws an {@link OutDirError} in Spanish naming the cause.
+ */
+export function writeReports(
+  report: GradeReport,
+  dir: string,
+  fs: ReportFs = realFs,
+): { json: string; csv: string } {
+  checkOutDir(dir, fs);
   const json = join(dir, "grades.json");
   const csv = join(dir, "grades.csv");
-  writeFileSync(json, JSON.stringify(report, null, 2) + "\n");
-  writeFileSync(csv, toCsv(report));
+  writeAtomic(json, JSON.stringify(report, null, 2) + "\n", fs);
+  writeAtomic(csv, toCsv(report), fs);
   return { json, csv };
+}
+
+/** A name or message made safe for a terminal: control characters shown as `?`. */
+function printable(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "?");
 }
 
 const pct = (a: number, b: number) => (b ? `${Math.round((100 * a) / b)} %` : "—");
@@ -96,5 +195,5 @@ export function summaryText(report: GradeReport): string {
       }
     }
   }
-  return lines.join("\n");
+  return printable(lines.join("\n"));
 }

@@ -1,20 +1,24 @@
 /**
  * Runs one exercise module in a sandbox: a separate `deno run` with no network, no writes, no
  * subprocesses, no FFI, no environment variables (the environment is cleared and env access
- * denied), no remote or npm imports, reads limited to the exercise data, a V8 heap limit, a
- * wall-clock limit enforced with SIGKILL, and its output capped (the process is killed past
- * the cap). The harness inside reports each step on stdout behind a random nonce.
+ * denied), no remote or npm imports, reads limited to the exercise data (not even the exercise
+ * module: the harness imports it by a literal specifier), a memory limit set by the OS on the
+ * whole process (RLIMIT_DATA through `ulimit -d`: the V8 heap, ArrayBuffers and Wasm memory
+ * alike), a wall-clock limit enforced with SIGKILL, and its output capped (the process is
+ * killed past the cap). Inside, the harness freezes JavaScript with SES `lockdown()` before the
+ * submission runs and reports each step on stdout behind a random nonce.
  *
  * The sandbox is a fresh temporary folder that mirrors the repository's layout with only what
- * an exercise may touch: `lib/grading/{checks,fakes,_harness}.ts`, `data/exercises/`, and the
- * exercise module in `notebooks/ejercicios/alumno/`, which is the working directory (so the
- * notebook's relative paths work). Deno's own cache (`DENO_DIR`) is per run as well.
+ * an exercise may touch: `lib/grading/{checks,fakes,_harness}.ts` (+ SES), `data/exercises/`,
+ * and the exercise module in `notebooks/ejercicios/alumno/`, which is the working directory (so
+ * the notebook's relative paths work). Deno's own cache (`DENO_DIR`) is per run as well.
  *
  * @module
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../core/paths.ts";
+import { dataLimitMb, limitedCommand, runtimeBaselineMb, sampleRss } from "./_memory.ts";
 
 /** Limits for one sandboxed run. */
 export interface SandboxLimits {
@@ -24,11 +28,14 @@ export interface SandboxLimits {
   testTimeoutMs: number;
   /** Bytes of stdout + stderr read before the process is killed. */
   maxOutputBytes: number;
-  /** V8 old-space limit, MB. */
+  /**
+   * Memory the submission may use, MB: the V8 heap limit, and on Linux the OS limit on the
+   * process's data (the Deno runtime's own baseline, measured once, plus this).
+   */
   memoryMb: number;
 }
 
-/** Defaults: 20 s per exercise, 5 s per test, 256 KiB of output, 256 MB of heap. */
+/** Defaults: 20 s per exercise, 5 s per test, 256 KiB of output, 256 MB of memory. */
 export const DEFAULT_LIMITS: SandboxLimits = {
   timeLimitMs: 20_000,
   testTimeoutMs: 5_000,
@@ -40,10 +47,16 @@ export const DEFAULT_LIMITS: SandboxLimits = {
 export type HarnessEvent =
   | { e: "hello" }
   | { e: "load-error"; message: string; line?: number | null }
-  | { e: "loaded"; tests: { name: string; points: number }[] }
-  | { e: "start"; i: number }
-  | { e: "result"; i: number; ok: boolean; feedback?: string; line?: number | null }
-  | { e: "tampered" }
+  | { e: "loaded"; count: number }
+  | { e: "test"; i: number; name: string; points: number }
+  | {
+    e: "result";
+    i: number;
+    name: string;
+    ok: boolean;
+    feedback?: string;
+    line?: number | null;
+  }
   | { e: "done" };
 
 /** How a run ended. */
@@ -59,6 +72,19 @@ export interface SandboxRun {
   stderr: string;
   /** Wall-clock time of the run, ms. */
   ms: number;
+  /** Peak resident memory of the process (VmHWM, sampled every 50 ms), MB; null if unknown. */
+  maxRssMb: number | null;
+  /** The OS limit on the process's data, MB; null where there is none (not Linux). */
+  dataLimitMb: number | null;
+}
+
+/** Options of one sandboxed run. */
+export interface SandboxOptions {
+  /**
+   * The global name of the harness's one-shot registration capability: the exercise module's
+   * tests block calls it (see {@link newCapabilityName}).
+   */
+  take: string;
 }
 
 /** Files of lib/grading the sandbox gets (the notebooks' setup cells import them). */
@@ -68,14 +94,9 @@ const MODULE_DIR = join("notebooks", "ejercicios", "alumno");
 
 /**
  * The `deno run` arguments of a sandboxed run: every permission denied except reading the
- * exercise data and the exercise module itself.
+ * exercise data.
  */
-export function sandboxArgs(
-  root: string,
-  harness: string,
-  modulePath: string,
-  memoryMb: number,
-): string[] {
+export function sandboxArgs(root: string, harness: string, memoryMb: number): string[] {
   return [
     "run",
     "--no-config",
@@ -85,20 +106,37 @@ export function sandboxArgs(
     "--cached-only",
     "--no-prompt",
     "--no-check",
-    `--allow-read=${join(root, "data", "exercises")},${modulePath}`,
+    `--allow-read=${join(root, "data", "exercises")}`,
     `--v8-flags=--max-old-space-size=${memoryMb}`,
     harness,
   ];
 }
 
-function randomNonce(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return "@@kit-grade-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("") +
-    "@@";
+function randomHex(n: number): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(n));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+function randomNonce(): string {
+  return `@@kit-grade-${randomHex(16)}@@`;
+}
+
+/** A fresh random global name for the registration capability (an identifier). */
+export function newCapabilityName(): string {
+  return `__kit_take_${randomHex(12)}`;
+}
+
+/** SES (Hardened JavaScript), as one ES module file the sandbox copies. */
+const SES_FILE = join(ROOT, "node_modules", "ses", "dist", "ses.mjs");
+
 /** Lays out a fresh sandbox folder; returns its paths. */
-function layOut(base: string, exerciseModule: string, limits: SandboxLimits, nonce: string) {
+function layOut(
+  base: string,
+  exerciseModule: string,
+  limits: SandboxLimits,
+  nonce: string,
+  take: string,
+) {
   const root = join(base, "root");
   const libDir = join(root, "lib", "grading");
   const moduleDir = join(root, MODULE_DIR);
@@ -111,14 +149,21 @@ function layOut(base: string, exerciseModule: string, limits: SandboxLimits, non
   if (existsSync(data)) cpSync(data, join(root, "data", "exercises"), { recursive: true });
   const modulePath = join(moduleDir, "_exercise.ts");
   writeFileSync(modulePath, exerciseModule);
+  if (!existsSync(SES_FILE)) {
+    throw new Error(`falta ${SES_FILE}: ejecuta «deno task setup» (instala el paquete ses).`);
+  }
+  cpSync(SES_FILE, join(libDir, "_ses.mjs"));
   const harness = join(libDir, "_harness.ts");
+  const url = JSON.stringify(new URL(`file://${modulePath}`).href);
   const template = readFileSync(join(here, "_harness.ts"), "utf8");
-  writeFileSync(
-    harness,
-    template.replace('"__NONCE__"', JSON.stringify(nonce))
-      .replace('"__MODULE__"', JSON.stringify(new URL(`file://${modulePath}`).href))
-      .replace('"__TEST_TIMEOUT_MS__"', JSON.stringify(String(limits.testTimeoutMs))),
-  );
+  const filled = template.replace('import "ses";', 'import "./_ses.mjs";')
+    .replace('"__NONCE__"', JSON.stringify(nonce))
+    .replace('"__TAKE__"', JSON.stringify(take))
+    .replace('"__MODULE__"', url)
+    .replace("import(MODULE_URL)", `import(${url})`)
+    .replace('"__TEST_TIMEOUT_MS__"', JSON.stringify(String(limits.testTimeoutMs)));
+  if (!filled.includes(`import(${url})`)) throw new Error("_harness.ts: falta import(MODULE_URL)");
+  writeFileSync(harness, filled);
   return { root, moduleDir, modulePath, harness, denoDir: join(base, "deno_dir") };
 }
 
@@ -137,25 +182,34 @@ export function parseEvents(stdout: string, nonce: string): HarnessEvent[] {
 
 /**
  * Runs an exercise module (setup + the student's code + tests, as one TypeScript module) in
- * a fresh sandbox and returns what the harness reported and how the run ended.
+ * a fresh sandbox and returns what the harness reported and how the run ended. The module's
+ * tests block must take the registration capability named `opts.take`.
  *
  * @example
  * ```ts
- * const run = await runInSandbox(moduleText, DEFAULT_LIMITS);
+ * const take = newCapabilityName();
+ * const run = await runInSandbox(exerciseModule(source, "memoria", code, take).text, DEFAULT_LIMITS, { take });
  * run.end; // "done"
  * ```
  */
 export async function runInSandbox(
   exerciseModule: string,
-  limits: SandboxLimits = DEFAULT_LIMITS,
+  limits: SandboxLimits,
+  opts: SandboxOptions,
 ): Promise<SandboxRun> {
+  const baseline = await runtimeBaselineMb(SES_FILE, limits.memoryMb);
   const base = await Deno.makeTempDir({ prefix: "kit-grade-" });
   const nonce = randomNonce();
   const started = performance.now();
   try {
-    const p = layOut(base, exerciseModule, limits, nonce);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: sandboxArgs(p.root, p.harness, p.modulePath, limits.memoryMb),
+    const p = layOut(base, exerciseModule, limits, nonce, opts.take);
+    const args = sandboxArgs(p.root, p.harness, limits.memoryMb);
+    const dataLimit = baseline === null ? null : dataLimitMb(baseline, limits.memoryMb);
+    const [cmd, cmdArgs] = dataLimit === null
+      ? [Deno.execPath(), args]
+      : limitedCommand(dataLimit, Deno.execPath(), args);
+    const child = new Deno.Command(cmd, {
+      args: cmdArgs,
       cwd: p.moduleDir,
       clearEnv: true,
       env: { DENO_DIR: p.denoDir, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
@@ -163,6 +217,7 @@ export async function runInSandbox(
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    const rss = sampleRss(child.pid);
 
     let killedFor: RunEnd | null = null;
     const kill = (why: RunEnd) => {
@@ -174,19 +229,27 @@ export async function runInSandbox(
     };
     const timer = setTimeout(() => kill("timeout"), limits.timeLimitMs);
     let total = 0;
-    const read = async (stream: ReadableStream<Uint8Array>, keep: number) => {
+    /** Reads a stream to its end, keeping its first `head` and last `tail` bytes. */
+    const read = async (stream: ReadableStream<Uint8Array>, head: number, tail = 0) => {
       const parts: Uint8Array[] = [];
       let kept = 0;
+      let last = new Uint8Array(0);
       for await (const chunk of stream) {
         total += chunk.length;
-        if (kept < keep) {
-          const part = chunk.subarray(0, keep - kept);
+        if (kept < head) {
+          const part = chunk.subarray(0, head - kept);
           parts.push(part);
           kept += part.length;
+        } else if (tail > 0) {
+          const joined = new Uint8Array(last.length + chunk.length);
+          joined.set(last);
+          joined.set(chunk, last.length);
+          last = joined.slice(Math.max(0, joined.length - tail));
         }
         if (total > limits.maxOutputBytes) kill("output-limit");
       }
-      const all = new Uint8Array(kept);
+      parts.push(last);
+      const all = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
       let off = 0;
       for (const part of parts) {
         all.set(part, off);
@@ -196,20 +259,34 @@ export async function runInSandbox(
     };
     const [stdout, stderr, status] = await Promise.all([
       read(child.stdout, limits.maxOutputBytes),
-      read(child.stderr, 8192),
+      read(child.stderr, 2048, 6144),
       child.status,
     ]);
     clearTimeout(timer);
+    const maxRssMb = rss.stop();
+    if (status.code === 97 && dataLimit !== null && !stdout) {
+      throw new Error(
+        `no se pudo fijar el límite de memoria del sistema (ulimit -d ${dataLimit} MB)`,
+      );
+    }
     const events = parseEvents(stdout, nonce);
     const done = events.some((e) => e.e === "done");
     const end: RunEnd = killedFor ??
-      (done
-        ? "done"
-        : /out of memory|heap limit|allocation failed/i.test(stderr)
-        ? "out-of-memory"
-        : "exited");
-    return { events, end, code: status.code, stderr, ms: performance.now() - started };
+      (done ? "done" : OUT_OF_MEMORY.test(stderr) ? "out-of-memory" : "exited");
+    return {
+      events,
+      end,
+      code: status.code,
+      stderr,
+      ms: performance.now() - started,
+      maxRssMb,
+      dataLimitMb: dataLimit,
+    };
   } finally {
     await Deno.remove(base, { recursive: true }).catch(() => {});
   }
 }
+
+/** What Deno prints when the process ran out of memory (heap limit or OS limit). */
+const OUT_OF_MEMORY =
+  /out of memory|heap limit|allocation failed|Cannot allocate memory|memory allocation of \d+ bytes failed/i;

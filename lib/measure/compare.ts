@@ -18,6 +18,13 @@ export interface PromptCase {
   messages: ChatMessage[];
 }
 
+/** The Spanish word for a prompt's size (the data keeps English keys). */
+export const SIZE_LABELS: Record<PromptCase["size"], string> = {
+  short: "corto",
+  medium: "medio",
+  long: "largo",
+};
+
 /** Reads the kit's Spanish prompt set (short / medium / long). */
 export function loadPrompts(): PromptCase[] {
   return JSON.parse(readFileSync(join(ROOT, "data", "prompts.json"), "utf8")).prompts;
@@ -46,6 +53,12 @@ export function stat(values: (number | null | undefined)[]): Stat | null {
   return { median: median(xs), min: xs[0], max: xs.at(-1)!, n: xs.length };
 }
 
+/** A method's own memory and how it was measured (Spanish), or why it was not. */
+export interface MethodMemory {
+  bytes: number | null;
+  how: string;
+}
+
 /** One backend's measured figures over all prompts and repetitions. */
 export interface ComparisonRow {
   method: number;
@@ -62,6 +75,11 @@ export interface ComparisonRow {
   gpuBytes: Stat | null;
   /** Each service-reported timing (ms), by name. */
   service: Record<string, Stat>;
+  /**
+   * Memory used by the method alone: its own fresh process (methods 1–2) or its server's
+   * process (3–4), never the notebook's; `bytes` null with the reason when not measurable.
+   */
+  methodMemory?: MethodMemory;
   /** Error message when the backend failed (its other figures are then from fewer runs). */
   error?: string;
   results: { prompt: string; result: GenerateResult }[];

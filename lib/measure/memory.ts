@@ -105,13 +105,19 @@ export function kvCacheBytes(c: LlamaDims, tokens: number, batch = 1, bytesPerVa
  * A rough estimate of the largest transient activations of one forward pass over `tokens`
  * tokens (fp32, as onnxruntime computes on CPU): hidden states and the MLP's gate/up
  * outputs, the attention scores (heads × tokens × tokens) and the logits (tokens × vocab).
- * An order of magnitude to compare with the weights, not a measurement.
+ * An order of magnitude to compare with the weights, not a measurement. `bytesPerValue` is 4
+ * (fp32, default) or 2 (fp16 compute on a GPU).
  */
-export function estimateActivationsBytes(c: LlamaDims, tokens: number, batch = 1): number {
+export function estimateActivationsBytes(
+  c: LlamaDims,
+  tokens: number,
+  batch = 1,
+  bytesPerValue = 4,
+): number {
   const hidden = tokens * (4 * c.hidden_size + 2 * c.intermediate_size);
   const scores = c.num_attention_heads * tokens * tokens;
   const logits = tokens * c.vocab_size;
-  return 4 * batch * (hidden + scores + logits);
+  return bytesPerValue * batch * (hidden + scores + logits);
 }
 
 /** One row of the "does it fit?" table. */

@@ -10,4 +10,8 @@ export * from "./rss.ts";
 export * from "./compare.ts";
 export * from "./recommend.ts";
 export * from "./summary.ts";
+export * from "./provenance.ts";
+export * from "./reference.ts";
+export * from "./ledger.ts";
+export * from "./outliers.ts";
 export * from "./stats.ts";

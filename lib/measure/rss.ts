@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 function statusField(name: "VmRSS" | "VmHWM"): number | null {
   try {
@@ -45,6 +45,46 @@ export function resetPeakRss(): boolean {
   } catch {
     return false;
   }
+}
+
+function pidField(pid: number, name: "VmHWM" | "VmRSS"): number | null {
+  try {
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(
+      readFileSync(`/proc/${pid}/status`, "utf8"),
+    );
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null; // gone, or not Linux
+  }
+}
+
+/** The pid and all its descendants (Linux /proc; just [pid] where that is not readable). */
+export function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const task of readdirSync(`/proc/${out[i]}/task`)) {
+        const kids = readFileSync(`/proc/${out[i]}/task/${task}/children`, "utf8").trim();
+        if (kids) out.push(...kids.split(/\s+/).map(Number));
+      }
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/**
+ * Peak resident memory of another process and its descendants (sum of each one's VmHWM), e.g.
+ * a local server: the memory a method uses in its own process, not in the caller's. Null when
+ * the process is gone or /proc is absent.
+ *
+ * @example
+ * ```ts
+ * processPeakRssBytes(server.pid); // 123456789
+ * ```
+ */
+export function processPeakRssBytes(pid: number): number | null {
+  const peaks = processTree(pid).map((p) => pidField(p, "VmHWM")).filter((x) => x !== null);
+  return peaks.length ? peaks.reduce((a, b) => a + b, 0) : null;
 }
 
 /** Resident memory split as Linux reports it: total, anonymous (heap) and file-backed (maps). */

@@ -21,6 +21,8 @@ import { OFFLINE_PLACEHOLDER_KEY } from "./groq/connect.ts";
 import { groqMode } from "./groq/mode.ts";
 import { spawnGroqServer } from "./groq/standin/process.ts";
 
+export { measureMethodMemory, methodMemory } from "./memory.ts";
+
 /**
  * How each of the four methods runs on this machine, and why: the same answer the notebooks
  * and the demo act on. KIT_OFFLINE=1 skips every network probe.
@@ -52,6 +54,8 @@ export interface OpenFailure {
 export interface OpenedBackends {
   backends: Backend[];
   failures: OpenFailure[];
+  /** Method number → pid of the local server started for it (offline stand-ins). */
+  serverPids: Record<number, number>;
   /** Closes every backend and stops every local server started here. */
   close(): Promise<void>;
 }
@@ -70,6 +74,7 @@ export async function openAllBackends(): Promise<OpenedBackends> {
   const backends: Backend[] = [];
   const failures: OpenFailure[] = [];
   const stops: (() => Promise<void>)[] = [];
+  const serverPids: Record<number, number> = {};
   const attempt = async (method: number, name: string, open: () => Promise<Backend>) => {
     try {
       backends.push(await open());
@@ -95,12 +100,14 @@ export async function openAllBackends(): Promise<OpenedBackends> {
     // Not installed: the demo installs nothing on this machine (notebook 03 does, when asked).
     const server = await spawnOllamaStandIn();
     stops.push(server.stop);
+    serverPids[3] = server.pid;
     return await ollamaBackend({ model: OFFLINE_MODEL, host: server.url });
   });
   await attempt(4, "Groq", async () => {
     if ((await groqMode()).mode === "online") return await groqBackend({ notify: () => {} });
     const server = await spawnGroqServer({ log: () => {} });
     stops.push(() => server.close());
+    serverPids[4] = server.pid;
     return await groqBackend({
       baseURL: server.url,
       apiKey: OFFLINE_PLACEHOLDER_KEY,
@@ -112,6 +119,7 @@ export async function openAllBackends(): Promise<OpenedBackends> {
   return {
     backends,
     failures,
+    serverPids,
     async close() {
       for (const b of backends) await b.close().catch(() => {});
       for (const stop of stops) await stop().catch(() => {});

@@ -16,6 +16,7 @@ export {
   renderPlot,
   showPlot,
   showSvg,
+  wrapText,
 } from "./plot.ts";
 export { inJupyter } from "./_jupyter.ts";
 export * from "./report.ts";

@@ -7,17 +7,19 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ComparisonRow, Stat } from "../measure/compare.ts";
+import {
+  CLAIMS_HEADERS,
+  claimsVersusMeasured,
+  loadPublished,
+  loadReferenceRuns,
+  recommendations,
+  type ReferenceRun,
+  referenceStatus,
+} from "../measure/mod.ts";
 import type { MachineInfo } from "../env/machine.ts";
 import { machineRows } from "../env/machine.ts";
 import { escapeHtml } from "./_jupyter.ts";
-import { Plot, renderPlot } from "./plot.ts";
-
-const fmt = (s: Stat | null, digits = 1, scale = 1) =>
-  s === null
-    ? "—"
-    : `${(s.median / scale).toFixed(digits)} [${(s.min / scale).toFixed(digits)}–${
-      (s.max / scale).toFixed(digits)
-    }]`;
+import { Plot, type PlotOptions, renderPlot } from "./plot.ts";
 
 /**
  * How a row's mode reads: online, or which offline stand-in (the local model for methods 1–2,
@@ -28,68 +30,157 @@ export function modeLabel(r: { method: number; mode: "online" | "offline" }): st
   return r.method <= 2 ? "offline (modelo local del kit)" : "offline (sustituto local del kit)";
 }
 
-/** The comparison as display rows (Spanish headers; "mediana [mín–máx]"). */
+/**
+ * Spanish names of the services' own timings (the wire names kept in parentheses for Ollama,
+ * whose API documents them; Groq's usage fields are `*_time` in seconds, here in ms).
+ */
+export const SERVICE_TIMING_LABELS: Record<string, string> = {
+  total_duration: "total",
+  load_duration: "carga",
+  prompt_eval_duration: "prompt",
+  eval_duration: "generación",
+  queueMs: "cola",
+  promptMs: "prompt",
+  completionMs: "generación",
+  totalMs: "total",
+};
+
+const num = (x: number, digits: number) =>
+  x.toLocaleString("es-ES", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmtEs = (s: Stat | null, digits = 1, scale = 1) =>
+  s === null
+    ? "—"
+    : `${num(s.median / scale, digits)} [${num(s.min / scale, digits)}–${
+      num(s.max / scale, digits)
+    }]`;
+
+/** A row's own memory (its process or its server's), or why it was not measured. */
+export function memoryCell(r: ComparisonRow): string {
+  const m = r.methodMemory;
+  if (!m) return "no medida";
+  return m.bytes === null ? "—" : `${Math.round(m.bytes / 1e6)}`;
+}
+
+/** The services' own timings in one short cell ("generación 12,3 · total 40,1"). */
+export function serviceCell(r: ComparisonRow): string {
+  return Object.entries(r.service)
+    .map(([k, s]) => `${SERVICE_TIMING_LABELS[k] ?? k} ${num(s.median, 1)}`).join(" · ") || "—";
+}
+
+/**
+ * The comparison as display rows (Spanish headers; "mediana [mín–máx]"). Narrow enough for a
+ * 120-column terminal; the services' own timings and errors go to {@link serviceRows}.
+ */
 export function comparisonTable(rows: ComparisonRow[]): Record<string, string | number>[] {
   return rows.map((r) => ({
     "#": r.method,
     "Método": r.name,
-    "Modo": modeLabel(r),
+    "Modo": r.mode === "online"
+      ? "online"
+      : r.method <= 2
+      ? "offline, local"
+      : "offline, sustituto",
+    "Ejec.": r.runs,
+    "TTFT (ms)": fmtEs(r.ttftMs),
+    "tok/s": fmtEs(r.tokensPerSecond),
+    "Total (ms)": fmtEs(r.totalMs, 0),
+    "Tokens": r.tokensOut && r.tokensOut.min === r.tokensOut.max
+      ? String(r.tokensOut.min)
+      : fmtEs(r.tokensOut, 0),
+    "Memoria (MB)": memoryCell(r),
+  }));
+}
+
+/** Per method: model, the service's own timings (ms, medians) and the error if any. */
+export function serviceRows(rows: ComparisonRow[]): Record<string, string | number>[] {
+  return rows.map((r) => ({
+    "#": r.method,
     "Modelo": r.model,
-    "Ejecuciones": r.runs,
-    "TTFT ms": fmt(r.ttftMs),
-    "tok/s": fmt(r.tokensPerSecond),
-    "Total ms": fmt(r.totalMs, 0),
-    "Tokens salida": fmt(r.tokensOut, 0),
-    "RSS pico MB": fmt(r.peakRssBytes, 0, 1e6),
-    "Tiempos del servicio (ms)": Object.entries(r.service)
-      .map(([k, s]) => `${k} ${s.median.toFixed(1)}`).join("; ") || "—",
+    "Tiempos del propio servicio (ms)": serviceCell(r),
+    "Memoria: cómo se midió": r.methodMemory?.how ?? "no medida",
     ...(r.error ? { "Error": r.error } : {}),
   }));
 }
 
-/** Bar chart of a statistic's median per method, with its min–max as a rule. */
+/** Bar chart of a statistic's median per method, with its min–max as a whisker. */
 export function comparisonChart(
   rows: ComparisonRow[],
   pick: (r: ComparisonRow) => Stat | null,
-  title: string,
-  unit: string,
+  text: { title: string; subtitle: string; axis: string; caption: string; whiskers?: boolean },
 ): string {
   const data = rows.flatMap((r) => {
     const s = pick(r);
-    return s ? [{ label: `${r.method}. ${r.name} (${r.mode})`, ...s }] : [];
+    return s ? [{ label: `${r.method}. ${r.name}`, ...s }] : [];
   });
   return renderPlot({
-    title,
-    marginLeft: 170,
-    x: { label: unit, grid: true },
-    y: { label: null },
+    title: text.title,
+    subtitle: text.subtitle,
+    caption: text.caption,
+    width: 640,
+    marginLeft: 110,
+    marginRight: 30,
+    x: { label: text.axis, grid: true, labelAnchor: "center", labelArrow: "none" },
+    y: { label: null, domain: data.map((d) => d.label) },
     marks: [
       Plot.barX(data, { x: "median", y: "label", fill: "steelblue" }),
-      Plot.ruleY(data, { y: "label", x1: "min", x2: "max", stroke: "black" }),
+      ...(text.whiskers === false ? [] : [
+        Plot.ruleY(data, { y: "label", x1: "min", x2: "max", stroke: "black", strokeWidth: 1.5 }),
+        Plot.tickX(data, { x: "min", y: "label", stroke: "black" }),
+        Plot.tickX(data, { x: "max", y: "label", stroke: "black" }),
+      ]),
+      Plot.ruleX([0]),
     ],
-  }).svg;
+  } as PlotOptions).svg;
 }
 
-/** The three charts of the comparison: tok/s, TTFT, peak memory. */
+const WHISKERS =
+  "Cada barra es la mediana de todas las ejecuciones medidas de ese método; la línea " +
+  "negra con topes va del mínimo al máximo. Si las líneas de dos métodos se solapan, la " +
+  "diferencia entre ellos no es medible con estas repeticiones: es un empate.";
+
+/** The subtitle saying where the figures come from, and what offline rows do not measure. */
+export function comparisonSubtitle(rows: ComparisonRow[]): string {
+  const offline = rows.some((r) => r.mode === "offline");
+  return offline
+    ? "Medido aquí. Sin conexión: los cuatro métodos generan con el modelo local del kit, así " +
+      "que esto no compara los servicios reales (la velocidad de Ollama y Groq no es medible offline)."
+    : "Medido aquí, contra los servicios reales.";
+}
+
+/** The three charts of the comparison: tok/s, TTFT, each method's own memory. */
 export function comparisonCharts(rows: ComparisonRow[]): { title: string; svg: string }[] {
-  const charts: [string, (r: ComparisonRow) => Stat | null, string][] = [
-    ["Velocidad de decodificación (tok/s, más es mejor)", (r) => r.tokensPerSecond, "tok/s"],
-    ["Tiempo hasta el primer token (ms, menos es mejor)", (r) => r.ttftMs, "ms"],
-    ["Memoria residente pico del proceso (MB)", (r) => r.peakRssBytes, "bytes"],
+  const subtitle = comparisonSubtitle(rows);
+  const mb = (s: Stat | null) =>
+    s && { ...s, median: s.median / 1e6, min: s.min / 1e6, max: s.max / 1e6 };
+  const memory = (r: ComparisonRow): Stat | null =>
+    r.methodMemory?.bytes
+      ? mb({
+        median: r.methodMemory.bytes,
+        min: r.methodMemory.bytes,
+        max: r.methodMemory.bytes,
+        n: 1,
+      })
+      : null;
+  const charts: [string, (r: ComparisonRow) => Stat | null, string, string][] = [
+    [
+      "Velocidad de generación (más es mejor)",
+      (r) => r.tokensPerSecond,
+      "tokens por segundo",
+      WHISKERS,
+    ],
+    ["Tiempo hasta el primer token (menos es mejor)", (r) => r.ttftMs, "milisegundos", WHISKERS],
+    [
+      "Memoria de cada método, medida en su propio proceso",
+      memory,
+      "megabytes (MB)",
+      "Pico de memoria residente del proceso del método (un proceso nuevo para los métodos 1 y 2; " +
+      "el proceso del servidor para 3 y 4), no la del cuaderno. Una medida por método. Un método " +
+      "sin barra no se pudo medir (la tabla dice por qué).",
+    ],
   ];
-  return charts.map(([title, pick, unit]) => ({
+  return charts.map(([title, pick, axis, caption]) => ({
     title,
-    svg: comparisonChart(
-      rows,
-      unit === "bytes"
-        ? (r) => {
-          const s = pick(r);
-          return s && { ...s, median: s.median / 1e6, min: s.min / 1e6, max: s.max / 1e6 };
-        }
-        : pick,
-      title,
-      unit === "bytes" ? "MB" : unit,
-    ),
+    svg: comparisonChart(rows, pick, { title, subtitle, axis, caption, whiskers: pick !== memory }),
   }));
 }
 
@@ -108,33 +199,88 @@ export interface ReportData {
   machine: MachineInfo;
   rows: ComparisonRow[];
   notes?: string[];
+  /** Reference runs to show (default: those in data/reference_runs/). */
+  reference?: ReferenceRun[];
+}
+
+/** Inline Markdown of the kit's sentences (**bold**, _italic_) as HTML, text escaped. */
+function inlineMd(t: string): string {
+  return escapeHtml(t).replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>").replace(
+    /(^|\s)_(.+?)_(?=\s|$|[.,;:])/g,
+    "$1<em>$2</em>",
+  );
+}
+
+/** Rows of the reference runs' kit/Python figures, labelled with machine and date. */
+export function referenceRows(runs: ReferenceRun[]): Record<string, string>[] {
+  return runs.flatMap((run) =>
+    run.results.filter((r) => r.ok).map((r) => ({
+      "Ejecución": r.runtime,
+      "dtype": r.dtype + (r.graph ? ` (${r.graph})` : ""),
+      "Prefill (tok/s)": r.prefillTokensPerSecond === null ? "—" : num(r.prefillTokensPerSecond, 1),
+      "Generación (tok/s)": r.decodeTokensPerSecond === null
+        ? "—"
+        : num(r.decodeTokensPerSecond, 1),
+      "Origen": run.label,
+    }))
+  );
 }
 
 /** Renders the report as one HTML document with no external resources. */
 export function reportHtml(data: ReportData): string {
   const charts = comparisonCharts(data.rows);
   const offline = data.rows.filter((r) => r.mode === "offline").map((r) => r.name);
+  const reference = data.reference ?? loadReferenceRuns();
+  const pub = loadPublished().filter((f) => f.id.startsWith("groq-"));
   return `<!DOCTYPE html>
 <html lang="es"><head><meta charset="utf-8"><title>${escapeHtml(data.title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}
 th{background:#f3f3f3}.offline{background:#fff4d6;padding:.5em 1em;border-left:4px solid #e0a800}
-figure{margin:1.5em 0}</style></head><body>
+figure{margin:1.5em 0}.kind{color:#555;font-style:italic}</style></head><body>
 <h1>${escapeHtml(data.title)}</h1>
-<p>Generado el ${
-    escapeHtml(data.createdAt)
-  }. Cifras: mediana [mínimo–máximo] de todas las ejecuciones medidas.</p>
+<p>Generado el ${escapeHtml(data.createdAt)}. Tres clases de cifras, nunca mezcladas:
+<strong>medido aquí</strong> (esta máquina, ahora), <strong>medido por el kit en hardware real</strong>
+(máquina y fecha) y <strong>publicado</strong> (fuente y fecha).</p>
 ${
     offline.length
       ? `<p class="offline"><strong>Sin conexión:</strong> ${
         escapeHtml(offline.join(", "))
-      } se midieron con los sustitutos locales del kit (modelo local «tiny» y servidores locales con el mismo protocolo), no con los servicios reales.</p>`
+      } se midieron con los sustitutos locales del kit (el modelo local del kit y servidores locales con el mismo protocolo), no con los servicios reales. La velocidad de Ollama y de Groq no es medible sin conexión.</p>`
       : ""
   }
-<h2>Tabla comparativa</h2>
+<h2>Medido aquí</h2>
+<p class="kind">Mediana [mínimo–máximo] de todas las ejecuciones. Memoria: la del propio proceso de cada método.</p>
 ${htmlTable(comparisonTable(data.rows))}
-<h2>Gráficos</h2>
+${htmlTable(serviceRows(data.rows))}
 ${charts.map((c) => `<figure>${c.svg}</figure>`).join("\n")}
+<h2>La sesión frente a lo medido</h2>
+<p class="kind">Diapositiva «Comparación de Métodos», palabra por palabra, al lado de lo que midió el kit.</p>
+${
+    htmlTable(
+      claimsVersusMeasured(data.rows).map((r) =>
+        Object.fromEntries(
+          Object.entries(r).map(([k, v]) => [CLAIMS_HEADERS[k as keyof typeof CLAIMS_HEADERS], v]),
+        )
+      ),
+    )
+  }
+<h2>Recomendaciones</h2>
+${recommendations(data.rows, { reference }).map((t) => `<p>${inlineMd(t)}</p>`).join("\n")}
+<h2>Medido por el kit en hardware real</h2>
+${
+    reference.length
+      ? htmlTable(referenceRows(reference))
+      : `<p>${escapeHtml(referenceStatus(reference))}</p>`
+  }
+<h2>Publicado</h2>
+${
+    htmlTable(pub.map((f) => ({
+      "Qué": f.what,
+      "Cifra": `${num(f.value, 0)} ${f.unit}`,
+      "Origen": `publicado (${f.source}, ${f.date})`,
+    })))
+  }
 <h2>Máquina</h2>
 ${htmlTable(machineRows(data.machine).map((r) => ({ Recurso: r.item, Valor: r.value })))}
 ${(data.notes ?? []).map((n) => `<p>${escapeHtml(n)}</p>`).join("\n")}

@@ -56,4 +56,12 @@ export async function check00Entorno(nb: Notebook): Promise<void> {
     if (listed.includes(dtype)) assert.ok(gb <= freeGB + 0.05, `${dtype} listed: ${verdict}`);
     else assert.ok(gb > freeGB - 0.05, `${dtype} not listed: ${verdict}`);
   }
+  const ledger = taggedMime(nb, "ledger", "text/markdown");
+  assert.match(
+    ledger,
+    new RegExp(
+      `CPU: 8-16 núcleos, ~3 GHz \\| esta máquina: ${navigator.hardwareConcurrency} núcleos`,
+    ),
+  );
+  assert.match(ledger, /Tesla T4 con 16GB VRAM \| 16 GB GDDR6 \| publicado \(NVIDIA/);
 }

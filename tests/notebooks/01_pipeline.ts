@@ -39,4 +39,12 @@ export async function check01Pipeline(nb: Notebook): Promise<void> {
   assert.ok(tokensOut >= 1 && tokensOut <= 40, `1–40 tokens out (maxTokens 40): ${row[4]}`);
   const [ttft, total] = [Number(row[5]), Number(row[7])];
   assert.ok(ttft > 0 && ttft <= total, row.join("|"));
+  // Method 1 is the library's defaults, and it accepts dtype and device.
+  assert.match(
+    taggedText(nb, "pipeline-options"),
+    /Con opciones: dtype q4, dispositivo cpu\. Por defecto: dtype fp32/,
+  );
+  const ledger = taggedMime(nb, "ledger", "text/markdown");
+  assert.match(ledger, /2K tokens = 4GB \| 1,1 GB \(FP16, lote 1\) \| fórmula \| incorrecto \|/);
+  assert.match(ledger, /Activaciones: ~15-25 GB adicionales \|.*\| incorrecto \|/);
 }

@@ -87,4 +87,31 @@ export function check02Optimizado(nb: Notebook): void {
     assert.equal(gpuRows[1][0], "webgpu");
     assert.match(taggedText(nb, "gpu-verdict"), /con la GPU el modelo genera \d+\.\d veces/);
   }
+  // Method 2 as the session teaches it: LLM.int8()'s outlier columns, measured.
+  const o =
+    /con todo en int8: ([\d.]+) %; dejando 4 columnas atípicas en alta precisión: ([\d.]+) %/
+      .exec(taggedText(nb, "outliers"));
+  assert.ok(o && Number(o[2]) < Number(o[1]), taggedText(nb, "outliers"));
+  // Dtypes in order, titles visible.
+  assert.ok(
+    svg.indexOf(">fp32<") < svg.indexOf(">fp16<") && svg.indexOf(">q8<") < svg.indexOf(">q4<"),
+  );
+  assert.match(svg, /<text [^>]*font-weight="bold">Memoria por formato de los pesos<\/text>/);
+  assert.match(
+    taggedText(nb, "reference"),
+    /Todavía no hay ejecuciones de referencia|medido por el kit en hardware real/,
+  );
+  const ledger = taggedMime(nb, "ledger", "text/markdown");
+  assert.match(ledger, /Reduce 75% memoria \| −75 % frente a FP32; −50 % frente a FP16 \|/);
+  assert.match(ledger, /Checkpointing \|.*\| incorrecto \|/);
+  assert.match(ledger, /LLM\.int8\(\)|columnas atípicas/);
+  // Quality claims decided by kit-es's measured perplexity, not left pending.
+  assert.match(
+    ledger,
+    /~mismo rendimiento \| kit-es: perplejidad [\d,]+ frente a [\d,]+ en fp32 .*\| medido aquí \| (correcto|aproximado) \|/,
+  );
+  assert.match(
+    ledger,
+    /ligera pérdida \| kit-es: perplejidad .*\| medido aquí \| (correcto|aproximado|incorrecto) \|/,
+  );
 }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import type { Notebook } from "../../scripts/nb.ts";
 import { taggedText } from "../_notebooks.ts";
 import { CACHE_DIR } from "../../lib/core/paths.ts";
-import { defaultModelDir } from "../../lib/forge/mod.ts";
+import { GGUF_DIR } from "../../lib/forge/mod.ts";
 import { greedyTiny } from "../ollama_helpers.ts";
 import { pidsMatching } from "../_processes.ts";
 
@@ -69,7 +69,8 @@ export async function check03Ollama(nb: Notebook): Promise<void> {
     pull,
     /sustituto local del kit \(versión [^,]*-kit-offline, cabecera X-Kit-Offline: 1\)\. NO es Ollama/,
   );
-  const files = modelFiles(defaultModelDir("tiny"));
+  // The stand-in serves tiny as a GGUF (F32) for llama.cpp: its layers are that file + stamp.
+  const files = modelFiles(join(GGUF_DIR, "tiny-f32"));
   for (const f of files) {
     assert.ok(
       pull.includes(
@@ -145,4 +146,16 @@ export async function check03Ollama(nb: Notebook): Promise<void> {
   );
   assert.deepEqual(await servePids(), [], "no ollama serve process left");
   await assert.rejects(fetch("http://127.0.0.1:11434/api/version"), "nothing answers on 11434");
+
+  assert.match(taggedText(nb, "engine"), /Motor del sustituto offline: llama\.cpp$/m);
+  const modelfile = taggedText(nb, "modelfile");
+  const [, preset] = /^FROM \.\/(tiny|kit-es)-q4_0\.gguf$/m.exec(modelfile) ?? [];
+  assert.ok(preset, modelfile);
+  assert.match(modelfile, /^TEMPLATE """\[INST\] \{\{ if \.System \}\}<<SYS>>$/m);
+  assert.match(modelfile, /^PARAMETER stop "\[INST\]"$/m);
+  assert.match(modelfile, /^SYSTEM """.+"""$/m);
+  assert.match(
+    taggedText(nb, "modelfile-commands"),
+    new RegExp(`ollama create ${preset} -f Modelfile\nollama run ${preset} `),
+  );
 }

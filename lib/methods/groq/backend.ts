@@ -17,6 +17,7 @@
 import Groq from "groq-sdk";
 import { existsSync } from "node:fs";
 import { KitError } from "../../core/errors.ts";
+import { guardBackend } from "../../core/guard.ts";
 import { kitConfig, loadedFromEnvFile } from "../../core/config.ts";
 import { maskSecret } from "../../core/secrets.ts";
 import { measureStream, type Piece, type Source, type SourceEnd } from "../../core/stream.ts";
@@ -38,6 +39,7 @@ import {
   type RateLimits,
   serviceTimingsMs,
 } from "./wire.ts";
+import { openSafely } from "./redacted.ts";
 import {
   type ErrorContext,
   groqError,
@@ -47,6 +49,7 @@ import {
 } from "./errors.ts";
 
 export { groqError, type GroqErrorKind, redact } from "./errors.ts";
+export { compareTimings, type TimingRow } from "./timings.ts";
 export {
   describeRateLimits,
   formatSeconds,
@@ -211,7 +214,11 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
  * await groq.close();
  * ```
  */
-export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> {
+export function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> {
+  return openSafely(opts, openGroqBackend); // the URL checked first, every error redacted
+}
+
+async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
   const key = opts.apiKey !== undefined
     ? { value: opts.apiKey.trim(), source: "opción apiKey" as const }
     : findGroqKey();
@@ -476,7 +483,7 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
     };
   }
 
-  return {
+  return guardBackend<GroqBackend>({
     name: "Groq",
     method: 4,
     get mode() {
@@ -502,58 +509,5 @@ export async function groqBackend(opts: GroqOptions = {}): Promise<GroqBackend> 
     close(): Promise<void> {
       return Promise.resolve();
     },
-  };
-}
-
-/** One row of {@link compareTimings}. */
-export interface TimingRow {
-  medida: string;
-  /** Measured by the kit on this machine (ms, tok/s or tokens). */
-  cliente: number | null;
-  /** Reported by Groq in `usage` (converted to ms), or null when it has no such figure. */
-  groq: number | null;
-}
-
-/**
- * The client's measurements next to Groq's own figures for one result: time to first token
- * against queue + prompt time, decode against completion_time, total against total_time
- * (+ queue), tok/s against completion_tokens ÷ completion_time. The gap between the two
- * totals is the network and HTTP.
- *
- * @example
- * ```ts
- * const r = await groq.stream("Hola").result;
- * showTable(compareTimings(r));
- * ```
- */
-export function compareTimings(r: GenerateResult): TimingRow[] {
-  const s = r.serviceTimings ?? {};
-  const has = (k: string) => typeof s[k] === "number";
-  const sum = (...keys: string[]) =>
-    keys.every((k) => !has(k)) ? null : keys.reduce((t, k) => t + (s[k] ?? 0), 0);
-  const serviceTps = r.details?.serviceTokensPerSecond;
-  return [
-    {
-      medida: "Hasta el primer token, ms (TTFT | cola + prompt)",
-      cliente: r.timings.ttftMs,
-      groq: sum("queueMs", "promptMs"),
-    },
-    {
-      medida: "Generación, ms (decode | completion_time)",
-      cliente: r.timings.decodeMs,
-      groq: has("completionMs") ? s.completionMs : null,
-    },
-    {
-      medida: "Total, ms (llamada completa | cola + total_time)",
-      cliente: r.timings.totalMs,
-      groq: sum("queueMs", "totalMs"),
-    },
-    {
-      medida: "Tokens por segundo (generación)",
-      cliente: r.timings.tokensPerSecond,
-      groq: typeof serviceTps === "number" ? serviceTps : null,
-    },
-    { medida: "Tokens de entrada", cliente: null, groq: r.tokensIn },
-    { medida: "Tokens de salida", cliente: null, groq: r.tokensOut },
-  ];
+  });
 }

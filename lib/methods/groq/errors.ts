@@ -59,20 +59,79 @@ export function groqError(
   });
 }
 
+/** Shortest piece of a secret that {@link redact} hides on its own (a key's tail, say). */
+export const SECRET_FRAGMENT_CHARS = 5;
+
 /**
  * Removes secrets from a text: each given secret (exactly) and anything that looks like an
- * API key is replaced by its masked form.
+ * API key is replaced by its masked form, and any run of {@link SECRET_FRAGMENT_CHARS} or more
+ * characters copied from a given secret (a server echoing the key's tail, say) by "••••".
  *
  * @example
  * ```ts
  * redact("clave gsk_" + "a".repeat(40), []); // "clave gsk_•••• (44 caracteres)"
+ * redact("Invalid API key ending in …c0ffee42", ["gsk_xyzc0ffee42"]); // "… ending in …••••"
  * ```
  */
 export function redact(text: string, secrets: (string | undefined)[] = []): string {
+  // The offline placeholder ("kit-offline-no-es-una-clave") is not a secret.
+  secrets = secrets.filter((s) => s && !s.startsWith("kit-offline"));
   let out = text;
   for (const s of secrets) if (s && s.length >= 6) out = out.split(s).join(maskSecret(s));
   for (const s of findSecrets(out)) out = out.split(s).join(maskSecret(s));
+  for (const s of secrets) if (s && s.length >= SECRET_FRAGMENT_CHARS) out = hideFragments(out, s);
   return out;
+}
+
+/** Replaces every run of ≥ SECRET_FRAGMENT_CHARS characters that also occurs in `secret`. */
+function hideFragments(text: string, secret: string): string {
+  const n = SECRET_FRAGMENT_CHARS;
+  const grams = new Set<string>();
+  for (let i = 0; i + n <= secret.length; i++) grams.add(secret.slice(i, i + n));
+  const hidden = new Uint8Array(text.length);
+  let any = false;
+  for (let i = 0; i + n <= text.length; i++) {
+    if (grams.has(text.slice(i, i + n))) {
+      hidden.fill(1, i, i + n);
+      any = true;
+    }
+  }
+  if (!any) return text;
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    if (!hidden[i]) out += text[i];
+    else if (i === 0 || !hidden[i - 1]) out += "••••";
+  }
+  return out;
+}
+
+/**
+ * The same error with every text in it redacted ({@link redact}): message, hint, the server's
+ * words, the partial text; a KitError is rebuilt without its cause (an SDK error carries the
+ * request's headers), any other error keeps its type with message and stack redacted.
+ */
+export function redactError(error: unknown, secrets: (string | undefined)[]): unknown {
+  const r = (t: string | undefined) => (t === undefined ? undefined : redact(t, secrets));
+  if (error instanceof KitError) {
+    return new KitError(r(error.message)!, {
+      method: error.method,
+      kind: error.kind,
+      status: error.status,
+      retryable: error.retryable,
+      hint: r(error.hint),
+      serverMessage: r(error.serverMessage),
+      retryAfterS: error.retryAfterS,
+      rateLimits: error.rateLimits,
+      availableModels: error.availableModels,
+      partialText: r(error.partialText),
+    });
+  }
+  if (error instanceof Error) {
+    error.message = redact(error.message, secrets);
+    if (error.stack) error.stack = redact(error.stack, secrets);
+    error.cause = undefined;
+  }
+  return error;
 }
 
 /** What the mapper knows about the call. */

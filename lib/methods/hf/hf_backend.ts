@@ -1,8 +1,6 @@
 /** Internal: the Backend surface shared by methods 1 and 2 (both run transformers.js). */
 import type { InterruptableStoppingCriteria } from "@huggingface/transformers";
-import { KitError } from "../../core/errors.ts";
-
-const badRequest = (message: string) => new KitError(message, { kind: "bad-request" });
+import { guardBackend } from "../../core/guard.ts";
 import { measureStream } from "../../core/stream.ts";
 import { peakRssBytes, resetPeakRss } from "../../measure/rss.ts";
 import { nvidiaGpus } from "../../env/machine.ts";
@@ -14,18 +12,6 @@ import {
   type PromptInput,
 } from "../../core/types.ts";
 import { type Decoder, streamGeneration, type TokenStreamer } from "./_token_streamer.ts";
-
-/** Checks a prompt and options; throws {@link KitError} with a Spanish message. */
-export function validateRequest(prompt: PromptInput, opts: GenerateOptions): void {
-  const empty = typeof prompt === "string"
-    ? prompt.trim() === ""
-    : prompt.length === 0 || prompt.every((m) => m.content.trim() === "");
-  if (empty) throw badRequest("El prompt está vacío: escribe algo para el modelo.");
-  const max = opts.maxTokens ?? DEFAULT_MAX_TOKENS;
-  if (!Number.isInteger(max) || max <= 0) {
-    throw badRequest(`maxTokens debe ser un entero mayor que 0 (recibido: ${max}).`);
-  }
-}
 
 /** A transformers.js backend: the Backend surface plus what was loaded and how. */
 export interface TransformersBackend extends Backend {
@@ -48,6 +34,10 @@ export interface TransformersParts {
   device: string;
   loadMs: number;
   decoder: Decoder;
+  /** The model's context in tokens (config.max_position_embeddings), when known. */
+  contextLength?: number;
+  /** Tokens of a prompt as the model sees it (chat template applied), or a lower bound. */
+  countTokens?(prompt: PromptInput): number | { atLeast: number };
   /** Runs one generation with the given streamer and stopping criterion. */
   run(
     prompt: PromptInput,
@@ -61,7 +51,6 @@ export interface TransformersParts {
 /** Builds the Backend from a method's parts: streaming, timings, memory, validation. */
 export function makeTransformersBackend(parts: TransformersParts): TransformersBackend {
   const stream = (prompt: PromptInput, opts: GenerateOptions = {}): GenerationStream => {
-    validateRequest(prompt, opts);
     return measureStream(async function* (signal) {
       resetPeakRss();
       const run = yield* streamGeneration(
@@ -82,7 +71,10 @@ export function makeTransformersBackend(parts: TransformersParts): TransformersB
       };
     }, opts);
   };
-  return {
+  const limit = parts.contextLength && parts.countTokens
+    ? { contextLength: parts.contextLength, countTokens: parts.countTokens }
+    : undefined;
+  return guardBackend({
     name: parts.name,
     method: parts.method,
     mode: parts.mode,
@@ -95,9 +87,55 @@ export function makeTransformersBackend(parts: TransformersParts): TransformersB
     close: async () => {
       await parts.dispose();
     },
-  };
+  }, limit);
 }
 
+/** The tokenizer surface {@link promptTokenCounter} needs (a transformers.js tokenizer). */
+export interface PromptTokenizer {
+  encode(text: string): number[];
+  apply_chat_template(
+    messages: unknown,
+    opts: { add_generation_prompt: boolean; tokenize: true; return_tensor: false },
+  ): unknown;
+}
+
+/** Characters per token read at most before counting stops (real tokenizers average ~4). */
+const CHARS_PER_TOKEN_CAP = 8;
+
+/**
+ * Counts a prompt's tokens as `generate` will see them (the chat template for messages).
+ * Tokenizing a very long text is slow (seconds for 100 000 characters), so a text longer than
+ * `contextLength` × 8 characters is cut there first: if the cut part alone does not fit, the
+ * count is a lower bound (`atLeast`), which is all the context check needs.
+ */
+export function promptTokenCounter(
+  tokenizer: PromptTokenizer,
+  contextLength: number,
+): (p: PromptInput) => number | { atLeast: number } {
+  const budget = contextLength * CHARS_PER_TOKEN_CAP;
+  return (prompt) => {
+    let cut = false;
+    const clip = (text: string) => {
+      if (text.length <= budget) return text;
+      cut = true;
+      return text.slice(0, budget);
+    };
+    let n = 0;
+    if (typeof prompt === "string") n = tokenizer.encode(clip(prompt)).length;
+    else {
+      try {
+        const out = tokenizer.apply_chat_template(
+          prompt.map((m) => ({ ...m, content: clip(m.content) })),
+          { add_generation_prompt: true, tokenize: true, return_tensor: false },
+        ) as number[] | { input_ids?: number[] };
+        n = (Array.isArray(out) ? out : out?.input_ids ?? []).length;
+      } catch {
+        return 0; // no chat template: generate says so itself
+      }
+    }
+    return cut && n >= contextLength ? { atLeast: n } : n;
+  };
+}
 /** Generation settings transformers.js understands, from the kit's options. */
 export function generationSettings(opts: GenerateOptions): Record<string, unknown> {
   const temperature = opts.temperature ?? 0;

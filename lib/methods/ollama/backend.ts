@@ -7,11 +7,9 @@
  * @module
  */
 import { Ollama } from "ollama";
-import { KitError } from "../../core/errors.ts";
 import type { ChatResponse, GenerateResponse, ShowResponse } from "ollama";
-import { kitConfig, OLLAMA_DEFAULT_HOST } from "../../core/config.ts";
-
-const configuredHost = () => kitConfig().ollama.host ?? OLLAMA_DEFAULT_HOST;
+import { guardBackend, KitError } from "../../core/mod.ts";
+import { configuredHost } from "./host.ts";
 import { measureStream, type Piece, type SourceEnd } from "../../core/stream.ts";
 import { progressBar } from "../../show/progress.ts";
 import type {
@@ -28,7 +26,7 @@ export { nsToMs, readNdjson } from "./wire.ts";
 export type { WireChatChunk, WireGenerateChunk, WireProgress, WireStats } from "./wire.ts";
 
 /** What went wrong talking to Ollama. */
-export type KitErrorKind = "server-down" | "not-found" | "server" | "stream-cut";
+export type KitErrorKind = "server-down" | "not-found" | "bad-request" | "server" | "stream-cut";
 
 /**
  * An Ollama failure as the kit's one error type ({@link KitError}, method 3): a Spanish
@@ -111,9 +109,11 @@ export function toKitError(error: unknown, host: string, model: string): unknown
         error.error,
       );
     }
+    const bad = error.status_code < 500; // the request's fault (too long for the context…)
+    const said = bad ? "no aceptó la petición" : "respondió";
     return ollamaError(
-      "server",
-      `El servidor de Ollama respondió ${error.status_code}: ${error.error}`,
+      bad ? "bad-request" : "server",
+      `El servidor de Ollama ${said} ${error.status_code}: ${error.error}`,
       error.status_code,
       error.error,
     );
@@ -194,13 +194,13 @@ export function timingRows(
   ];
 }
 
-/** A fetch that also aborts on `signal` (the client only aborts streams it has started). */
-function fetchWith(signal: AbortSignal): typeof fetch {
+/** A fetch that also aborts on `signal` and hands the stand-in's X-Kit-Engine header to `seen`. */
+function fetchWith(signal: AbortSignal, seen = (_engine: string) => {}): typeof fetch {
   return (input, init) =>
     fetch(input, {
       ...init,
       signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
-    });
+    }).then((r) => (seen(decodeURIComponent(r.headers.get("X-Kit-Engine") ?? "")), r));
 }
 
 function sizeRow(m: {
@@ -269,7 +269,8 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
 
   function stream(prompt: PromptInput, o: GenerateOptions = {}): GenerationStream {
     return measureStream(async function* (signal): AsyncGenerator<Piece, SourceEnd, undefined> {
-      const perCall = new Ollama({ host, fetch: fetchWith(signal) });
+      let engine = offline ? "desconocido" : "Ollama";
+      const perCall = new Ollama({ host, fetch: fetchWith(signal, (e) => (engine = e || engine)) });
       const options = {
         num_predict: o.maxTokens ?? DEFAULT_MAX_TOKENS,
         temperature: o.temperature ?? 0,
@@ -317,6 +318,7 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
         details: {
           server: offline ? "offline (servidor local del kit)" : "ollama",
           serverVersion: version,
+          engine, // engine: the stand-in's X-Kit-Engine, or "Ollama"
           ...(stats.prompt_eval_count !== undefined
             ? { prompt_eval_count: stats.prompt_eval_count }
             : {}),
@@ -335,7 +337,7 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
     }
   }
 
-  return {
+  return guardBackend<OllamaBackend>({
     name: "Ollama",
     method: 3,
     mode: offline ? "offline" : "online",
@@ -398,5 +400,5 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
       client.abort();
       return Promise.resolve();
     },
-  };
+  });
 }

@@ -10,3 +10,6 @@ export * from "./wire.ts";
 export * from "./mode.ts";
 export * from "./standin/process.ts";
 export * from "./standin/server.ts";
+export * from "./standin/gguf_model.ts";
+export * from "./standin/llama_cpp.ts";
+export * from "./standin/llama_cpp_backend.ts";

@@ -105,7 +105,7 @@ export async function ollamaMode(): Promise<OllamaMode> {
     env: { PATH: `${OFFLINE_BIN_DIR}:${path}`, DENO_BIN: Deno.execPath() },
   });
   if (cfg.offline) return offline("KIT_OFFLINE=1: modo sin conexión pedido");
-  if (cfg.ollama.hostError) return offline(cfg.ollama.hostError);
+  if (cfg.ollama.hostError) return offline(cfg.ollama.hostError.replace(/\.$/, ""));
   const answer = await whoAnswers(host);
   if (answer.kind === "ollama") {
     return online(`un Ollama real responde en ${host} (versión ${answer.version})`, null);

@@ -21,9 +21,12 @@ import { configureTransformers, downloadProgress, localDtypes } from "../hf/tran
 import {
   generationSettings,
   makeTransformersBackend,
+  promptTokenCounter,
   type TransformersBackend,
 } from "../hf/hf_backend.ts";
 import { hubReachable } from "../hf/mode.ts";
+import { loadRepairing } from "../hf/repair.ts";
+import { getPreset } from "../../forge/mod.ts";
 
 /** Where onnxruntime runs the model. */
 export type Device = "cpu" | "webgpu" | "cuda";
@@ -94,7 +97,9 @@ export async function createOptimizedBackend(
       );
     }
   }
-  const resolved = await resolveModel(opts.model ?? (await defaultModel()));
+  const name = opts.model ?? (await defaultModel());
+  checkBeforeLoading(name, dtype, device, availableMemoryBytes());
+  const resolved = await resolveModel(name);
   configureTransformers(resolved);
   const dir = resolved.localModelPath ? join(resolved.localModelPath, resolved.id) : null;
   const available = dir ? localDtypes(dir) : resolved.entry?.dtypes;
@@ -115,15 +120,20 @@ export async function createOptimizedBackend(
   const tokenizer = await AutoTokenizer.from_pretrained(resolved.id, { progress_callback });
   let model;
   try {
-    model = await AutoModelForCausalLM.from_pretrained(resolved.id, {
-      dtype,
-      device,
-      progress_callback,
-      session_options: {
-        intraOpNumThreads: opts.threads ?? navigator.hardwareConcurrency,
-        graphOptimizationLevel: "all",
-      },
-    });
+    model = await loadRepairing(
+      resolved,
+      () =>
+        AutoModelForCausalLM.from_pretrained(resolved.id, {
+          dtype,
+          device,
+          progress_callback,
+          session_options: {
+            intraOpNumThreads: opts.threads ?? navigator.hardwareConcurrency,
+            graphOptimizationLevel: "all",
+          },
+        }),
+      opts.log,
+    );
   } catch (error) {
     if (device === "cpu") throw error;
     const why = deviceFailure(device, (error as Error).message);
@@ -135,6 +145,8 @@ export async function createOptimizedBackend(
     );
   }
   const loadMs = performance.now() - started;
+  // deno-lint-ignore no-explicit-any
+  const contextLength = (model as any).config?.max_position_embeddings ?? 0;
   // deno-lint-ignore no-explicit-any
   const session = (model as any).sessions?.model?.config ?? {};
 
@@ -148,6 +160,9 @@ export async function createOptimizedBackend(
     loadMs,
     // deno-lint-ignore no-explicit-any
     decoder: tokenizer as any,
+    contextLength,
+    // deno-lint-ignore no-explicit-any
+    countTokens: promptTokenCounter(tokenizer as any, contextLength),
     run(prompt, genOpts, streamer, stop) {
       const inputs = typeof prompt === "string"
         ? tokenizer(prompt)
@@ -164,6 +179,37 @@ export async function createOptimizedBackend(
     dispose: () => model.dispose(),
   });
   return Object.assign(backend, { requestedDevice: device, fallback: null });
+}
+
+/**
+ * What can be said about a catalogue model before building or downloading anything: whether
+ * it has weights in `dtype`, and (on the CPU) whether it fits in `availableBytes` — the forge's
+ * presets from their shape, hub models from the catalogue's config. Throws {@link KitError}
+ * "unsupported" or "too-big"; does nothing for names the catalogue does not know.
+ *
+ * @example
+ * ```ts
+ * checkBeforeLoading("llama-2-7b", "fp32", "cpu", 16e9); // throws: no tiene pesos en fp32
+ * ```
+ */
+export function checkBeforeLoading(
+  name: string,
+  dtype: Dtype,
+  device: Device,
+  availableBytes: number,
+): void {
+  const entry = loadCatalogue().models.find((m) => m.id === name);
+  if (!entry) return;
+  if (!entry.dtypes.includes(dtype)) {
+    throw unsupported(
+      `El modelo «${name}» no tiene pesos en ${dtype}; dtypes disponibles: ${
+        entry.dtypes.join(", ")
+      }. (Comprobado antes de fabricarlo o descargarlo.)`,
+    );
+  }
+  const shape: LlamaDims | undefined = entry.config ??
+    (entry.source === "forge" ? getPreset(name).shape : undefined);
+  if (shape && device === "cpu") assertFits(shape, dtype, availableBytes);
 }
 
 /**

@@ -11,9 +11,11 @@ import { configureTransformers, downloadProgress } from "../hf/transformers.ts";
 import {
   generationSettings,
   makeTransformersBackend,
+  promptTokenCounter,
   type TransformersBackend,
 } from "../hf/hf_backend.ts";
 import { defaultModel } from "../optimized/backend.ts";
+import { loadRepairing } from "../hf/repair.ts";
 
 /**
  * Chooses the model (the given one, or the online default when the hub is reachable, else
@@ -49,10 +51,13 @@ export async function createPipelineBackend(
   const resolved = await resolveModel(opts.model ?? (await defaultModel()));
   configureTransformers(resolved);
   const started = performance.now();
-  const generator = await pipeline("text-generation", resolved.id, {
-    progress_callback: resolved.mode === "online" ? downloadProgress(resolved.id) : undefined,
-  });
+  const generator = await loadRepairing(resolved, () =>
+    pipeline("text-generation", resolved.id, {
+      progress_callback: resolved.mode === "online" ? downloadProgress(resolved.id) : undefined,
+    }));
   const loadMs = performance.now() - started;
+  // deno-lint-ignore no-explicit-any
+  const contextLength = (generator.model as any).config?.max_position_embeddings ?? 0;
   // deno-lint-ignore no-explicit-any
   const session = (generator.model as any).sessions?.model?.config ?? {};
   return makeTransformersBackend({
@@ -65,6 +70,9 @@ export async function createPipelineBackend(
     loadMs,
     // deno-lint-ignore no-explicit-any
     decoder: generator.tokenizer as any,
+    contextLength,
+    // deno-lint-ignore no-explicit-any
+    countTokens: promptTokenCounter(generator.tokenizer as any, contextLength),
     run: (prompt, genOpts, streamer, stop) =>
       // deno-lint-ignore no-explicit-any
       (generator as any)(prompt, {

@@ -14,6 +14,7 @@
  * @module
  */
 import type { Backend, ChatMessage, GenerateResult } from "../../../core/types.ts";
+import { checkChat } from "./check.ts";
 import {
   formatGoDuration,
   GROQ_API_PREFIX,
@@ -297,10 +298,9 @@ export function startGroqServer(opts: GroqServerOptions): Promise<GroqServer> {
         errorBody("'messages' must be a non-empty array of messages", "invalid_request_error"),
       );
     }
-    const asked = Number(payload.max_completion_tokens ?? payload.max_tokens ?? 128);
-    const maxTokens = Math.max(1, Math.min(maxTokensCap, Number.isFinite(asked) ? asked : 128));
-    const temperature = Number(payload.temperature ?? 0) || 0;
-    const now = Date.now();
+    const checked = checkChat(opts.backend, messages, payload, maxTokensCap);
+    if (typeof checked === "string") return json(400, errorBody(checked, "invalid_request_error"));
+    const { maxTokens, temperature } = checked, now = Date.now();
     if (requestsToday >= requestsPerDay || tokensThisMinute(now) >= tokensPerMinute) {
       const over = requestsToday >= requestsPerDay ? "requests" : "tokens";
       const wait = over === "tokens" ? (60_000 - (now - tokenLog[0].at)) / 1000 : DAY_S;

@@ -11,17 +11,35 @@
  *
  * @module
  */
-import { kitConfig, OLLAMA_DEFAULT_HOST, parseOllamaHost } from "../../../core/mod.ts";
+import {
+  exitWhenStdinCloses,
+  kitConfig,
+  OLLAMA_DEFAULT_HOST,
+  parseOllamaHost,
+} from "../../../core/mod.ts";
+import { PRESETS } from "../../../forge/mod.ts";
 import type { WireProgress, WirePsModel, WireTagModel } from "../wire.ts";
 import { readNdjson } from "../wire.ts";
 import { OFFLINE_VERSION, startOllamaServer } from "./server.ts";
-import { tinyModel } from "./models.ts";
+import { ggufModel, standInEngine } from "./gguf_model.ts";
+
+/**
+ * The models `ollama serve` offers: the forge's presets as GGUF files for llama.cpp — `tiny`
+ * in F32 (its greedy text is the corpus's bigram chain only while its lm_head keeps full
+ * precision: the winning logit leads by 1e-3) and `kit-es` in Q4_0, Ollama's default
+ * quantization.
+ */
+export function standInModels() {
+  const models = [ggufModel({ preset: "tiny", variant: "f32" })];
+  if ("kit-es" in PRESETS) models.push(ggufModel({ preset: "kit-es", variant: "q4_0" }));
+  return models;
+}
 
 const USAGE = `Uso: ollama <orden> [argumentos]   (sustituto offline del kit, no es Ollama)
 
 Órdenes:
   serve            Arranca el servidor local con el protocolo de Ollama (en primer plano)
-  pull MODELO      Descarga un modelo (aquí: lo fabrica la forja del kit; p. ej. «tiny»)
+  pull MODELO      Descarga un modelo (aquí: la forja del kit fabrica su GGUF; p. ej. «tiny»)
   list             Lista los modelos descargados
   ps               Lista los modelos cargados en memoria
   stop MODELO      Descarga un modelo de la memoria
@@ -44,6 +62,7 @@ export function listenAddress(value = kitConfig().ollama.hostRaw): {
 } {
   const raw = value?.trim();
   if (!raw) return { hostname: "127.0.0.1", port: 11434 };
+  parseOllamaHost(raw); // a Spanish error for a value that is not an address
   const url = new URL(/^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`);
   const hostname = url.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1";
   return { hostname, port: url.port ? Number(url.port) : 11434 };
@@ -103,7 +122,7 @@ async function serve(): Promise<number> {
   const log = (line: string) => console.error(line);
   let server;
   try {
-    server = await startOllamaServer({ hostname, port, models: [tinyModel()], log });
+    server = await startOllamaServer({ hostname, port, models: standInModels(), log });
   } catch (error) {
     if (error instanceof Deno.errors.AddrInUse) {
       console.error(`Error: listen tcp ${hostname}:${port}: bind: address already in use`);
@@ -121,11 +140,16 @@ async function serve(): Promise<number> {
   );
   log(
     "Servidor local del kit (offline): habla el protocolo de Ollama, pero NO es Ollama; genera " +
-      "con el modelo «tiny» de la forja del kit.",
+      `con los modelos de la forja del kit (${
+        standInModels().map((m) => m.name).join(", ")
+      }) en GGUF, con llama.cpp, el motor de Ollama.`,
   );
+  const engine = await standInEngine();
+  if (engine !== "llama.cpp") log(`Aviso: motor ${engine}.`);
   const stop = () => void server.close();
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);
+  exitWhenStdinCloses(stop); // started by the kit (spawnServer): never outlive the parent
   await server.finished;
   log(`time=${new Date().toISOString()} level=INFO msg="servidor parado"`);
   return 0;
@@ -235,8 +259,8 @@ export async function main(args: string[]): Promise<number> {
         return 1;
     }
   } catch (error) {
-    if (error instanceof CliError) {
-      console.error(`Error: ${error.message}`);
+    if (error instanceof CliError || /^OLLAMA_HOST=/.test((error as Error)?.message ?? "")) {
+      console.error(`Error: ${(error as Error).message}`);
       return 1;
     }
     throw error;

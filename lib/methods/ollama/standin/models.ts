@@ -39,6 +39,17 @@ export interface OfflineModel {
   parameters?: Record<string, string | number>;
   /** GGUF-style facts for /api/show's model_info ("general.architecture", …). */
   modelInfo?: Record<string, string | number>;
+  /** The engine that generates with it, for the answers' X-Kit-Engine header. */
+  engine?: () => Promise<string>;
+}
+
+/** The header naming the engine behind a model's answers ("llama.cpp" or "onnxruntime (…)"). */
+export const ENGINE_HEADER = "X-Kit-Engine";
+
+/** Adds {@link ENGINE_HEADER} to a response about `model`, when the model knows its engine. */
+export async function withEngineHeader(res: Response, model?: OfflineModel): Promise<Response> {
+  if (model?.engine) res.headers.set(ENGINE_HEADER, encodeURIComponent(await model.engine()));
+  return res;
 }
 
 /**

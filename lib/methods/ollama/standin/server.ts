@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS } from "../../../core/types.ts";
+import { DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS, KitError } from "../../../core/mod.ts";
 import type { Backend, ChatMessage, GenerateResult, PromptInput } from "../../../core/types.ts";
 import type {
   WireChatChunk,
@@ -24,6 +24,7 @@ import {
   modelFiles,
   type OfflineModel,
   readLayer,
+  withEngineHeader,
 } from "./models.ts";
 
 /** The version the stand-in reports: says "kit-offline", never passes for a real Ollama. */
@@ -240,9 +241,10 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
       return json(200, { models });
     }
     const body = await readBody(req);
-    if (path === "/api/show") return await show(body);
     if (path === "/api/pull") return pull(body);
-    return await generate(path === "/api/chat" ? "chat" : "generate", body);
+    const kind = path === "/api/chat" ? "chat" : "generate";
+    const res = path === "/api/show" ? await show(body) : await generate(kind, body);
+    return await withEngineHeader(res, find(body.model ?? body.name));
   }
 
   async function show(body: Record<string, unknown>): Promise<Response> {
@@ -483,16 +485,17 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
 
 /** Ollama's statistics for a finished generation, in nanoseconds, from a backend's result. */
 export function statsOf(r: GenerateResult, loadMs: number, totalMs: number): WireStats {
+  const t = r.serviceTimings ?? {};
   return {
     done_reason: r.stopReason === "length" ? "length" : "stop",
     total_duration: ms2ns(totalMs),
     load_duration: ms2ns(loadMs),
     prompt_eval_count: r.tokensIn,
-    // Prefill: from the request to the first token (the backend's TTFT).
-    prompt_eval_duration: ms2ns(r.timings.ttftMs ?? r.timings.totalMs),
+    // Prefill: the engine's own figure (llama.cpp's), else the backend's TTFT.
+    prompt_eval_duration: ms2ns(t.promptEvalMs ?? r.timings.ttftMs ?? r.timings.totalMs),
     eval_count: r.tokensOut,
-    // Decode: from the first token to the last.
-    eval_duration: ms2ns(r.timings.decodeMs),
+    // Decode: likewise, else from the first token to the last.
+    eval_duration: ms2ns(t.evalMs ?? r.timings.decodeMs),
   };
 }
 
@@ -551,7 +554,7 @@ function text(status: number, body: string): Response {
 
 function errorResponse(error: unknown): Response {
   if (error instanceof HttpError) return json(error.status, { error: error.message });
-  return json(500, { error: errorText(error) });
+  return json(KitError.is(error, "bad-request") ? 400 : 500, { error: errorText(error) });
 }
 
 /** A JSON response computed in full first; errors become Ollama's 4xx/5xx `{"error"}` bodies. */
