@@ -60,7 +60,8 @@ export async function startTestServer(
   const flaky: OfflineModel = {
     ...tiny,
     name: "flaky:latest",
-    backend: async () => failingAfter(await localBackend(), 3, "CUDA out of memory (simulado)"),
+    backend: async () =>
+      failingAfter(await localBackend({ model: "tiny" }), 3, "CUDA out of memory (simulado)"),
   };
   const models = [tiny, broken, flaky];
   const server = await startOllamaServer({

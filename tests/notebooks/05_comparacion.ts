@@ -59,7 +59,11 @@ export async function check05Comparacion(nb: Notebook): Promise<void> {
     const [total, , totalMax] = stat(r[6]);
     assert.ok(ttftMin <= ttft && ttft <= ttftMax);
     assert.ok(ttft <= total && ttftMax <= totalMax, r.join(" | "));
-    assert.equal(r[7], "48", "48 tokens out each run");
+    // kit-es (methods 1, 2, 4) may end an answer with </s> before 48 tokens; the Ollama
+    // stand-in's tiny never does.
+    const tokensOut = Number(r[7]);
+    assert.ok(tokensOut >= 1 && tokensOut <= 48, `tokens out: ${r[7]}`);
+    if (r[0] === "3") assert.equal(r[7], "48", "tiny: 48 tokens out each run");
     assert.ok(stat(r[5])[0] > 0, "a decode speed was measured");
     // Each method's own process: tens to hundreds of MB, not the kernel's RSS with everything loaded.
     assert.match(r[8], /^\d+$/, `memory of method ${r[0]}`);
