@@ -21,9 +21,9 @@ export const DTYPE_FILES: Record<Dtype, string> = {
 export const HF_CACHE_DIR: string = join(CACHE_DIR, "hf");
 
 /**
- * A fetch for transformers.js that sends HF_TOKEN (from the environment or `.env`) to the
- * configured hub, mirrors included: transformers.js itself reads only `process.env` and sends
- * the token only to huggingface.co.
+ * A fetch for transformers.js that sends the HF token (given by the caller, from kitConfig) to
+ * the configured hub, mirrors included: transformers.js on its own sends a token only to
+ * huggingface.co.
  */
 export function hubFetch(endpoint: string, token: string | undefined): typeof fetch {
   return (input, init) => {
