@@ -38,7 +38,6 @@ export const OVERSIZE_TO_SPLIT: Record<string, number> = {
   "scripts/bench_gpu.ts": 430,
   "tests/colab_test.ts": 470,
   "tests/forge_test.ts": 426,
-  "tests/groq_backend_test.ts": 509,
 };
 
 const SPEC = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"']+)["']/g;

@@ -2,6 +2,12 @@
 import { measureStream, type Piece, type SourceEnd } from "../lib/core/stream.ts";
 import { withEnv } from "./_env.ts";
 import type { Backend, GenerateOptions, PromptInput } from "../lib/core/types.ts";
+import assert from "node:assert/strict";
+import { KitError } from "../lib/core/mod.ts";
+import { type GroqBackend, groqBackend, type GroqOptions } from "../lib/methods/groq/backend.ts";
+import { type GroqServer, startGroqServer } from "../lib/methods/groq/standin/server.ts";
+import { localBackend } from "../lib/methods/optimized/local.ts";
+import { FAKE_GROQ_KEY } from "./notebooks/env.ts";
 import { DEFAULT_MAX_TOKENS } from "../lib/core/types.ts";
 
 /**
@@ -53,6 +59,40 @@ export async function captureConsole<T>(fn: () => Promise<T>): Promise<{ value: 
   } finally {
     methods.forEach((m, i) => (console[m] = saved[i]));
   }
+}
+
+/** The prompt the Groq backend tests send. */
+export const PROMPT = "La memoria";
+
+/** Runs `fn` with a fresh offline server on the local model, and a backend using the FAKE key. */
+export async function withServer(
+  fn: (server: GroqServer, groq: GroqBackend, notices: string[]) => Promise<void>,
+  opts: GroqOptions = {},
+): Promise<void> {
+  const server = await startGroqServer({ backend: await localBackend() });
+  const notices: string[] = [];
+  try {
+    const groq = await groqBackend({
+      apiKey: FAKE_GROQ_KEY,
+      baseURL: server.url,
+      notify: (m) => notices.push(m),
+      ...opts,
+    });
+    await fn(server, groq, notices);
+  } finally {
+    await server.close();
+  }
+}
+
+/** The error `promise` rejects with, which must be a KitError. */
+export async function kitError(promise: Promise<unknown>): Promise<KitError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof KitError, `not a KitError: ${error}`);
+    return error;
+  }
+  assert.fail("expected an error");
 }
 
 export { withEnv };
