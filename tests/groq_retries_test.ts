@@ -17,8 +17,9 @@ Deno.test("groq: retry-after honoured — waits as told, then succeeds", async (
     const r = await groq.generate(PROMPT, { maxTokens: 5 });
     const elapsed = performance.now() - start;
     assert.ok(r.text.length > 0);
-    assert.ok(elapsed >= 1000, `waited only ${elapsed} ms`);
-    assert.ok(elapsed < 5000, `waited ${elapsed} ms`);
+    // A lower bound only (the wait is a 1 s timer; 5 ms for the timer's granularity): how much
+    // longer a loaded machine takes says nothing about the backend.
+    assert.ok(elapsed >= 995, `waited only ${elapsed} ms`);
     assert.deepEqual(server.log.slice(-2).map((e) => e.status), [429, 200]);
     assert.equal(notices.length, 1);
     assert.match(notices[0], /429.*esperar 1 s \(retry-after\).*Reintento 1 de 2/);
@@ -30,13 +31,22 @@ Deno.test("groq: a retry-after longer than maxRetryWaitS is not waited for: the 
     server.simulate({ kind: "rate-limit", retryAfterS: 45 });
     const start = performance.now();
     const e = await kitError(groq.generate(PROMPT, { maxTokens: 5 }));
-    assert.ok(performance.now() - start < 2000);
+    // Not retried: one request only, and the 45 s were not waited for.
+    assert.deepEqual(server.log.slice(-1).map((l) => l.status), [429]);
+    assert.equal(server.log.filter((l) => l.path.endsWith("/chat/completions")).length, 1);
+    assert.ok(performance.now() - start < 45_000);
     assert.equal(e.kind, "rate-limit");
     assert.equal(e.retryAfterS, 45);
     assert.match(e.message, /Espera 45 s \(lo pide la cabecera retry-after\)/);
     assert.deepEqual(notices, []);
   }, { maxRetryWaitS: 30 });
 });
+
+/**
+ * A "slow" answer longer than any test: the server holds it until it closes, so a timeout test
+ * cannot race the answer however loaded the machine is.
+ */
+const STALL_MS = 10 * 60_000;
 
 /** Each simulated failure, the kind it must map to, and what its message must say. */
 const FAILURES: { name: string; failure: GroqFailure; kind: string; says: RegExp[] }[] = [
@@ -124,7 +134,8 @@ Deno.test("groq: disconnect mid-stream → stream-cut, partial text kept on the 
 
 Deno.test("groq: timeout waiting for the answer → timeout message", async () => {
   await withServer(async (server, groq) => {
-    server.simulate({ kind: "slow", delayMs: 1500 });
+    // The server holds the answer until it closes: only the client's time limit can end this.
+    server.simulate({ kind: "slow", delayMs: STALL_MS });
     const e = await kitError(groq.generate(PROMPT, { maxTokens: 3 }));
     assert.equal(e.kind, "timeout");
     assert.match(e.message, /no respondió en 0\.3 s \(tiempo límite agotado\)/);
@@ -133,10 +144,8 @@ Deno.test("groq: timeout waiting for the answer → timeout message", async () =
 
 Deno.test("groq: the call's own timeoutMs also ends in the timeout message (not a silent stop)", async () => {
   await withServer(async (server, groq) => {
-    server.simulate({ kind: "slow", delayMs: 1500 });
-    const start = performance.now();
+    server.simulate({ kind: "slow", delayMs: STALL_MS });
     const e = await kitError(groq.stream(PROMPT, { maxTokens: 3, timeoutMs: 400 }).result);
-    assert.ok(performance.now() - start < 1000);
     assert.equal(e.kind, "timeout");
     assert.match(e.message, /no respondió en 0\.4 s/);
   });

@@ -44,8 +44,40 @@ export function failingAfter(inner: Backend, after: number, message: string): Ba
 }
 
 /**
+ * Wraps a backend so that its stream sends its first `after` pieces, then sends nothing more
+ * until it is aborted (a generation that stalls): only an abort or a timeout can end it, so a
+ * test of either cannot race the generation.
+ */
+export function stallingAfter(inner: Backend, after: number): Backend {
+  const stream: Backend["stream"] = (prompt, opts = {}) =>
+    measureStream(async function* (signal) {
+      const first = inner.stream(prompt, {
+        temperature: opts.temperature,
+        maxTokens: after,
+        signal,
+      });
+      for await (const piece of first) yield { text: piece };
+      const { tokensIn } = await first.result;
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      return { tokensIn, model: "stalling" };
+    }, opts);
+  return {
+    name: "stalling",
+    method: 2,
+    mode: "offline",
+    stream,
+    generate: (p, o) => stream(p, o).result,
+    close: () => Promise.resolve(),
+  };
+}
+
+/**
  * Starts an offline server on a free port with `tiny` (built if missing), "broken" (its backend
- * cannot load: 500) and "flaky" (its generation fails after 3 tokens: error line mid-stream).
+ * cannot load: 500), "flaky" (its generation fails after 3 tokens: error line mid-stream) and
+ * "stalling" (tiny's first 3 tokens, then nothing until the generation is aborted).
  */
 export async function startTestServer(
   log: string[] = [],
@@ -63,7 +95,12 @@ export async function startTestServer(
     backend: async () =>
       failingAfter(await localBackend({ model: "tiny" }), 3, "CUDA out of memory (simulado)"),
   };
-  const models = [tiny, broken, flaky];
+  const stalling: OfflineModel = {
+    ...tiny,
+    name: "stalling:latest",
+    backend: async () => stallingAfter(await localBackend({ model: "tiny" }), 3),
+  };
+  const models = [tiny, broken, flaky, stalling];
   const server = await startOllamaServer({
     port: freePort(),
     models,
