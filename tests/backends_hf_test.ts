@@ -1,7 +1,7 @@
 /**
- * Backend contract for methods 1 and 2 on the forge's `tiny` model: exact greedy text
- * (against the corpus bigram oracle), streamed = generated, token counts, abort, bounds,
- * and clear errors for bad input.
+ * Methods 1 and 2 on the forge's `tiny` model beyond the shared backend contract (which
+ * tests/backend_contract_test.ts runs on all four methods): chat messages through the chat
+ * template, and clear errors for bad input.
  */
 import assert from "node:assert/strict";
 import { offlineTest } from "./_env.ts";
@@ -9,58 +9,10 @@ import { KitError } from "../lib/core/mod.ts";
 import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createOptimizedBackend } from "../lib/methods/optimized/backend.ts";
-import { createPipelineBackend } from "../lib/methods/pipeline/backend.ts";
-import type { Backend } from "../lib/core/types.ts";
-import { continuation, TINY_DIR, tokenizer } from "./_tiny_oracle.ts";
+import { TINY_DIR, tokenizer } from "./_tiny_oracle.ts";
 import { tempDir } from "./_notebooks.ts";
 
 const dir = TINY_DIR;
-const oracle = continuation;
-
-async function contract(backend: Backend) {
-  for (const prompt of ["La cuantización", "El modelo"]) {
-    const r = await backend.generate(prompt, { maxTokens: 16 });
-    assert.equal(r.text, oracle(prompt, 16), `${backend.name}: ${prompt}`);
-    assert.equal(r.tokensOut, 16, "maxTokens honoured (the chain has no end-of-text)");
-    assert.equal(r.stopReason, "length");
-    assert.equal(
-      r.tokensIn,
-      tokenizer.encode(prompt).length,
-      "prompt tokens as the tokenizer counts",
-    );
-    assert.ok(r.timings.ttftMs! > 0 && r.timings.ttftMs! <= r.timings.totalMs);
-    assert.ok(r.memory?.peakRssBytes! > 0);
-
-    const s = backend.stream(prompt, { maxTokens: 16 });
-    const pieces: string[] = [];
-    for await (const p of s) pieces.push(p);
-    assert.equal(pieces.join(""), r.text, "streamed = generated");
-    assert.ok(pieces.length >= 10, "one piece per token (a few tokens may be empty pieces)");
-  }
-  // Abort: the stream stops within one token of the abort.
-  const s = backend.stream("La memoria", { maxTokens: 100 });
-  let seen = 0;
-  for await (const _ of s) if (++seen === 3) s.abort();
-  const aborted = await s.result;
-  assert.equal(aborted.stopReason, "abort");
-  assert.ok(aborted.tokensOut <= 4, `${aborted.tokensOut} tokens after abort at 3`);
-}
-
-offlineTest("method 2 (optimized, fp32): the backend contract on tiny", async () => {
-  const backend = await createOptimizedBackend({ model: "tiny", dtype: "fp32" });
-  assert.equal(backend.dtype, "fp32");
-  assert.equal(backend.device, "cpu");
-  assert.equal(backend.mode, "offline");
-  await contract(backend);
-  await backend.close();
-});
-
-offlineTest("method 1 (pipeline, library defaults): the backend contract on tiny", async () => {
-  const backend = await createPipelineBackend({ model: "tiny" });
-  assert.equal(backend.method, 1);
-  await contract(backend);
-  await backend.close();
-});
 
 offlineTest("chat messages go through the chat template", async () => {
   const backend = await createOptimizedBackend({ model: "tiny", dtype: "q8" });
