@@ -1,6 +1,7 @@
 /**
  * Test helpers for method 3: offline servers on free ports with the forge's `tiny` model, plus
- * models whose backend fails on purpose (to check error codes and the mid-stream error line).
+ * models whose backend fails or stalls on purpose (to check error codes, the mid-stream error
+ * line, abort and timeout); and the scripts/ollama_*.sh runner with a per-test environment.
  */
 import { localBackend } from "../lib/methods/optimized/local.ts";
 import { type OfflineModel, tinyModel } from "../lib/methods/ollama/standin/models.ts";
@@ -9,8 +10,10 @@ import { measureStream } from "../lib/core/stream.ts";
 import type { Backend } from "../lib/core/types.ts";
 import { CORPUS_PATH, defaultModelDir, ensureModel } from "../lib/forge/mod.ts";
 import { AutoTokenizer, env } from "@huggingface/transformers";
+import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
-import { CACHE_DIR } from "../lib/core/paths.ts";
+import { CACHE_DIR, ROOT } from "../lib/core/paths.ts";
+import { pidsMatchingEnv } from "./_processes.ts";
 import { bigramChain } from "./forge_reference.ts";
 
 /** A free TCP port on 127.0.0.1. */
@@ -142,4 +145,67 @@ export async function greedyTiny(prompt: string, steps: number): Promise<string>
   const ids = tokenizer.encode(prompt, { add_special_tokens: false });
   const chain = bigramChain(sequences, ids.at(-1)!, steps);
   return tokenizer.decode(chain, { skip_special_tokens: true });
+}
+
+/** scripts/, where the ollama_*.sh scripts live. */
+export const SCRIPTS = join(ROOT, "scripts");
+/** The folder of the kit's offline `ollama` executable. */
+export const OFFLINE_BIN = join(SCRIPTS, "offline");
+/** A PATH with the system's tools only. */
+export const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** A script's whole environment: a port and a folder of its own. */
+export interface ScriptEnv {
+  OLLAMA_HOST: string;
+  OLLAMA_KIT_DIR: string;
+  PATH: string;
+  DENO_BIN: string;
+  [k: string]: string;
+}
+
+/**
+ * A fresh environment for one test: OLLAMA_HOST on a free port, a new OLLAMA_KIT_DIR (the test
+ * removes it), and `pathFirst` (default the offline `ollama`) ahead of the system's PATH.
+ */
+export function scriptEnv(pathFirst = OFFLINE_BIN): ScriptEnv {
+  return {
+    OLLAMA_HOST: `127.0.0.1:${freePort()}`,
+    OLLAMA_KIT_DIR: mkdtempSync("/tmp/ollama-kit-test-"),
+    PATH: `${pathFirst}:${SYSTEM_PATH}`,
+    DENO_BIN: Deno.execPath(),
+    HOME: Deno.env.get("HOME") ?? "/root",
+  };
+}
+
+/** Runs scripts/`script` with bash in exactly `env` (nothing inherited). */
+export async function runScript(
+  script: string,
+  env: ScriptEnv,
+  args: string[] = [],
+): Promise<{ code: number; out: string; err: string }> {
+  const { code, stdout, stderr } = await new Deno.Command("bash", {
+    args: [join(SCRIPTS, script), ...args],
+    env,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code, out: dec.decode(stdout), err: dec.decode(stderr) };
+}
+
+/** Whether process `pid` exists (signal SIGCONT, harmless to a running process). */
+export function alive(pid: number): boolean {
+  try {
+    Deno.kill(pid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pids of the `ollama serve` processes started with this test's OLLAMA_HOST (no one else's). */
+export function servePids(env: ScriptEnv): Promise<number[]> {
+  return pidsMatchingEnv("ollama serve", { OLLAMA_HOST: env.OLLAMA_HOST });
 }

@@ -7,62 +7,15 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../lib/core/paths.ts";
-import { freePort } from "./ollama_helpers.ts";
-import { pidsMatching } from "./_processes.ts";
-
-const SCRIPTS = join(ROOT, "scripts");
-const OFFLINE_BIN = join(SCRIPTS, "offline");
-const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-interface Env {
-  OLLAMA_HOST: string;
-  OLLAMA_KIT_DIR: string;
-  PATH: string;
-  DENO_BIN: string;
-  [k: string]: string;
-}
-
-function testEnv(pathFirst = OFFLINE_BIN): Env {
-  return {
-    OLLAMA_HOST: `127.0.0.1:${freePort()}`,
-    OLLAMA_KIT_DIR: mkdtempSync("/tmp/ollama-kit-test-"),
-    PATH: `${pathFirst}:${SYSTEM_PATH}`,
-    DENO_BIN: Deno.execPath(),
-    HOME: Deno.env.get("HOME") ?? "/root",
-  };
-}
-
-async function run(
-  script: string,
-  env: Env,
-  args: string[] = [],
-): Promise<{ code: number; out: string; err: string }> {
-  const { code, stdout, stderr } = await new Deno.Command("bash", {
-    args: [join(SCRIPTS, script), ...args],
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code, out: dec.decode(stdout), err: dec.decode(stderr) };
-}
-
-/** Pids of processes whose command line contains "ollama serve" and this test's folder or port. */
-async function servePids(): Promise<number[]> {
-  return await pidsMatching("ollama serve");
-}
-
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-}
+import {
+  alive,
+  OFFLINE_BIN,
+  runScript as run,
+  type ScriptEnv as Env,
+  scriptEnv as testEnv,
+  servePids,
+  SYSTEM_PATH,
+} from "./ollama_helpers.ts";
 
 const pidOf = (env: Env) => Number(Deno.readTextFileSync(join(env.OLLAMA_KIT_DIR, "ollama.pid")));
 
@@ -83,7 +36,6 @@ async function cleanup(env: Env) {
 }
 
 Deno.test("start twice = one server (offline, on OLLAMA_HOST's port); stop leaves nothing", async () => {
-  const before = await servePids();
   const env = testEnv();
   try {
     const first = await run("ollama_start.sh", env);
@@ -96,8 +48,7 @@ Deno.test("start twice = one server (offline, on OLLAMA_HOST's port); stop leave
     const second = await run("ollama_start.sh", env);
     assert.equal(second.code, 0, second.err);
     assert.match(second.out, new RegExp(`ya está en marcha \\(pid ${pid}\\)`));
-    const during = (await servePids()).filter((p) => !before.includes(p));
-    assert.deepEqual(during, [pid], "exactly one new `ollama serve` process");
+    assert.deepEqual(await servePids(env), [pid], "exactly one `ollama serve` on this port");
     // The offline executable's client commands talk to it.
     const list = await new Deno.Command(join(OFFLINE_BIN, "ollama"), {
       args: ["list"],
@@ -111,7 +62,7 @@ Deno.test("start twice = one server (offline, on OLLAMA_HOST's port); stop leave
     assert.equal(stop.code, 0, stop.err);
     assert.match(stop.out, new RegExp(`Parado ollama serve \\(pid ${pid}`));
     assert.ok(!alive(pid), "the server process is gone");
-    assert.deepEqual((await servePids()).filter((p) => !before.includes(p)), []);
+    assert.deepEqual(await servePids(env), []);
     assert.ok(!(await answers(env)), "nothing answers on the port");
     const again = await run("ollama_stop.sh", env);
     assert.match(again.out, /No había ningún ollama serve del kit en marcha/);

@@ -4,45 +4,9 @@
  * whose command line merely mentions "ollama serve" (what `pgrep -f` matches).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "../lib/core/paths.ts";
-import { freePort } from "./ollama_helpers.ts";
-
-const SCRIPTS = join(ROOT, "scripts");
-const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-function testEnv(): Record<string, string> {
-  return {
-    OLLAMA_HOST: `127.0.0.1:${freePort()}`,
-    OLLAMA_KIT_DIR: mkdtempSync("/tmp/ollama-kit-robust-"),
-    PATH: `${join(SCRIPTS, "offline")}:${SYSTEM_PATH}`,
-    DENO_BIN: Deno.execPath(),
-    HOME: Deno.env.get("HOME") ?? "/root",
-  };
-}
-
-async function run(script: string, env: Record<string, string>) {
-  const { code, stdout, stderr } = await new Deno.Command("bash", {
-    args: [join(SCRIPTS, script)],
-    env,
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code, out: dec.decode(stdout), err: dec.decode(stderr) };
-}
-
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, runScript as run, scriptEnv as testEnv } from "./ollama_helpers.ts";
 
 /** A long-running process that is not ollama: `sleep`, or `sh` with "ollama serve" in its $0. */
 function decoy(args: string[]): Deno.ChildProcess {
