@@ -1,8 +1,7 @@
 /**
  * Stand-ins the exercises work against, so that exercise code runs without network: byte
- * streams cut where a network would cut them, the error classes of the Ollama and Groq
- * backends (same names and fields as `lib/backends/ollama.ts` and `_groq_errors.ts`), and a
- * scripted fake backend.
+ * streams cut where a network would cut them, the kit's one error type `KitError` (same name
+ * and fields as lib/core/errors.ts), and a scripted fake backend.
  *
  * Self-contained on purpose (no imports): the grader copies this file into its sandbox.
  *
@@ -38,60 +37,110 @@ export function bytesInChunks(text: string, size: number): Uint8Array[] {
   return out;
 }
 
-/** What went wrong talking to Ollama (as in lib/backends/ollama.ts). */
-export type OllamaErrorKind = "server_down" | "not_found" | "server" | "stream";
-
-/** The Ollama backend's error: its kind, a Spanish message and the HTTP status. */
-export class OllamaError extends Error {
-  /**
-   * @param kind what went wrong
-   * @param message a Spanish explanation
-   * @param status the HTTP status, when there was one
-   */
-  constructor(readonly kind: OllamaErrorKind, message: string, readonly status?: number) {
-    super(message);
-    this.name = "OllamaError";
-  }
-}
-
-/** What went wrong talking to Groq (as in lib/backends/_groq_errors.ts). */
-export type GroqErrorKind =
+/**
+ * What went wrong: the kinds of the kit's one error type (`KitErrorKind` in
+ * lib/core/errors.ts, which tests/grading_fakes_test.ts keeps this list equal to).
+ */
+export type KitErrorKind =
+  | "bad-request"
+  | "unsupported"
+  | "not-found"
+  | "model-unavailable"
+  | "too-big"
   | "missing-key"
   | "auth"
   | "forbidden"
   | "rate-limit"
-  | "model-unavailable"
-  | "bad-request"
+  | "server-down"
   | "server"
   | "network"
   | "timeout"
-  | "stream-cut";
+  | "stream-cut"
+  | "closed"
+  | "forge"
+  | "other";
 
-/** The Groq backend's error: kind, status, retry-after and whether retrying can help. */
-export class GroqKitError extends Error {
-  override name = "GroqKitError";
-  /** Whether trying again later can succeed (429, 5xx, network). */
+/** Options of a {@link KitError}: everything but the message (as in lib/core/errors.ts). */
+export interface KitErrorInit {
+  /** Which of the four methods (1–4); null for the kit's own tools. */
+  method?: 1 | 2 | 3 | 4 | null;
+  kind?: KitErrorKind;
+  /** HTTP status, when a server answered one. */
+  status?: number;
+  /** Whether trying again later can succeed (default: rate-limit, server, network, timeout). */
+  retryable?: boolean;
+  /** What to do next, in Spanish. */
+  hint?: string;
+  /** The server's own words. */
+  serverMessage?: string;
+  /** Seconds a service asked to wait (retry-after). */
+  retryAfterS?: number;
+  /** Rate-limit headers of the failed response. */
+  rateLimits?: Record<string, string | number>;
+  /** Model ids available now (for a retired or unknown model). */
+  availableModels?: string[];
+  /** Text received before a stream was cut. */
+  partialText?: string;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+const RETRYABLE: ReadonlySet<KitErrorKind> = new Set([
+  "rate-limit",
+  "server",
+  "network",
+  "timeout",
+]);
+
+/**
+ * The error every backend of the kit throws, with the same name and fields as the kit's own
+ * `KitError` (lib/core/errors.ts): which method, what kind, the HTTP status, whether retrying
+ * can help and the seconds a service asked to wait. A copy, because the grader's sandbox
+ * imports nothing from the kit.
+ *
+ * @example
+ * ```ts
+ * const e = new KitError("Groq: límite alcanzado (429).", {
+ *   method: 4,
+ *   kind: "rate-limit",
+ *   status: 429,
+ *   retryAfterS: 2,
+ * });
+ * e.retryable; // true
+ * ```
+ */
+export class KitError extends Error {
+  override name = "KitError";
+  /** Which method failed (null: not a method). */
+  readonly method: 1 | 2 | 3 | 4 | null;
+  readonly kind: KitErrorKind;
+  readonly status?: number;
   readonly retryable: boolean;
-  /**
-   * @param kind what went wrong
-   * @param message a Spanish explanation
-   * @param extra HTTP status and the seconds Groq asked to wait (retry-after)
-   */
-  constructor(
-    readonly kind: GroqErrorKind,
-    message: string,
-    readonly extra: { status?: number; retryAfterS?: number } = {},
-  ) {
-    super(message);
-    this.retryable = kind === "rate-limit" || kind === "server" || kind === "network";
+  readonly hint?: string;
+  readonly serverMessage?: string;
+  readonly retryAfterS?: number;
+  readonly rateLimits?: Record<string, string | number>;
+  readonly availableModels?: string[];
+  readonly partialText?: string;
+
+  /** True when `error` is a KitError of this kind. */
+  static is(error: unknown, kind: KitErrorKind): error is KitError {
+    return error instanceof KitError && error.kind === kind;
   }
-  /** HTTP status, when there was a response. */
-  get status(): number | undefined {
-    return this.extra.status;
-  }
-  /** Seconds Groq asked to wait, on 429. */
-  get retryAfterS(): number | undefined {
-    return this.extra.retryAfterS;
+
+  /** Creates the error; `init.kind` defaults to "other". */
+  constructor(message: string, init: KitErrorInit = {}) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.method = init.method ?? null;
+    this.kind = init.kind ?? "other";
+    this.status = init.status;
+    this.retryable = init.retryable ?? RETRYABLE.has(this.kind);
+    this.hint = init.hint;
+    this.serverMessage = init.serverMessage;
+    this.retryAfterS = init.retryAfterS;
+    this.rateLimits = init.rateLimits;
+    this.availableModels = init.availableModels;
+    this.partialText = init.partialText;
   }
 }
 
@@ -113,7 +162,7 @@ export interface FakeBackend extends MiniBackend {
  *
  * @example
  * ```ts
- * const b = fakeBackend([new GroqKitError("rate-limit", "429", { retryAfterS: 1 }), "hola"]);
+ * const b = fakeBackend([new KitError("429", { kind: "rate-limit", retryAfterS: 1 }), "hola"]);
  * ```
  */
 export function fakeBackend(script: (string | unknown)[], name = "Groq (falso)"): FakeBackend {
