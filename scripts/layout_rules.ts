@@ -35,7 +35,6 @@ export const MAX_LINES = 400;
  */
 export const OVERSIZE_TO_SPLIT: Record<string, number> = {
   "lib/methods/groq/standin/server.ts": 566,
-  "tests/forge_test.ts": 426,
   "tests/groq_backend_test.ts": 509,
 };
 
