@@ -10,8 +10,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { kitConfig, ROOT } from "../core/mod.ts";
 import { buildModel } from "../forge/mod.ts";
-import { failedResult, type GpuBenchCase, runKitCaseProfiled, sampleGpuMemory } from "./gpu.ts";
-import { type Lever, runLever } from "./gpu_levers.ts";
+import {
+  failedResult,
+  type GpuBenchCase,
+  type KitRunOptions,
+  runKitCaseProfiled,
+  sampleGpuMemory,
+} from "./gpu.ts";
+import { type Lever, type LeverRunOptions, runLever } from "./gpu_levers.ts";
 import type { BuildJob } from "./gpu_plan.ts";
 
 /** The prefix of the line a child prints its result on. */
@@ -94,8 +100,8 @@ export async function buildGpuFolder(job: BuildJob): Promise<{ seconds: number }
 
 /** What a run child gets: a case of the plan, or a lever, with its options. */
 export type RunSpec =
-  | { case: GpuBenchCase; opts: Parameters<typeof runKitCaseProfiled>[1]; lever?: undefined }
-  | { lever: Lever; opts: Parameters<typeof runLever>[1] };
+  | { case: GpuBenchCase; opts: KitRunOptions; lever?: undefined }
+  | { lever: Lever; opts: LeverRunOptions };
 
 /** Runs one case or lever; a failure becomes a result that says why (never a throw). */
 export async function runGpuSpec(spec: RunSpec): Promise<unknown> {
