@@ -18,7 +18,7 @@ export const cellSource = sourceOf;
 
 /**
  * Generated Colab copies: Python kernelspec, `%%deno` cells. Left out of the Deno-kernel
- * checks here; tests/colab_test.ts checks and executes them.
+ * checks here; tests/colab_*_test.ts check and execute them.
  */
 export const COLAB_NOTEBOOKS_DIR: string = join(ROOT, "notebooks", "colab");
 

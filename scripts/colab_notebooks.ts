@@ -12,7 +12,7 @@
  *   (same ids and tags), so they run in a real Deno kernel through scripts/colab/deno_bridge.py.
  *
  * `deno task colab --check` changes nothing and exits 1 when a committed copy is stale
- * (tests/colab_test.ts checks the same).
+ * (tests/colab_copies_test.ts checks the same).
  *
  * The repository: one setting, scripts/colab/repo.json, written by
  * `deno task colab --repo URL [--branch B]` (see scripts/colab_repo.ts for the fallbacks). When

@@ -11,7 +11,7 @@ import { CACHE_DIR, JUPYTER_DIR, ROOT, SYSTEM_PYTHON } from "../lib/core/mod.ts"
 
 /**
  * Debian packages the headless runner needs (jupyter_client + nbformat on /usr/bin/python3),
- * plus the Python kernel (ipykernel) the Colab notebooks are tested in (tests/colab_test.ts).
+ * plus the Python kernel (ipykernel) the Colab notebooks are tested in (tests/colab_run_test.ts).
  */
 export const JUPYTER_APT_PACKAGES = [
   "python3-jupyter-client",

@@ -3,7 +3,7 @@ import { best, median, spread } from "../lib/bench/stats.ts";
 import { argmaxRange, decodeTokensPerSecond } from "../lib/bench/raw_decode.ts";
 import { sumSlice } from "../lib/bench/bandwidth.ts";
 import { parseRssSplit } from "../lib/measure/rss.ts";
-import { windowRates } from "../lib/bench/suites.ts";
+import { windowRates } from "../lib/bench/scaling_suite.ts";
 import { machineBusyJiffies, othersLoad, processJiffies } from "../lib/bench/cpu_load.ts";
 
 Deno.test("best, median and spread of repeated measurements", () => {

@@ -13,9 +13,9 @@ import { buildModel, type ForgeDtype } from "../lib/forge/mod.ts";
 import { readOnnxInitializers, type RefConfig, referenceForward } from "./forge_reference.ts";
 import { q4WeightGetter } from "./forge_reference.ts";
 import { unstackInitializers } from "./forge_stacked.ts";
+import { argmax, PROMPT_IDS, runSession, toNumbers } from "./_forge_session.ts";
 
 env.allowRemoteModels = false;
-const PROMPT_IDS = [1, 405, 557, 852, 337, 389, 17, 200, 911, 33];
 
 // One weight source, two graphs: the same preset built twice (weights are seeded).
 const root = await Deno.makeTempDir({ dir: CACHE_DIR, prefix: "fused-test-" });
@@ -34,64 +34,11 @@ async function model(kind: "fused" | "classic" | "fused-acc0"): Promise<string> 
   return (dirs[kind] = dir);
 }
 
-function f16(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-const numbers = (d: unknown) =>
-  d instanceof Uint16Array ? Array.from(d, f16) : Array.from(d as ArrayLike<number>, Number);
-
-/** Logits [S][V] of `ids` after `past` (present.* of an earlier step) through `dir`'s graph. */
-async function step(
-  m: any,
-  ids: number[],
-  past: Record<string, Tensor> | null,
-  pastLen: number,
-) {
-  const cfg = m.config;
-  const S = ids.length;
-  const D = cfg.hidden_size / cfg.num_attention_heads;
-  const i64 = (v: number[], dims: number[]) =>
-    new Tensor("int64", BigInt64Array.from(v.map(BigInt)), dims).ort_tensor;
-  const feeds: Record<string, unknown> = {
-    input_ids: i64(ids, [1, S]),
-    attention_mask: i64(Array(pastLen + S).fill(1), [1, pastLen + S]),
-    position_ids: i64(ids.map((_, i) => pastLen + i), [1, S]),
-  };
-  const half =
-    m.sessions.model.inputMetadata.find((x: { name: string }) => x.name === "past_key_values.0.key")
-      .type === "float16";
-  for (let l = 0; l < cfg.num_hidden_layers; l++) {
-    for (const kind of ["key", "value"]) {
-      feeds[`past_key_values.${l}.${kind}`] = past?.[`present.${l}.${kind}`].ort_tensor ??
-        new Tensor(half ? "float16" : "float32", half ? new Uint16Array(0) : new Float32Array(0), [
-          1,
-          cfg.num_key_value_heads,
-          0,
-          D,
-        ]).ort_tensor;
-    }
-  }
-  const out = await m.sessions.model.run(feeds);
-  const flat = numbers(out.logits.data ?? out.logits.cpuData);
-  const V = cfg.vocab_size;
-  const present: Record<string, Tensor> = {};
-  for (const [k, v] of Object.entries(out)) {
-    if (k.startsWith("present")) present[k] = new Tensor(v as any);
-  }
-  return {
-    logits: Array.from({ length: S }, (_, i) => flat.slice(i * V, (i + 1) * V)),
-    present,
-  };
-}
-
 async function logitsOf(dir: string, dtype: ForgeDtype): Promise<number[][]> {
   env.localModelPath = root + "/";
   const m = await AutoModelForCausalLM.from_pretrained(dir.slice(root.length + 1), { dtype });
   try {
-    return (await step(m, PROMPT_IDS, null, 0)).logits;
+    return (await runSession(m, PROMPT_IDS, null, 0)).logits;
   } finally {
     await m.dispose();
   }
@@ -131,11 +78,11 @@ for (const dtype of ["fp32"] as ForgeDtype[]) {
     env.localModelPath = root + "/";
     await model("fused");
     const m = await AutoModelForCausalLM.from_pretrained("fused", { dtype });
-    const full = await step(m, PROMPT_IDS, null, 0);
-    let s = await step(m, PROMPT_IDS.slice(0, 4), null, 0);
+    const full = await runSession(m, PROMPT_IDS, null, 0);
+    let s = await runSession(m, PROMPT_IDS.slice(0, 4), null, 0);
     const logits = [...s.logits];
     for (let i = 4; i < PROMPT_IDS.length; i++) {
-      s = await step(m, [PROMPT_IDS[i]], s.present, i);
+      s = await runSession(m, [PROMPT_IDS[i]], s.present, i);
       assert.deepEqual(s.present["present.1.value"].dims, [1, 2, i + 1, 16]);
       logits.push(...s.logits);
     }
@@ -157,11 +104,10 @@ for (const dtype of ["fp16", "q4f16"] as ForgeDtype[]) {
     const out = (await m.generate(
       { input_ids, attention_mask, max_new_tokens: 12, do_sample: false } as any,
     )) as Tensor;
-    const ids = numbers(out.data);
+    const ids = toNumbers(out.data);
     // One pass over prompt + generated tokens, no cache (float16 past inputs are not fed).
-    const { logits } = await step(m, ids.slice(0, -1), null, 0);
+    const { logits } = await runSession(m, ids.slice(0, -1), null, 0);
     await m.dispose();
-    const argmax = (v: number[]) => v.reduce((b, x, i) => (x > v[b] ? i : b), 0);
     const teacher = logits.slice(n - 1).map(argmax);
     console.log(`  ${dtype}: generados ${ids.slice(n).join(",")}`);
     assert.deepEqual(ids.slice(n), teacher);
@@ -239,7 +185,7 @@ Deno.test("transformers.js generates the same greedy tokens with the fused and t
       { input_ids, attention_mask, max_new_tokens: 16, do_sample: false } as any,
     )) as Tensor;
     await m.dispose();
-    return numbers(out.data);
+    return toNumbers(out.data);
   };
   assert.deepEqual(await gen("fused"), await gen("classic"));
 });

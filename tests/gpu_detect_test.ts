@@ -1,9 +1,11 @@
 /**
  * The GPU path without a GPU: WebGPU diagnosis on simulated machines (no GPU, GPU without
- * Vulkan loader, loader without driver, all present, non-NVIDIA adapter, macOS), and the
- * optimized backend's errors and CPU fallback, with the real onnxruntime on this machine.
+ * Vulkan loader, loader without driver, all present, non-NVIDIA adapter, macOS); the optimized
+ * backend's device decision (chooseDevice) on those simulated diagnoses and on the real
+ * onnxruntime's error; and the backend's CPU fallback on this machine.
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { offlineTest, withEnv } from "./_env.ts";
 import { KitError } from "../lib/core/mod.ts";
 import {
@@ -11,9 +13,11 @@ import {
   type GpuProbes,
   loaderFromLdconfig,
   VULKAN_LOADER_FIX,
+  webGpuStatusText,
 } from "../lib/env/gpu.ts";
-import { createOptimizedBackend, deviceFailure } from "../lib/methods/optimized/backend.ts";
-import { continuation } from "./_tiny_oracle.ts";
+import { createOptimizedBackend } from "../lib/methods/optimized/backend.ts";
+import { chooseDevice, deviceFailure, fallbackNotice } from "../lib/methods/optimized/device.ts";
+import { continuation, TINY_DIR } from "./_tiny_oracle.ts";
 
 const H200 = { name: "NVIDIA H200", memoryTotalBytes: 143771 * 2 ** 20, memoryUsedBytes: 0 };
 const LOADER = "/usr/lib/x86_64-linux-gnu/libvulkan.so.1";
@@ -133,96 +137,125 @@ offlineTest("deviceFailure translates onnxruntime's messages", () => {
 });
 
 const noLoader = () => detectWebGpu(machine({ vulkanLoader: () => Promise.resolve(null) }));
+const ready = () => detectWebGpu(machine());
 
-offlineTest("webgpu without the Vulkan loader: a Spanish error naming the fix", async () => {
-  await assert.rejects(
-    createOptimizedBackend({ model: "tiny", dtype: "q4", device: "webgpu", detectGpu: noLoader }),
-    (e: Error) => {
-      assert.ok(e instanceof KitError);
-      assert.match(e.message, /El dispositivo «webgpu» no está disponible aquí: Hay GPU/);
-      assert.match(e.message, /apt-get install -y libvulkan1/);
-      assert.match(e.message, /Usa device: "cpu" o fallbackToCpu: true\./);
-      return true;
-    },
+offlineTest(
+  "chooseDevice: webgpu without the Vulkan loader is a Spanish error naming the fix",
+  async () => {
+    const e = chooseDevice("webgpu", await noLoader(), false);
+    assert.ok(e instanceof KitError);
+    assert.equal(e.kind, "unsupported");
+    assert.equal(e.method, 2);
+    assert.match(e.message, /El dispositivo «webgpu» no está disponible aquí: Hay GPU/);
+    assert.match(e.message, /apt-get install -y libvulkan1/);
+    assert.match(e.message, /Usa device: "cpu" o fallbackToCpu: true\./);
+  },
+);
+
+offlineTest("chooseDevice: with fallbackToCpu, the CPU and the reason", async () => {
+  const choice = chooseDevice("webgpu", await noLoader(), true);
+  assert.ok(!(choice instanceof KitError));
+  assert.equal(choice.device, "cpu");
+  assert.match(choice.fallback!, /falta el cargador de Vulkan/);
+  assert.match(
+    fallbackNotice(choice.fallback!),
+    /^⚠ Sin GPU: Hay GPU .*falta el cargador de Vulkan.* Seguimos en CPU \(fallbackToCpu: true\)/,
   );
 });
 
-offlineTest("webgpu with fallbackToCpu: runs on the CPU and says why", async () => {
-  const lines: string[] = [];
-  const backend = await createOptimizedBackend({
-    model: "tiny",
-    dtype: "fp32",
+offlineTest("chooseDevice: cpu, or a ready webgpu, is kept as asked", async () => {
+  assert.deepEqual(chooseDevice("cpu", await noLoader(), false), { device: "cpu", fallback: null });
+  assert.deepEqual(chooseDevice("cpu", null, true), { device: "cpu", fallback: null });
+  assert.deepEqual(chooseDevice("webgpu", await ready(), false), {
     device: "webgpu",
-    fallbackToCpu: true,
-    detectGpu: noLoader,
-    log: (l) => lines.push(l),
+    fallback: null,
   });
-  try {
-    assert.equal(backend.device, "cpu");
-    assert.equal(backend.requestedDevice, "webgpu");
-    assert.match(backend.fallback!, /falta el cargador de Vulkan/);
-    assert.equal(lines.length, 1);
-    assert.match(lines[0], /^⚠ Sin GPU: .*Seguimos en CPU \(fallbackToCpu: true\)/);
-    const r = await backend.generate("La memoria", { maxTokens: 8 });
-    assert.equal(r.text, continuation("La memoria", 8));
-    assert.equal(r.memory?.gpuBytes, undefined, "no GPU memory reported on the CPU");
-  } finally {
-    await backend.close();
-  }
 });
 
-offlineTest("cpu asked for: no detection, no fallback note", async () => {
-  let asked = false;
-  const backend = await createOptimizedBackend({
-    model: "tiny",
-    dtype: "q4",
-    detectGpu: () => {
-      asked = true;
-      return noLoader();
-    },
-  });
-  assert.equal(asked, false);
-  assert.equal(backend.requestedDevice, "cpu");
-  assert.equal(backend.fallback, null);
-  await backend.close();
-});
+offlineTest(
+  "chooseDevice: cuda that onnxruntime cannot open; the fallback hint only for webgpu",
+  () => {
+    const cause = new Error("Failed to load shared library libonnxruntime_providers_cuda.so");
+    const e = chooseDevice("cuda", null, false, cause);
+    assert.ok(e instanceof KitError);
+    assert.equal(e.cause, cause);
+    assert.match(
+      e.message,
+      /^El dispositivo «cuda» no está disponible aquí: onnxruntime-node no trae/,
+    );
+    assert.match(e.message, /Usa device: "cpu"\.$/);
+    const cpu = chooseDevice("cuda", null, true, cause);
+    assert.deepEqual(cpu, { device: "cpu", fallback: deviceFailure("cuda", cause.message) });
+  },
+);
 
 // An adapter the diagnosis believes in (simulated) but onnxruntime cannot open: the case of a
-// machine whose GPU has no working Vulkan driver. Only meaningful where there is no real GPU.
+// machine whose GPU has no working Vulkan driver. The error is the real onnxruntime's, opening
+// tiny on webgpu here; only meaningful where there is no real GPU.
 const realGpu = (await detectWebGpu()).available;
-const simulatedReady = () => detectWebGpu(machine());
 
 Deno.test({
   name: "adapter simulated, onnxruntime finds none: translated error, or CPU when asked",
   ignore: realGpu,
+  fn: async () => {
+    const { default: ort } = await import("onnxruntime-node");
+    const loadError = await ort.InferenceSession.create(
+      join(TINY_DIR, "onnx", "model_q4.onnx"),
+      { executionProviders: ["webgpu"] },
+    ).then(() => null, (e: unknown) => e);
+    assert.ok(loadError instanceof Error, "onnxruntime opened webgpu without a GPU");
+    const e = chooseDevice("webgpu", await ready(), false, loadError);
+    assert.ok(e instanceof KitError);
+    assert.equal(e.cause, loadError);
+    assert.match(e.message, /onnxruntime no encontró ningún adaptador WebGPU/);
+    assert.match(e.message, /Usa device: "cpu" o fallbackToCpu: true\./);
+    const choice = chooseDevice("webgpu", await ready(), true, loadError);
+    assert.ok(!(choice instanceof KitError));
+    assert.equal(choice.device, "cpu");
+    assert.match(fallbackNotice(choice.fallback!), /⚠ Sin GPU: onnxruntime no encontró/);
+  },
+});
+
+Deno.test({
+  name: "webgpu with fallbackToCpu on this machine (no GPU): runs on the CPU and says why",
+  ignore: realGpu,
   fn: () =>
     withEnv({ KIT_OFFLINE: "1" }, async () => {
-      await assert.rejects(
-        createOptimizedBackend({
-          model: "tiny",
-          dtype: "q4",
-          device: "webgpu",
-          detectGpu: simulatedReady,
-        }),
-        (e: Error) => {
-          assert.ok(e instanceof KitError);
-          assert.match(e.message, /onnxruntime no encontró ningún adaptador WebGPU/);
-          assert.match(e.message, /Usa device: "cpu" o fallbackToCpu: true\./);
-          return true;
-        },
-      );
       const lines: string[] = [];
       const backend = await createOptimizedBackend({
         model: "tiny",
-        dtype: "q4",
+        dtype: "fp32",
         device: "webgpu",
         fallbackToCpu: true,
-        detectGpu: simulatedReady,
         log: (l) => lines.push(l),
       });
-      assert.equal(backend.device, "cpu");
-      assert.match(backend.fallback!, /adaptador WebGPU/);
-      assert.match(lines[0], /⚠ Sin GPU: onnxruntime no encontró/);
-      await backend.close();
+      try {
+        assert.equal(backend.device, "cpu");
+        assert.equal(backend.requestedDevice, "webgpu");
+        assert.equal(backend.fallback, webGpuStatusText(await detectWebGpu()));
+        assert.deepEqual(lines, [fallbackNotice(backend.fallback!)]);
+        const r = await backend.generate("La memoria", { maxTokens: 8 });
+        assert.equal(r.text, continuation("La memoria", 8));
+        assert.equal(r.memory?.gpuBytes, undefined, "no GPU memory reported on the CPU");
+      } finally {
+        await backend.close();
+      }
+      await assert.rejects(
+        createOptimizedBackend({ model: "tiny", dtype: "q4", device: "webgpu" }),
+        (e: Error) => e instanceof KitError && /Usa device: "cpu" o fallbackToCpu/.test(e.message),
+      );
     }),
+});
+
+offlineTest("cpu asked for: no fallback note", async () => {
+  const lines: string[] = [];
+  const backend = await createOptimizedBackend({
+    model: "tiny",
+    dtype: "q4",
+    log: (l) => lines.push(l),
+  });
+  assert.equal(backend.requestedDevice, "cpu");
+  assert.equal(backend.fallback, null);
+  assert.deepEqual(lines, []);
+  await backend.close();
 });

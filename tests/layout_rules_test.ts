@@ -3,13 +3,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ROOT } from "../lib/core/mod.ts";
-import {
-  findCycles,
-  folderOf,
-  layoutViolations,
-  MAX_LINES,
-  OVERSIZE_TO_SPLIT,
-} from "../scripts/layout_rules.ts";
+import { findCycles, folderOf, layoutViolations, MAX_LINES } from "../scripts/layout_rules.ts";
 import { tempDir } from "./_notebooks.ts";
 
 function project(files: Record<string, string>): string {
@@ -67,9 +61,6 @@ Deno.test("layout: folders are lib/<name>, and each method is its own folder", (
   assert.deepEqual(findCycles(g), [["x", "y", "z", "x"]]);
 });
 
-Deno.test("layout: the kit passes its own rules; grandfathered files only shrink", () => {
+Deno.test("layout: the kit passes its own rules", () => {
   assert.deepEqual(layoutViolations(ROOT), []);
-  for (const [file, most] of Object.entries(OVERSIZE_TO_SPLIT)) {
-    assert.ok(most > MAX_LINES, `${file} is already short enough: remove it from the list`);
-  }
 });

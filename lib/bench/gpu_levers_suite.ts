@@ -2,7 +2,7 @@
  * The decode levers of the GPU benchmark (lib/bench/gpu_levers.ts) run one by one, each in
  * its own process, on the model of the plan's first preset: rewritten copies of the q4 graph
  * (lib/bench/gpu_fuse.py), a 2-layer model, node counts after onnxruntime's optimizations.
- * Moved out of scripts/bench_gpu.ts; `deno task bench-gpu --levers a,b` selects some.
+ * Run by lib/bench/gpu_reference.ts; `deno task bench-gpu --levers a,b` selects some.
  *
  * @module
  */
@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { ForgeDtype } from "../forge/mod.ts";
 import type { Dtype } from "../measure/memory.ts";
 import { type Lever, type LeverResult, LEVERS } from "./gpu_levers.ts";
+import { logTail } from "./gpu_child.ts";
 
 /** What the lever suite needs from the benchmark's driver. */
 export interface LeverSuiteContext {
@@ -31,8 +32,6 @@ export interface LeverSuiteContext {
   nodeCounts: Record<string, unknown>;
   save: () => void;
 }
-
-const tail = (s: string, n = 600) => s.trim().slice(-n).replace(/\s+/g, " ");
 
 /** Node counts by op type of an ONNX file, read with Python's onnx (null if unavailable). */
 export async function countNodes(path: string): Promise<Record<string, number> | null> {
@@ -77,7 +76,7 @@ async function rewritten(
   const text = new TextDecoder().decode(stdout).trim();
   ctx.nodeCounts[`rewrite ${name}`] = success
     ? JSON.parse(text)
-    : tail(new TextDecoder().decode(stderr));
+    : logTail(new TextDecoder().decode(stderr));
   return success ? out : null;
 }
 
@@ -115,7 +114,7 @@ export async function runLeverSuite(ctx: LeverSuiteContext): Promise<void> {
     };
     const { parsed, log } = await ctx.runChild(Deno.execPath(), ctx.denoArgs({ lever, opts }));
     const r =
-      (parsed ?? { lever: lever.name, ok: false, error: tail(log) }) as unknown as LeverResult;
+      (parsed ?? { lever: lever.name, ok: false, error: logTail(log) }) as unknown as LeverResult;
     ctx.levers.push({ ...r, description: lever.description });
     if (optimized && existsSync(optimized)) {
       ctx.nodeCounts[lever.name] = await countNodes(optimized);

@@ -15,9 +15,7 @@ import { markdownTable } from "../show/table.ts";
 import { runWorker } from "./run.ts";
 import { median } from "./stats.ts";
 import type { Runner, WorkerRun } from "./worker_protocol.ts";
-import { NEW_TOKENS, PROMPT, type SuiteOptions } from "./suites.ts";
-
-const TINY = "tinyllama-1.1b";
+import { NEW_TOKENS, PROMPT, type SuiteOptions, TINY } from "./suite_common.ts";
 
 /** The graph variants compared. */
 export type Variant = "classic" | "fused" | "fused-acc0";

@@ -25,7 +25,7 @@ import type { BandwidthResult } from "./bandwidth.ts";
 import { bytesPerDecodeToken, weightBytes } from "./model_bytes.ts";
 import { forgeModelDir, runWorker } from "./run.ts";
 import { highest, median } from "./stats.ts";
-import type { SuiteOptions } from "./suites.ts";
+import { bestBandwidth, peakRss, type SuiteOptions, TINY } from "./suite_common.ts";
 import type { Runner, WorkerReport, WorkerRun } from "./worker_protocol.ts";
 
 /** The kit's dtype and the GGUF variant holding the same weights. */
@@ -116,7 +116,6 @@ export async function longPrompt(words = 96): Promise<string> {
   return (await loadCorpus()).join(" ").split(" ").slice(0, words).join(" ");
 }
 
-const peak = (r: WorkerReport) => Math.max(r.loadPeakRssBytes, r.generatePeakRssBytes);
 const prefillOf = (x: WorkerRun) => x.ttftMs ? x.promptTokens / (x.ttftMs / 1000) : NaN;
 
 function figures(
@@ -165,7 +164,7 @@ function roundRatios(
  */
 export async function llamaCppSuite(
   o: SuiteOptions,
-  preset = "tinyllama-1.1b",
+  preset = TINY,
 ): Promise<EngineRow[]> {
   const pairs = o.quick ? ENGINE_PAIRS.filter(([d]) => d === "q8" || d === "q4") : ENGINE_PAIRS;
   const dir = await forgeModelDir(preset, pairs.map(([d]) => d));
@@ -189,9 +188,11 @@ export async function llamaCppSuite(
     }, 40 * 60_000);
     o.log(`llama.cpp: ${dtype} / ${variant}, peak RSS of each engine alone…`);
     const alone = async (runner: Runner) =>
-      peak(await runWorker({ ...base, maxTokens: 8, repeats: 1, runners: [runner] }, 20 * 60_000));
+      peakRss(
+        await runWorker({ ...base, maxTokens: 8, repeats: 1, runners: [runner] }, 20 * 60_000),
+      );
     const [kitRss, llamaRss] = [await alone(kit), await alone(llama)];
-    const bandwidth = r.bandwidth.reduce((a, b) => (b.bytesPerSecond > a.bytesPerSecond ? b : a));
+    const bandwidth = bestBandwidth(r.bandwidth);
     const promptTokens = r.runs[0].promptTokens;
     const kitBytes = bytesPerDecodeToken(shape, dtype, promptTokens, newTokens);
     const gg = ggufDecodeBytes(shape, variant, promptTokens + newTokens / 2);

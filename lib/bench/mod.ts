@@ -9,12 +9,20 @@
  */
 export * from "./flags.ts";
 export * from "./report.ts";
-export * from "./suites.ts";
+export { NEW_TOKENS, PROMPT, type SuiteOptions } from "./suite_common.ts";
+export * from "./roofline_suite.ts";
+export * from "./overhead_suite.ts";
+export * from "./seven_b_suite.ts";
+export * from "./scaling_suite.ts";
+export * from "./tuning_suite.ts";
 export * from "./gpu.ts";
 export * from "./gpu_levers.ts";
 export * from "./stats.ts";
 export * from "./run.ts";
 export * from "./gpu_plan.ts";
+export * from "./gpu_child.ts";
+export * from "./gpu_reference.ts";
+export * from "./gpu_summary.ts";
 export * from "./gpu_levers_suite.ts";
 export * from "./graphs_suite.ts";
 export * from "./ort_profile.ts";

@@ -26,15 +26,7 @@
  */
 import { DataType } from "./onnx_proto.ts";
 import { type ForgeDtype, headDim, type LlamaShape } from "./presets.ts";
-import {
-  decoderIo,
-  embedTokens,
-  GraphBuilder,
-  isHalf,
-  linearLayers,
-  type LlamaGraph,
-} from "./graph_parts.ts";
-import { bytesOf, toFloat16Bytes } from "./quantize.ts";
+import { decoderParts, embedTokens, type LlamaGraph } from "./graph_parts.ts";
 import type { WeightSource } from "./weights.ts";
 
 /**
@@ -98,28 +90,17 @@ export function buildFusedGraph(
   source: WeightSource,
   opts: FusedGraphOptions = {},
 ): LlamaGraph {
-  const g = new GraphBuilder();
-  const FT = isHalf(dtype) ? DataType.FLOAT16 : DataType.FLOAT;
-  const fromF32 = (w: Float32Array) => (FT === DataType.FLOAT16 ? toFloat16Bytes(w) : bytesOf(w));
+  const level = opts.q4AccuracyLevel ??
+    (dtype === "q4" || dtype === "q4f16" ? FUSED_Q4_ACCURACY[dtype] : 0);
+  const { g, FT, fromF32, linear, normWeight, swiGlu, finish } = decoderParts(s, dtype, source, {
+    q8Pattern: opts.q8Pattern,
+    q4AccuracyLevel: level,
+  });
   const D = headDim(s);
   const H = s.hidden_size;
   const I = s.intermediate_size;
   const heads = s.num_attention_heads;
   const kv = s.num_key_value_heads;
-  const { inputs, outputs } = decoderIo(s, FT);
-  const level = opts.q4AccuracyLevel ??
-    (dtype === "q4" || dtype === "q4f16" ? FUSED_Q4_ACCURACY[dtype] : 0);
-  const linear = linearLayers(g, dtype, source, {
-    q8Pattern: opts.q8Pattern,
-    q4AccuracyLevel: level,
-  });
-  const normWeight = (hf: string) => {
-    g.weights.push({
-      tensors: [{ name: hf, dataType: FT, dims: [H] }],
-      produce: () => [fromF32(source.get(hf))],
-    });
-    return hf;
-  };
   const eps = { f: s.rms_norm_eps };
   // RMSNorm of x (first layer: nothing to add yet).
   const norm = (x: string, hf: string) =>
@@ -217,8 +198,7 @@ export function buildFusedGraph(
     const [gate, up] = g.node("Split", [gateUp, g.i64([I, I])], { axis: { i: -1 } }, {
       nOut: 2,
     });
-    const act = g.one("Mul", [g.one("Mul", [gate, g.one("Sigmoid", [gate])]), up]);
-    const down = linear(act, `${p}.mlp.down_proj.weight`, I, H);
+    const down = linear(swiGlu(gate, up), `${p}.mlp.down_proj.weight`, I, H);
     const last = i === s.num_hidden_layers - 1;
     [h, residual] = skipNorm(
       down,
@@ -227,6 +207,5 @@ export function buildFusedGraph(
       last,
     );
   }
-  linear(h, "lm_head.weight", H, s.vocab_size, "logits");
-  return { nodes: g.nodes, inputs, outputs, constants: g.constants, weights: g.weights };
+  return finish(h);
 }

@@ -1,8 +1,8 @@
 /**
  * Pieces shared by the forge's two decoder graphs (llama_graph.ts, the graph of plain ONNX
  * operators, and fused_graph.ts, onnxruntime's fused operators): the node builder, the
- * inputs/outputs transformers.js feeds and reads, the linear layers in each weight format and
- * the embedding lookup.
+ * inputs/outputs transformers.js feeds and reads, the linear layers in each weight format, the
+ * embedding lookup, and what every decoder starts and ends with ({@link decoderParts}).
  *
  * @module
  */
@@ -52,6 +52,14 @@ export interface LlamaGraph {
 /** Whether a dtype's activations, KV cache and logits are float16 (else float32). */
 export function isHalf(dtype: ForgeDtype): boolean {
   return dtype === "fp16" || dtype === "q4f16";
+}
+
+/** A dtype's float type (float16 or float32), and float32 values as bytes of that type. */
+export function floatType(
+  dtype: ForgeDtype,
+): { FT: DataTypeId; fromF32: (w: Float32Array) => Uint8Array } {
+  const FT = isHalf(dtype) ? DataType.FLOAT16 : DataType.FLOAT;
+  return { FT, fromF32: (w) => (FT === DataType.FLOAT16 ? toFloat16Bytes(w) : bytesOf(w)) };
 }
 
 /** Node list, inline constants (deduplicated) and weight groups of a graph being built. */
@@ -117,7 +125,7 @@ export class GraphBuilder {
  * position_ids, past_key_values.N.key/value → logits, present.N.key/value
  * ([batch_size, kv_heads, seq, head_dim]).
  */
-export function decoderIo(s: LlamaShape, FT: DataTypeId): {
+function decoderIo(s: LlamaShape, FT: DataTypeId): {
   inputs: ValueSpec[];
   outputs: ValueSpec[];
 } {
@@ -183,8 +191,7 @@ export function linearLayers(
   source: WeightSource,
   opts: LinearOptions,
 ) {
-  const FT = isHalf(dtype) ? DataType.FLOAT16 : DataType.FLOAT;
-  const fromF32 = (w: Float32Array) => (FT === DataType.FLOAT16 ? toFloat16Bytes(w) : bytesOf(w));
+  const { FT, fromF32 } = floatType(dtype);
   return (
     x: string,
     hf: string | string[],
@@ -273,13 +280,10 @@ export function embedTokens(
   const H = s.hidden_size;
   const name = "model.embed_tokens.weight";
   if (dtype === "fp32" || dtype === "fp16") {
-    const FT = isHalf(dtype) ? DataType.FLOAT16 : DataType.FLOAT;
+    const { FT, fromF32 } = floatType(dtype);
     g.weights.push({
       tensors: [{ name, dataType: FT, dims: [V, H] }],
-      produce: () => {
-        const w = source.get(name);
-        return [FT === DataType.FLOAT16 ? toFloat16Bytes(w) : bytesOf(w)];
-      },
+      produce: () => [fromF32(source.get(name))],
     });
     return g.one("Gather", [name, "input_ids"], { axis: { i: 0 } });
   }
@@ -300,4 +304,55 @@ export function embedTokens(
     g.one("Unsqueeze", [rowScale, g.i64([-1])]),
   ]);
   return dtype === "q4f16" ? g.one("Cast", [x], { to: { i: DataType.FLOAT16 } }) : x;
+}
+
+/** What both decoder graphs start and end with ({@link decoderParts}). */
+export interface DecoderParts {
+  g: GraphBuilder;
+  /** Float type of the activations, KV cache and logits. */
+  FT: DataTypeId;
+  /** Float32 values as bytes of FT. */
+  fromF32: (w: Float32Array) => Uint8Array;
+  /** The linear layers ({@link linearLayers}). */
+  linear: ReturnType<typeof linearLayers>;
+  /** Declares the RMSNorm weight `hf` ([hidden], in FT); returns its name. */
+  normWeight: (hf: string) => string;
+  /** The MLP's activation: SiLU(gate) · up. */
+  swiGlu: (gate: string, up: string) => string;
+  /** The lm_head on the final hidden state `h` (output "logits"), then the finished graph. */
+  finish: (h: string) => LlamaGraph;
+}
+
+/**
+ * Starts a decoder graph for `dtype`: the builder, the inputs and outputs transformers.js
+ * feeds and reads, the linear layers, the RMSNorm weights, and the lm_head that ends it.
+ */
+export function decoderParts(
+  s: LlamaShape,
+  dtype: ForgeDtype,
+  source: WeightSource,
+  linear: LinearOptions,
+): DecoderParts {
+  const g = new GraphBuilder();
+  const { FT, fromF32 } = floatType(dtype);
+  const { inputs, outputs } = decoderIo(s, FT);
+  const layers = linearLayers(g, dtype, source, linear);
+  return {
+    g,
+    FT,
+    fromF32,
+    linear: layers,
+    normWeight: (hf) => {
+      g.weights.push({
+        tensors: [{ name: hf, dataType: FT, dims: [s.hidden_size] }],
+        produce: () => [fromF32(source.get(hf))],
+      });
+      return hf;
+    },
+    swiGlu: (gate, up) => g.one("Mul", [g.one("Mul", [gate, g.one("Sigmoid", [gate])]), up]),
+    finish: (h) => {
+      layers(h, "lm_head.weight", s.hidden_size, s.vocab_size, "logits");
+      return { nodes: g.nodes, inputs, outputs, constants: g.constants, weights: g.weights };
+    },
+  };
 }

@@ -32,16 +32,8 @@
  */
 import { DataType } from "./onnx_proto.ts";
 import { type ForgeDtype, headDim, type LlamaShape } from "./presets.ts";
-import {
-  decoderIo,
-  embedTokens,
-  GraphBuilder,
-  isHalf,
-  linearLayers,
-  type LlamaGraph,
-} from "./graph_parts.ts";
+import { decoderParts, embedTokens, type LlamaGraph } from "./graph_parts.ts";
 import type { WeightSource } from "./weights.ts";
-import { bytesOf, toFloat16Bytes } from "./quantize.ts";
 
 export {
   type InitializerInfo,
@@ -87,27 +79,19 @@ export function buildLlamaGraph(
   opts: GraphOptions = {},
 ): LlamaGraph {
   if (dtype === "q4f16") throw new Error("q4f16 exists only as a fused graph");
-  const g = new GraphBuilder();
-  const FT = isHalf(dtype) ? DataType.FLOAT16 : DataType.FLOAT;
+  const { g, FT, linear, normWeight, swiGlu, finish } = decoderParts(s, dtype, source, {
+    q8Pattern: opts.q8Pattern,
+    q4AccuracyLevel: opts.q4AccuracyLevel ?? Q4_ACCURACY_LEVEL,
+  });
   const D = headDim(s);
   const H = s.hidden_size;
   const heads = s.num_attention_heads;
   const kv = s.num_key_value_heads;
   const groups = heads / kv;
   const L = s.num_hidden_layers;
-  const { inputs, outputs } = decoderIo(s, FT);
-  const linear = linearLayers(g, dtype, source, {
-    q8Pattern: opts.q8Pattern,
-    q4AccuracyLevel: opts.q4AccuracyLevel ?? Q4_ACCURACY_LEVEL,
-  });
-  const fromF32 = (w: Float32Array) => (FT === DataType.FLOAT16 ? toFloat16Bytes(w) : bytesOf(w));
 
   const rmsNorm = (x: string, hf: string): string => {
-    g.weights.push({
-      tensors: [{ name: hf, dataType: FT, dims: [H] }],
-      produce: () => [fromF32(source.get(hf))],
-    });
-    const w = hf;
+    const w = normWeight(hf);
     const xf = FT === DataType.FLOAT16 ? g.one("Cast", [x], { to: { i: DataType.FLOAT } }) : x;
     const sq = g.one("Mul", [xf, xf]);
     const mean = g.one("ReduceMean", [sq], { axes: { ints: [-1] }, keepdims: { i: 1 } });
@@ -119,7 +103,6 @@ export function buildLlamaGraph(
   };
 
   let x = embedTokens(g, s, dtype, source);
-  const V = s.vocab_size;
 
   // Sequence lengths: S (new tokens), P (cached), T = P + S.
   const S = g.one("Shape", ["input_ids"], { start: { i: 1 }, end: { i: 2 } });
@@ -202,10 +185,8 @@ export function buildLlamaGraph(
     const m = rmsNorm(x, `${p}.post_attention_layernorm.weight`);
     const gate = linear(m, `${p}.mlp.gate_proj.weight`, H, s.intermediate_size);
     const up = linear(m, `${p}.mlp.up_proj.weight`, H, s.intermediate_size);
-    const act = g.one("Mul", [g.one("Mul", [gate, g.one("Sigmoid", [gate])]), up]);
+    const act = swiGlu(gate, up);
     x = g.one("Add", [x, linear(act, `${p}.mlp.down_proj.weight`, s.intermediate_size, H)]);
   }
-  const final = rmsNorm(x, "model.norm.weight");
-  linear(final, "lm_head.weight", H, V, "logits");
-  return { nodes: g.nodes, inputs, outputs, constants: g.constants, weights: g.weights };
+  return finish(rmsNorm(x, "model.norm.weight"));
 }

@@ -88,6 +88,7 @@ export {
 } from "./gguf.ts";
 export {
   DEFAULT_GGUF_VARIANTS,
+  GGUF_FILE_TYPE,
   GGUF_VARIANTS,
   ggufTensorType,
   type GgufVariant,

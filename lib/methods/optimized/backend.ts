@@ -14,7 +14,7 @@ const unsupported = (message: string, cause?: unknown) =>
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { availableMemoryBytes } from "../../env/machine.ts";
-import { detectWebGpu, type WebGpuStatus, webGpuStatusText } from "../../env/gpu.ts";
+import { detectWebGpu } from "../../env/gpu.ts";
 import { assertFits, type Dtype, type LlamaDims } from "../../measure/memory.ts";
 import { loadCatalogue, resolveModel } from "../hf/catalogue.ts";
 import { configureTransformers, downloadProgress, localDtypes } from "../hf/transformers.ts";
@@ -28,9 +28,7 @@ import { hubReachable } from "../hf/mode.ts";
 import { hubLoadError } from "../hf/hub_errors.ts";
 import { loadRepairing } from "../hf/repair.ts";
 import { getPreset } from "../../forge/mod.ts";
-
-/** Where onnxruntime runs the model. */
-export type Device = "cpu" | "webgpu" | "cuda";
+import { chooseDevice, type Device, fallbackNotice } from "./device.ts";
 
 /** Options for {@link createOptimizedBackend}. */
 export interface OptimizedOptions {
@@ -54,8 +52,6 @@ export interface OptimizedOptions {
    * profiling: `{ enableProfiling: true, profileFilePrefix }`).
    */
   sessionOptions?: Record<string, unknown>;
-  /** Replaces the WebGPU diagnosis (tests simulate machines with it; default detectWebGpu). */
-  detectGpu?: () => Promise<WebGpuStatus>;
 }
 
 /** The optimized backend: what was asked for, and why it runs elsewhere if it does. */
@@ -99,23 +95,19 @@ export async function createOptimizedBackend(
   opts: OptimizedOptions = {},
 ): Promise<OptimizedBackend> {
   const device = opts.device ?? "cpu";
+  const fallbackToCpu = opts.fallbackToCpu ?? false;
   const onCpu = async (why: string): Promise<OptimizedBackend> => {
-    (opts.log ?? console.warn)(
-      `⚠ Sin GPU: ${why} Seguimos en CPU (fallbackToCpu: true): será más lento.`,
-    );
+    (opts.log ?? console.warn)(fallbackNotice(why));
     const cpu = await createOptimizedBackend({ ...opts, device: "cpu", fallbackToCpu: false });
     return Object.assign(cpu, { requestedDevice: device, fallback: why });
   };
-  if (device === "webgpu") {
-    const status = await (opts.detectGpu ?? detectWebGpu)();
-    if (!status.available) {
-      if (opts.fallbackToCpu) return onCpu(webGpuStatusText(status));
-      throw unsupported(
-        `El dispositivo «webgpu» no está disponible aquí: ${webGpuStatusText(status)} ` +
-          `Usa device: "cpu" o fallbackToCpu: true.`,
-      );
-    }
-  }
+  const choice = chooseDevice(
+    device,
+    device === "webgpu" ? await detectWebGpu() : null,
+    fallbackToCpu,
+  );
+  if (choice instanceof KitError) throw choice;
+  if (choice.fallback !== null) return onCpu(choice.fallback);
   const name = opts.model ?? (await defaultModel());
   // No dtype asked for: one the model has (the catalogue knows; a folder is looked at below).
   let dtype = opts.dtype ?? defaultDtype(loadCatalogue().models.find((m) => m.id === name)?.dtypes);
@@ -164,13 +156,9 @@ export async function createOptimizedBackend(
     );
   } catch (error) {
     if (device === "cpu") throw hubLoadError(error, resolved.id, 2, resolved.entry);
-    const why = deviceFailure(device, (error as Error).message);
-    if (opts.fallbackToCpu) return onCpu(why);
-    throw unsupported(
-      `El dispositivo «${device}» no está disponible aquí: ${why} ` +
-        `Usa device: "cpu"${device === "webgpu" ? " o fallbackToCpu: true" : ""}.`,
-      error,
-    );
+    const failed = chooseDevice(device, null, fallbackToCpu, error);
+    if (failed instanceof KitError) throw failed;
+    return onCpu(failed.fallback!);
   }
   const loadMs = performance.now() - started;
   // deno-lint-ignore no-explicit-any
@@ -238,27 +226,4 @@ export function checkBeforeLoading(
   const shape: LlamaDims | undefined = entry.config ??
     (entry.source === "forge" ? getPreset(name).shape : undefined);
   if (shape && device === "cpu") assertFits(shape, dtype, availableBytes);
-}
-
-/**
- * Spanish explanation of why onnxruntime could not open `device`, from its error message
- * (kept at the end, in parentheses, for whoever needs the original).
- *
- * @example
- * ```ts
- * deviceFailure("webgpu", "Failed to get a WebGPU adapter: No supported adapters");
- * // "onnxruntime no encontró ningún adaptador WebGPU: …"
- * ```
- */
-export function deviceFailure(device: Device, ortMessage: string): string {
-  const original = ortMessage.split("\n")[0].trim();
-  if (device === "webgpu" && /WebGPU adapter|No supported adapters/i.test(ortMessage)) {
-    return "onnxruntime no encontró ningún adaptador WebGPU: ninguna GPU es utilizable a " +
-      `través de Vulkan (¿falta el driver Vulkan de la GPU?) (${original}).`;
-  }
-  if (device === "cuda") {
-    return "onnxruntime-node no trae el proveedor CUDA en este paquete; para la GPU usa " +
-      `device: "webgpu" (${original}).`;
-  }
-  return `onnxruntime no pudo usar «${device}» (${original}).`;
 }

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Dtype } from "../../measure/memory.ts";
 import type { GenerateResult } from "../../core/types.ts";
 import { runFresh } from "../../core/process.ts";
-import type { Device } from "./backend.ts";
+import type { Device } from "./device.ts";
 import { DTYPE_FILES, HF_CACHE_DIR } from "../hf/transformers.ts";
 import { MODELS_DIR } from "../hf/catalogue.ts";
 

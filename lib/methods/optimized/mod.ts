@@ -6,5 +6,6 @@
  * @module
  */
 export * from "./backend.ts";
+export * from "./device.ts";
 export * from "./dtype_compare.ts";
 export * from "./local.ts";

@@ -14,17 +14,17 @@ import {
   ensureGguf,
   getPreset,
   GGUF_DIR,
+  GGUF_FILE_TYPE,
   ggufIsCurrent,
   type GgufVariant,
   PRESETS,
 } from "../../../forge/mod.ts";
 import { OUT_DIR } from "../../../core/paths.ts";
-import { countParams } from "../../../measure/memory.ts";
 import type { Backend, Dtype } from "../../../core/types.ts";
 import { createOptimizedBackend } from "../../optimized/backend.ts";
 import { llamaCppUnavailable } from "./llama_cpp.ts";
 import { llamaCppBackend } from "./llama_cpp_backend.ts";
-import { type OfflineModel, parameterSize } from "./models.ts";
+import { describePreset, type OfflineModel } from "./models.ts";
 
 /** The Llama-2 chat template in Ollama's Go template syntax (what a Modelfile's TEMPLATE says). */
 export const LLAMA2_OLLAMA_TEMPLATE =
@@ -33,13 +33,6 @@ export const LLAMA2_OLLAMA_TEMPLATE =
 
 /** Stop strings of the Llama-2 chat format (Modelfile `PARAMETER stop`). */
 export const LLAMA2_STOP = ["[INST]", "[/INST]", "<<SYS>>", "<</SYS>>"];
-
-const QUANT_LEVEL: Record<GgufVariant, string> = {
-  f32: "F32",
-  f16: "F16",
-  q8_0: "Q8_0",
-  q4_0: "Q4_0",
-};
 
 const ORT_DTYPE: Record<GgufVariant, Dtype> = { f32: "fp32", f16: "fp16", q8_0: "q8", q4_0: "q4" };
 
@@ -75,21 +68,19 @@ export interface GgufModelOptions {
  */
 export function ggufModel(opts: GgufModelOptions): OfflineModel & { engine(): Promise<string> } {
   const { preset, variant } = opts;
-  const s = getPreset(preset).shape;
   const dir = opts.dir ?? join(GGUF_DIR, `${preset}-${variant}`);
   const path = defaultGgufPath(preset, variant, dir);
   const name = opts.name ?? `${preset}:latest`;
   return {
     name,
     dir,
-    details: {
-      parent_model: "",
+    ...describePreset(preset, {
       format: "gguf",
-      family: "llama",
-      families: ["llama"],
-      parameter_size: parameterSize(countParams(s)),
-      quantization_level: QUANT_LEVEL[variant],
-    },
+      quantization: variant.toUpperCase(),
+      fileType: GGUF_FILE_TYPE[variant],
+      note: "GGUF de la forja del kit, ejecutado por llama.cpp (el motor de Ollama); " +
+        "no es un modelo descargado de ollama.com",
+    }),
     present: () => ggufIsCurrent(preset, path),
     async build(note) {
       await ensureGguf(preset, variant, { dir, log: note });
@@ -112,27 +103,6 @@ export function ggufModel(opts: GgufModelOptions): OfflineModel & { engine(): Pr
       });
     },
     template: LLAMA2_OLLAMA_TEMPLATE,
-    parameters: {
-      temperature: 0,
-      num_predict: 128,
-      num_ctx: Math.min(s.max_position_embeddings, 2048),
-    },
-    modelInfo: {
-      "general.architecture": "llama",
-      "general.parameter_count": countParams(s),
-      "general.file_type": { f32: 0, f16: 1, q8_0: 7, q4_0: 2 }[variant],
-      "llama.attention.head_count": s.num_attention_heads,
-      "llama.attention.head_count_kv": s.num_key_value_heads,
-      "llama.attention.layer_norm_rms_epsilon": s.rms_norm_eps,
-      "llama.block_count": s.num_hidden_layers,
-      "llama.context_length": s.max_position_embeddings,
-      "llama.embedding_length": s.hidden_size,
-      "llama.feed_forward_length": s.intermediate_size,
-      "llama.rope.freq_base": s.rope_theta,
-      "llama.vocab_size": s.vocab_size,
-      "kit.offline": "GGUF de la forja del kit, ejecutado por llama.cpp (el motor de Ollama); " +
-        "no es un modelo descargado de ollama.com",
-    },
   };
 }
 

@@ -10,6 +10,7 @@ import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Backend } from "../../../core/types.ts";
 import type { WireModelDetails } from "../wire.ts";
+import { withTag } from "../models.ts";
 import {
   defaultModelDir,
   ensureModel,
@@ -68,9 +69,7 @@ export async function withEngineHeader(res: Response, model?: OfflineModel): Pro
  * ```
  */
 export function fullModelName(name: string): string {
-  const trimmed = name.trim();
-  const lastPart = trimmed.split("/").pop() ?? "";
-  return lastPart.includes(":") ? trimmed : `${trimmed}:latest`;
+  return withTag(name.trim());
 }
 
 /** A file of a model folder, as a "layer" of the model. */
@@ -172,6 +171,64 @@ export function parameterSize(count: number): string {
   return `${(count / 1e3).toFixed(1)}K`;
 }
 
+/** How a forge preset's files are stored, for {@link describePreset}. */
+export interface PresetFiles {
+  format: "onnx" | "gguf";
+  /** Ollama's quantization_level ("F32", "Q4_0", …). */
+  quantization: string;
+  /** GGUF's general.file_type of that quantization (0: all F32). */
+  fileType: number;
+  /** What the model is, in Spanish (model_info's "kit.offline"). */
+  note: string;
+}
+
+/**
+ * How the stand-in describes a forge preset, whatever engine runs it: /api/tags details (the
+ * Llama family, its parameter count), greedy default parameters, and /api/show's GGUF-style
+ * model_info from its shape.
+ *
+ * @example
+ * ```ts
+ * describePreset("tiny", { format: "onnx", quantization: "F32", fileType: 0, note: "…" }).details.family; // "llama"
+ * ```
+ */
+export function describePreset(
+  preset: string,
+  files: PresetFiles,
+): Required<Pick<OfflineModel, "details" | "parameters" | "modelInfo">> {
+  const s = getPreset(preset).shape;
+  return {
+    details: {
+      parent_model: "",
+      format: files.format,
+      family: "llama",
+      families: ["llama"],
+      parameter_size: parameterSize(countParams(s)),
+      quantization_level: files.quantization,
+    },
+    parameters: {
+      temperature: 0,
+      num_predict: 128,
+      num_ctx: Math.min(s.max_position_embeddings, 2048),
+    },
+    modelInfo: {
+      "general.architecture": "llama",
+      "general.parameter_count": countParams(s),
+      "general.file_type": files.fileType,
+      "llama.attention.head_count": s.num_attention_heads,
+      "llama.attention.head_count_kv": s.num_key_value_heads,
+      "llama.attention.layer_norm_rms_epsilon": s.rms_norm_eps,
+      "llama.block_count": s.num_hidden_layers,
+      "llama.context_length": s.max_position_embeddings,
+      "llama.embedding_length": s.hidden_size,
+      "llama.feed_forward_length": s.intermediate_size,
+      "llama.rope.freq_base": s.rope_theta,
+      "llama.vocab_size": s.vocab_size,
+      "kit.offline": files.note,
+    },
+  };
+}
+
 /**
  * The forge's `tiny` model as an Ollama model "tiny:latest": present once the forge has built
  * it (same content hash), pulled by building it, generated with by `localBackend()` (fp32,
@@ -184,20 +241,16 @@ export function parameterSize(count: number): string {
  * ```
  */
 export function tinyModel(): OfflineModel {
-  const preset = getPreset("tiny");
-  const s = preset.shape;
   const dir = defaultModelDir("tiny");
   return {
     name: "tiny:latest",
     dir,
-    details: {
-      parent_model: "",
+    ...describePreset("tiny", {
       format: "onnx",
-      family: "llama",
-      families: ["llama"],
-      parameter_size: parameterSize(countParams(s)),
-      quantization_level: "F32",
-    },
+      quantization: "F32",
+      fileType: 0,
+      note: "modelo local de la forja del kit (bigramas del corpus), no un GGUF de Ollama",
+    }),
     async present() {
       try {
         const stamp = JSON.parse(await Deno.readTextFile(join(dir, STAMP_FILE)));
@@ -213,21 +266,5 @@ export function tinyModel(): OfflineModel {
       return await localBackend({ model: "tiny" });
     },
     template: "{{ .Prompt }}",
-    parameters: { temperature: 0, num_predict: 128, num_ctx: s.max_position_embeddings },
-    modelInfo: {
-      "general.architecture": "llama",
-      "general.parameter_count": countParams(s),
-      "general.file_type": 0,
-      "llama.attention.head_count": s.num_attention_heads,
-      "llama.attention.head_count_kv": s.num_key_value_heads,
-      "llama.attention.layer_norm_rms_epsilon": s.rms_norm_eps,
-      "llama.block_count": s.num_hidden_layers,
-      "llama.context_length": s.max_position_embeddings,
-      "llama.embedding_length": s.hidden_size,
-      "llama.feed_forward_length": s.intermediate_size,
-      "llama.rope.freq_base": s.rope_theta,
-      "llama.vocab_size": s.vocab_size,
-      "kit.offline": "modelo local de la forja del kit (bigramas del corpus), no un GGUF de Ollama",
-    },
   };
 }

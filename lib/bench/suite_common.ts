@@ -1,0 +1,48 @@
+/**
+ * What the CPU benchmark suites share: their options, the prompt and the number of new tokens,
+ * the presets they load, and the small helpers that read a worker's report. Each suite runs
+ * its measurements in fresh worker processes (peak RSS per model, no leftovers of an earlier
+ * load) and returns plain data; every figure it states is a ratio of two things measured in
+ * the same process, because this machine is shared and noisy (other jobs take a core at
+ * times: best-of and medians of alternating rounds).
+ *
+ * @module
+ */
+import type { BandwidthResult } from "./bandwidth.ts";
+import type { WorkerReport, WorkerRun } from "./worker_protocol.ts";
+
+/** What every suite gets from the command line. */
+export interface SuiteOptions {
+  quick: boolean;
+  repeats: number;
+  /** Progress lines. */
+  log: (line: string) => void;
+}
+
+/** The prompt every generation starts from. */
+export const PROMPT = "La memoria de un modelo de lenguaje";
+/** New tokens per timed generation (the issue's 32). */
+export const NEW_TOKENS = 32;
+
+/** The small preset most suites load. */
+export const TINY = "tinyllama-1.1b";
+/** The 7B-shaped preset of suite 3. */
+export const SEVEN_B = "llama-2-7b";
+
+/** Decode tok/s of the runs (of one runner when `label` is given), runs without one left out. */
+export function tokensPerSecond(runs: WorkerRun[], label?: string): number[] {
+  return runs
+    .filter((r) => label === undefined || r.label === label)
+    .map((r) => r.tokensPerSecond)
+    .filter((v): v is number => v !== null);
+}
+
+/** The fastest of the bandwidth readers. */
+export function bestBandwidth(results: BandwidthResult[]): BandwidthResult {
+  return results.reduce((a, b) => (b.bytesPerSecond > a.bytesPerSecond ? b : a));
+}
+
+/** Peak RSS of a worker, loading or generating. */
+export function peakRss(r: WorkerReport): number {
+  return Math.max(r.loadPeakRssBytes, r.generatePeakRssBytes);
+}
