@@ -5,7 +5,8 @@
  *                        [--sequences N] [--tokens 48] [--out FILE]
  *
  * Prints a table (perplexity, argmax agreement with fp32, identical greedy answers, distinct
- * word trigrams, % Spanish words) and one answer side by side per dtype, checks the issue's
+ * word trigrams, % Spanish words, share of answers on the question's topic — see lib/forge/topic.ts)
+ * and one answer side by side per dtype, checks the issue's
  * targets, and writes everything as JSON (default out/eval_model/kit-es.json).
  * Spanish words: hunspell's es_ES dictionary (Debian hunspell-es) plus the course's technical
  * terms (COURSE_TERMS). Debian's wspanish list was tried first: it holds lemmas only
@@ -24,6 +25,7 @@ import {
   ForgeError,
   HUNSPELL_DICT,
   measureKitEsQuality,
+  onTopicRatio,
   spanishWordRatio,
   unknownSpanishWords,
   words,
@@ -97,6 +99,7 @@ try {
   const fp32 = rows.find((r) => r.dtype === "fp32");
   // Baseline: the reference answers of the same questions (human-written corpus text).
   const reference = {
+    onTopic: onTopicRatio(questions.map((q, i) => ({ ...q, answer: refs[i] }))),
     distinctTrigrams: distinctTrigramRatio(refs),
     spanishWords: spanishWordRatio(refs, await unknownWords(refs.flatMap(words))),
   };
@@ -109,10 +112,12 @@ try {
     "trigramas distintos": pct(r.distinctTrigrams),
     "palabras españolas": pct(r.spanishWords),
     "plantilla filtrada": pct(r.templateLeaks),
+    "en tema": pct(r.onTopic),
   })));
   console.log(
     `Respuestas de referencia del corpus (mismas preguntas): trigramas distintos ` +
-      `${pct(reference.distinctTrigrams)}, palabras españolas ${pct(reference.spanishWords)}`,
+      `${pct(reference.distinctTrigrams)}, palabras españolas ${pct(reference.spanishWords)}, ` +
+      `en tema ${pct(reference.onTopic)}`,
   );
   const q = questions[0];
   console.log(`\nPregunta de validación: «${q?.question}»`);

@@ -269,5 +269,7 @@ export interface DtypeQuality {
   spanishWords: number;
   /** Share of answers that contain a chat-template marker. */
   templateLeaks: number;
+  /** Share of answers on their question's topic (see topic.ts). */
+  onTopic: number;
   answers: string[];
 }

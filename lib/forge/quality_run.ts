@@ -16,6 +16,7 @@ import {
   templateLeakRatio,
   words,
 } from "./quality.ts";
+import { onTopicRatio } from "./topic.ts";
 
 /** A question to answer greedily: its chat-template prompt ids. */
 export interface QualityQuestion {
@@ -131,6 +132,7 @@ export async function measureQuality(dir: string, opts: QualityOptions): Promise
       distinctTrigrams: distinctTrigramRatio(answers),
       spanishWords: spanishWordRatio(answers, await opts.unknownWords(answers.flatMap(words))),
       templateLeaks: templateLeakRatio(answers),
+      onTopic: onTopicRatio(opts.questions.map((q, i) => ({ ...q, answer: answers[i] }))),
       answers,
     };
     if (dtype === "fp32") {
