@@ -71,7 +71,13 @@ export {
   words,
 } from "./quality.ts";
 export { measureQuality, type QualityQuestion } from "./quality_run.ts";
-export { isOnTopic, onTopicRatio, OUT_OF_SCOPE_PREFIX, type TopicCase, topicStems } from "./topic.ts";
+export {
+  isOnTopic,
+  onTopicRatio,
+  OUT_OF_SCOPE_PREFIX,
+  type TopicCase,
+  topicStems,
+} from "./topic.ts";
 export { readVerifiedWeights, TRAINED_FILES } from "./trained.ts";
 export {
   type KitEsQuality,
