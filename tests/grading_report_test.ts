@@ -5,8 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { ROOT } from "../lib/core/paths.ts";
+import { exerciseOf, type Nb, roleOf } from "../lib/notebook/nbformat.ts";
 import { listSources } from "../lib/grading/build.ts";
 import { exitCause } from "../lib/grading/feedback.ts";
 import { type GradeReport, gradeSubmissions } from "../lib/grading/grade.ts";
@@ -121,10 +122,26 @@ Deno.test("--time-limit out of range is a usage error that names the range", () 
 });
 
 Deno.test("a reference run that runs out of time says so, not that the source is wrong", async () => {
+  // A source whose first solution never ends: the reference run can only time out.
+  const dir = tempDir("grading-slow-source-");
+  const source = listSources()[0];
+  const nb = JSON.parse(readFileSync(source, "utf8")) as Nb;
+  const cell = nb.cells.find((c) => c.cell_type === "code" && roleOf(c) === "solution")!;
+  cell.source = [
+    ...(Array.isArray(cell.source) ? cell.source : [cell.source]),
+    "\nwhile (true) {}\n",
+  ];
+  writeFileSync(join(dir, basename(source)), JSON.stringify(nb));
   await assert.rejects(
-    () => gradeSubmissions([listSources()[0]], { limits: { timeLimitMs: 300 }, concurrency: 2 }),
+    () =>
+      gradeSubmissions([source], {
+        sourcesDir: dir,
+        limits: { timeLimitMs: 1500 },
+        concurrency: 2,
+      }),
     (e: Error) => {
-      assert.match(e.message, /no terminó en 0\.3 s \(--time-limit\): sube el límite/);
+      assert.match(e.message, /no terminó en 1\.5 s \(--time-limit\): sube el límite/);
+      assert.match(e.message, new RegExp(`/${exerciseOf(cell)} `));
       assert.doesNotMatch(e.message, /no pasa sus propias pruebas/);
       return true;
     },
