@@ -14,8 +14,8 @@ import { hubMode } from "./hf/mode.ts";
 import { createPipelineBackend } from "./pipeline/backend.ts";
 import { createOptimizedBackend } from "./optimized/backend.ts";
 import { ollamaBackend } from "./ollama/backend.ts";
-import { OFFLINE_MODEL, ollamaMode, runScript } from "./ollama/mode.ts";
-import { spawnOllamaStandIn } from "./ollama/standin/process.ts";
+import { ollamaMode, runScript } from "./ollama/mode.ts";
+import { openOllamaStandIn } from "./ollama/standin/process.ts";
 import { chooseOllamaModel } from "./ollama/models.ts";
 import { groqBackend } from "./groq/backend.ts";
 import { OFFLINE_PLACEHOLDER_KEY } from "./groq/connect.ts";
@@ -109,10 +109,10 @@ export async function openAllBackends(): Promise<OpenedBackends> {
       return backend;
     }
     // Not installed: the demo installs nothing on this machine (notebook 03 does, when asked).
-    const server = await spawnOllamaStandIn();
+    const { server, backend } = await openOllamaStandIn();
     stops.push(server.stop);
     serverPids[3] = server.pid;
-    return await ollamaBackend({ model: OFFLINE_MODEL, host: server.url });
+    return backend;
   });
   await attempt(4, "Groq", async () => {
     if ((await groqMode()).mode === "online") return await groqBackend({ notify: () => {} });

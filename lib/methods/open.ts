@@ -11,8 +11,8 @@ import { hubMode } from "./hf/mode.ts";
 import { createPipelineBackend } from "./pipeline/backend.ts";
 import { createOptimizedBackend } from "./optimized/backend.ts";
 import { ollamaBackend } from "./ollama/backend.ts";
-import { OFFLINE_MODEL, ollamaMode } from "./ollama/mode.ts";
-import { spawnOllamaStandIn } from "./ollama/standin/process.ts";
+import { ollamaMode } from "./ollama/mode.ts";
+import { openOllamaStandIn } from "./ollama/standin/process.ts";
 import { groqBackend } from "./groq/backend.ts";
 import { OFFLINE_PLACEHOLDER_KEY } from "./groq/connect.ts";
 import { groqMode } from "./groq/mode.ts";
@@ -71,15 +71,12 @@ export async function openMethod(
     if (mode.mode === "online" && mode.needs === null) {
       return done(await ollamaBackend({ model: opts.model ?? mode.model, host: mode.host }), mode);
     }
-    const server = await spawnOllamaStandIn();
+    const { server, backend } = await openOllamaStandIn();
     stops.push(server.stop);
     const reason = mode.mode === "online"
       ? `${mode.reason}; Ollama no está en marcha aquí: sustituto local del kit`
       : mode.reason;
-    return done(
-      await ollamaBackend({ model: OFFLINE_MODEL, host: server.url }),
-      { ...mode, mode: "offline", reason },
-    );
+    return done(backend, { ...mode, mode: "offline", reason });
   }
   const mode = await groqMode();
   if (mode.mode === "online") {

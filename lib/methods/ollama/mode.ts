@@ -23,8 +23,8 @@ export const OFFLINE_BIN_DIR: string = join(ROOT, "scripts", "offline");
 /** The model used online when OLLAMA_MODEL does not name one. */
 export const ONLINE_DEFAULT_MODEL = "llama3.2:1b";
 
-/** The model the offline stand-in serves. */
-export const OFFLINE_MODEL = "tiny";
+/** The model the offline stand-in answers with by default (kit-es in Q4_0, as Ollama ships 4-bit models; it also serves `tiny`). */
+export const OFFLINE_MODEL = "kit-es";
 
 /** How method 3 runs on this machine: the one rule that notebooks 00 and 03 and the demo use. */
 export interface OllamaMode extends MethodMode {

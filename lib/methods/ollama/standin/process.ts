@@ -8,6 +8,8 @@
  */
 import { join } from "node:path";
 import { freePort, ROOT, spawnServer, type StandIn } from "../../../core/mod.ts";
+import { type OllamaBackend, ollamaBackend } from "../backend.ts";
+import { OFFLINE_MODEL } from "../mode.ts";
 
 export type { StandIn };
 
@@ -23,3 +25,29 @@ export function spawnOllamaStandIn(): Promise<StandIn> {
     url,
   );
 }
+
+/** The offline stand-in started, with a backend on its default model, made available. */
+export interface OpenStandIn {
+  server: StandIn;
+  backend: OllamaBackend;
+}
+
+/**
+ * Starts the offline stand-in and opens a backend on {@link OFFLINE_MODEL}, pulling it first
+ * when the server does not list it yet (on the stand-in a pull builds the GGUF file from the
+ * kit's weights: a second or two, once), as a student would run `ollama pull` before asking.
+ */
+export async function openOllamaStandIn(): Promise<OpenStandIn> {
+  const server = await spawnOllamaStandIn();
+  try {
+    const backend = await ollamaBackend({ model: OFFLINE_MODEL, host: server.url });
+    const listed = (await backend.list()).some((m) => withTag(m.name) === withTag(OFFLINE_MODEL));
+    if (!listed) await backend.pull(OFFLINE_MODEL, { quiet: true });
+    return { server, backend };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+const withTag = (name: string) => name.includes(":") ? name : `${name}:latest`;
