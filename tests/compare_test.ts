@@ -6,7 +6,8 @@ import { parseHTML } from "linkedom";
 import { openAllBackends } from "../lib/methods/mod.ts";
 import { loadPrompts, runComparison, stat } from "../lib/measure/compare.ts";
 import { machineInfo } from "../lib/env/machine.ts";
-import { writeReport } from "../lib/show/report.ts";
+import { serviceRows, writeReport } from "../lib/show/report.ts";
+import { llamaCppUnavailable } from "../lib/methods/ollama/mod.ts";
 import { tempDir } from "./_notebooks.ts";
 
 offlineTest("stat: median of odd and even samples, spread, nulls ignored", () => {
@@ -62,6 +63,18 @@ offlineTest(
     const tables = document.querySelectorAll("table").length;
     assert.ok(tables === 5 || tables === 6, String(tables));
     const html = readFileSync(paths.html, "utf8");
+    // Which engine answered, per method, as each stand-in is built: transformers.js's
+    // onnxruntime for 1–2 (fp32 default, the optimized q4) and for the Groq stand-in;
+    // llama.cpp behind the Ollama stand-in where node-llama-cpp loads.
+    assert.ok(html.includes("<th>Motor</th>"));
+    const engines = serviceRows(rows).map((r) => String(r["Motor"]));
+    assert.equal(engines[0], "onnxruntime (transformers.js), fp32, cpu");
+    assert.match(engines[1], /^onnxruntime \(transformers\.js\), q\d, cpu$/);
+    assert.match(
+      engines[2],
+      (await llamaCppUnavailable()) === null ? /^llama\.cpp$/ : /onnxruntime/,
+    );
+    assert.equal(engines[3], "onnxruntime (transformers.js), sustituto del kit");
     for (
       const h of [
         "Medido aquí",

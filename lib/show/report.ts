@@ -91,11 +91,18 @@ export function comparisonTable(rows: ComparisonRow[]): Record<string, string | 
   }));
 }
 
-/** Per method: model, the service's own timings (ms, medians) and the error if any. */
+/** What generated a row's answers, as its backend reported it (details.engine). */
+export function engineOf(r: ComparisonRow): string {
+  const engine = r.results.find((x) => x.result.details?.engine)?.result.details?.engine;
+  return typeof engine === "string" && engine ? engine : "—";
+}
+
+/** Per method: model, engine, the service's own timings (ms, medians) and the error if any. */
 export function serviceRows(rows: ComparisonRow[]): Record<string, string | number>[] {
   return rows.map((r) => ({
     "#": r.method,
     "Modelo": r.model,
+    "Motor": engineOf(r),
     "Tiempos del propio servicio (ms)": serviceCell(r),
     "Memoria: cómo se midió": r.methodMemory?.how ?? "no medida",
     ...(r.error ? { "Error": r.error } : {}),

@@ -231,7 +231,8 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
     };
   };
   const details = (streaming: boolean, usage: GroqUsage | undefined, requestId?: string) => {
-    const d: Record<string, string | number | boolean> = { streaming, offline, baseURL };
+    const engine = offline ? "onnxruntime (transformers.js), sustituto del kit" : "GroqCloud (LPU)";
+    const d: Record<string, string | number | boolean> = { streaming, offline, baseURL, engine };
     const note = reasoningRequest(model, 1).note;
     if (note) d.reasoningNote = note.replace(/ \d+ \+ /, " lo pedido + ");
     const reasoningTokens = usage?.completion_tokens_details?.reasoning_tokens;

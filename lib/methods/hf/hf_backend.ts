@@ -67,7 +67,12 @@ export function makeTransformersBackend(parts: TransformersParts): TransformersB
           peakRssBytes: peakRssBytes(),
           gpuBytes: gpus.length ? gpus.reduce((s, g) => s + g.memoryUsedBytes, 0) : undefined,
         },
-        details: { dtype: parts.dtype, device: parts.device, loadMs: parts.loadMs },
+        details: {
+          dtype: parts.dtype,
+          device: parts.device,
+          loadMs: parts.loadMs,
+          engine: `onnxruntime (transformers.js), ${parts.dtype}, ${parts.device}`,
+        },
       };
     }, opts);
   };
