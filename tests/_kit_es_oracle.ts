@@ -11,16 +11,20 @@ import { ensureModel } from "../lib/forge/mod.ts";
 /** kit-es's folder (built from the committed weights on first use). */
 export const KIT_ES_MODEL_DIR = await ensureModel("kit-es", { log: () => {} });
 
-async function load() {
+async function load(dtype = "fp32") {
   env.allowRemoteModels = false;
   env.localModelPath = join(KIT_ES_MODEL_DIR, "..") + "/";
   const tokenizer = await AutoTokenizer.from_pretrained("kit-es");
-  const model = await AutoModelForCausalLM.from_pretrained("kit-es", { dtype: "fp32" });
+  const model = await AutoModelForCausalLM.from_pretrained("kit-es", { dtype: dtype as "fp32" });
   return { tokenizer, model };
 }
 
-async function greedyIds(inputs: any, steps: number): Promise<{ all: number[]; n: number }> {
-  const { model } = await load();
+async function greedyIds(
+  inputs: any,
+  steps: number,
+  dtype = "fp32",
+): Promise<{ all: number[]; n: number }> {
+  const { model } = await load(dtype);
   const out: any = await model.generate({ ...inputs, max_new_tokens: steps, do_sample: false });
   await model.dispose();
   const all = Array.from(out.data as BigInt64Array, Number);
@@ -34,13 +38,24 @@ export async function kitEsTextCompletion(prompt: string, steps: number): Promis
   return tokenizer.decode(all, { skip_special_tokens: true });
 }
 
+/** Greedy continuation (generated text only) of a plain prompt, in the given dtype's ONNX file. */
+export async function kitEsContinuation(prompt: string, steps: number, dtype = "fp32") {
+  const { tokenizer } = await load();
+  const { all, n } = await greedyIds(tokenizer(prompt), steps, dtype);
+  return tokenizer.decode(all.slice(n), { skip_special_tokens: true });
+}
+
 /** The greedy answer (generated text only) to a one-message chat, through the chat template. */
-export async function kitEsChatAnswer(content: string, steps: number): Promise<string> {
+export async function kitEsChatAnswer(
+  content: string,
+  steps: number,
+  dtype = "fp32",
+): Promise<string> {
   const { tokenizer } = await load();
   const inputs = tokenizer.apply_chat_template([{ role: "user", content }], {
     add_generation_prompt: true,
     return_dict: true,
   });
-  const { all, n } = await greedyIds(inputs, steps);
+  const { all, n } = await greedyIds(inputs, steps, dtype);
   return tokenizer.decode(all.slice(n), { skip_special_tokens: true });
 }

@@ -120,6 +120,27 @@ Deno.test("ledger: quality is pending without perplexity, decided with it", () =
   assert.equal(worse[1].verdict, "incorrecto");
 });
 
+Deno.test("ledger: a quality loss hidden from perplexity shows in the changed token choices", () => {
+  // Lower perplexity (rounding noise on an over-confident model) but 4 % of choices moved:
+  // a slight loss, as the slide says; 40 % moved is no longer slight.
+  const slight = claimsLedger({
+    perplexity: { fp32: 239, fp16: 239, q8: 238.8 },
+    agreement: { fp16: 0.999, q8: 0.96 },
+  }, { topic: "calidad" });
+  assert.deepEqual(slight.map((r) => r.verdict), ["correcto", "correcto"]);
+  assert.match(slight[1].kit, /mismo token que fp32 el 96 %/);
+  assert.match(slight[1].why, /4 % de los tokens .* cambia.*en las elecciones/);
+  const big = claimsLedger({ perplexity: { fp32: 239, q8: 236 }, agreement: { q8: 0.6 } }, {
+    topic: "calidad",
+  });
+  assert.equal(big[1].verdict, "incorrecto");
+  const none = claimsLedger({ perplexity: { fp32: 10, q8: 10 }, agreement: { q8: 1 } }, {
+    topic: "calidad",
+  });
+  assert.equal(none[1].verdict, "aproximado");
+  assert.match(none[1].why, /No se mide pérdida/);
+});
+
 Deno.test("ledger: Groq latency is pending offline and measured online; hardware from the machine", () => {
   const off = claimsLedger({ groq: { mode: "offline", tokensPerSecond: 50, ttftMs: 5 } });
   const latency = off.find((r) => r.id === "groq-100ms")!;

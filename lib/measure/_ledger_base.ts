@@ -46,6 +46,11 @@ export interface LedgerContext {
   cpuMHz?: number;
   /** Perplexity of the kit's trained model per dtype, measured here. */
   perplexity?: Partial<Record<Dtype, number>>;
+  /**
+   * Share of next-token choices (argmax) of each dtype equal to fp32's on the same validation
+   * text: how much quantizing changed what the model predicts (kit-es, measured here).
+   */
+  agreement?: Partial<Record<Dtype, number>>;
   /** The kit model's ONNX file size per dtype, measured here. */
   fileBytes?: Partial<Record<Dtype, number>>;
   /** Decode tok/s per dtype on this machine's CPU (notebook 02). */

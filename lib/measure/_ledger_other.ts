@@ -30,6 +30,12 @@ function fileRatio(ctx: LedgerContext, dtype: Dtype): string {
     : "";
 }
 
+/**
+ * A quality claim ("FP16: ~mismo rendimiento", "INT8: ligera pérdida") against kit-es measured
+ * here: validation perplexity beside fp32's and, when given, the share of next-token choices
+ * equal to fp32's. Perplexity alone can hide a change: on an over-confident small model the
+ * rounding noise can even lower it, while the model's choices still move.
+ */
 export function qualityCheck(
   ctx: LedgerContext,
   dtype: "fp16" | "q8",
@@ -47,32 +53,42 @@ export function qualityCheck(
     };
   }
   const rel = ppl / base - 1;
-  const kit = `kit-es: perplejidad ${es(ppl, 3)} frente a ${es(base, 3)} en fp32 (${
-    rel >= 0 ? "+" : ""
-  }${es(100 * rel, 2)} %)`;
+  const agree = ctx.agreement?.[dtype];
+  const changed = agree === undefined ? null : 1 - agree;
+  const kit =
+    `kit-es: perplejidad ${es(ppl, 3)} frente a ${es(base, 3)} en fp32 (${rel >= 0 ? "+" : ""}${
+      es(100 * rel, 2)
+    } %)` +
+    (agree === undefined ? "" : `; elige el mismo token que fp32 el ${es(100 * agree, 1)} %`);
+  const changeText = changed === null
+    ? ""
+    : ` El ${es(100 * changed, 1)} % de los tokens que predice cambia respecto a fp32.`;
   if (dtype === "fp16") {
-    const verdict = Math.abs(rel) <= limits.same ? "correcto" : "aproximado";
+    const same = Math.abs(rel) <= limits.same && (changed === null || changed <= limits.same);
     return {
       kit,
       origin: HERE,
-      verdict,
-      why: `Diferencia de perplejidad medida: ${es(100 * rel, 2)} %.`,
+      verdict: same ? "correcto" : "aproximado",
+      why: `Diferencia de perplejidad medida: ${es(100 * rel, 2)} %.${changeText}`,
     };
   }
-  const verdict: Verdict = rel > 0 && rel <= limits.slight
-    ? "correcto"
-    : rel <= 0
+  // "Ligera pérdida": some loss (perplexity up, or the model's choices moved), but small.
+  const lost = Math.max(rel, changed ?? 0);
+  const verdict: Verdict = lost <= 0
     ? "aproximado"
-    : rel <= 3 * limits.slight
+    : lost <= limits.slight
+    ? "correcto"
+    : lost <= 3 * limits.slight
     ? "aproximado"
     : "incorrecto";
   return {
     kit,
     origin: HERE,
     verdict,
-    why: rel <= 0
+    why: lost <= 0
       ? "No se mide pérdida alguna en este modelo."
-      : `Pérdida medida: ${es(100 * rel, 2)} %.`,
+      : `Perplejidad: ${rel >= 0 ? "+" : ""}${es(100 * rel, 2)} %.${changeText}` +
+        (rel <= 0 && changed ? " La pérdida está en las elecciones, no en la perplejidad." : ""),
   };
 }
 

@@ -20,3 +20,4 @@ export {
 } from "./plot.ts";
 export { inJupyter } from "./_jupyter.ts";
 export * from "./report.ts";
+export { qualityChart, qualityRows } from "./quality.ts";

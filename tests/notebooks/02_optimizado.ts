@@ -1,10 +1,12 @@
-/** What notebooks/02_optimizado.ipynb must show (offline, on tiny). */
+/** What notebooks/02_optimizado.ipynb must show (offline: kit-es; the KV section on tiny). */
 import assert from "node:assert/strict";
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Notebook } from "../../scripts/nb.ts";
 import { taggedMime, taggedText } from "../_notebooks.ts";
-import { chatContinuation, continuation, TINY_DIR, tokenizer } from "../_tiny_oracle.ts";
+import { formatCell } from "../../lib/show/mod.ts";
+import { TINY_DIR, tokenizer } from "../_tiny_oracle.ts";
+import { KIT_ES_MODEL_DIR, kitEsChatAnswer, kitEsContinuation } from "../_kit_es_oracle.ts";
 
 /** Cells of a Markdown table's data rows. */
 function rows(md: string): string[][] {
@@ -12,15 +14,14 @@ function rows(md: string): string[][] {
 }
 
 /** Asserts the key cells of the executed 02_optimizado notebook. */
-export function check02Optimizado(nb: Notebook): void {
+export async function check02Optimizado(nb: Notebook): Promise<void> {
   assert.match(
     taggedText(nb, "load"),
-    /Modelo tiny \(local del kit, sin conexión\), dtype q8, dispositivo cpu/,
+    /Modelo kit-es \(local del kit, sin conexión\), dtype q8, dispositivo cpu/,
   );
   const stream = taggedText(nb, "stream");
-  assert.ok(
-    stream.startsWith(`Respuesta: ${chatContinuation("¿Por qué cuantizar un modelo?", 32)}`),
-  );
+  const q8Answer = await kitEsChatAnswer("¿Por qué cuantizar un modelo?", 32, "q8");
+  assert.ok(stream.startsWith(`Respuesta: ${q8Answer}`), stream);
   assert.match(stream, /32 de salida/);
 
   const table = rows(taggedMime(nb, "dtype-table", "text/markdown"));
@@ -32,12 +33,12 @@ export function check02Optimizado(nb: Notebook): void {
   };
   assert.deepEqual(table.map((r) => r[0]), Object.keys(files));
   for (const r of table) {
-    const bytes = statSync(join(TINY_DIR, "onnx", files[r[0] as keyof typeof files])).size;
+    const bytes = statSync(join(KIT_ES_MODEL_DIR, "onnx", files[r[0] as keyof typeof files])).size;
     assert.equal(Number(r[1]), Number((bytes / 1e6).toFixed(2)), `${r[0]} file size`);
     assert.ok(Number(r[3]) > Number(r[2]), "peak above baseline");
   }
-  // fp32 greedy text is exactly the corpus chain.
-  assert.equal(table[0][8], continuation("La memoria de la GPU", 24));
+  // fp32 greedy text is exactly transformers.js's own greedy generation on the same file.
+  assert.equal(table[0][8], await kitEsContinuation("La memoria de la GPU", 24));
   // Quantization saves memory at run time, not only on disk.
   const added = Object.fromEntries(table.map((r) => [r[0], Number(r[4])]));
   assert.ok(added.q4 < added.fp32 && added.q8 < added.fp32, JSON.stringify(added));
@@ -112,6 +113,24 @@ export function check02Optimizado(nb: Notebook): void {
   );
   assert.match(
     ledger,
-    /ligera pérdida \| kit-es: perplejidad .*\| medido aquí \| (correcto|aproximado|incorrecto) \|/,
+    /ligera pérdida \| kit-es: perplejidad .*mismo token que fp32 el [\d,]+ %.*\| medido aquí \| (correcto|aproximado|incorrecto) \|/,
   );
+
+  // Quality per dtype on kit-es, in order; fp32 is the reference of the agreement columns.
+  const quality = rows(taggedMime(nb, "quality-table", "text/markdown"));
+  assert.deepEqual(quality.map((r) => r[0]), ["fp32", "fp16", "q8", "q4"]);
+  assert.equal(quality[0][3], "— (referencia)");
+  for (const r of quality.slice(1)) {
+    const agree = Number(r[3].replace(" %", "").replace(",", "."));
+    assert.ok(agree > 50 && agree <= 100, r.join(" | "));
+  }
+  const qplot = taggedMime(nb, "quality-plot", "image/svg+xml");
+  assert.match(qplot, /font-weight="bold">Qué cambia al cuantizar kit-es: coincidencia con fp32</);
+  assert.equal(qplot.match(/<rect /g)?.length, 8, "two bars per dtype");
+  // The answers side by side: fp32's is transformers.js's own greedy answer to that question.
+  const answersMd = taggedMime(nb, "quality-answers", "text/markdown");
+  const question = /Respuesta a «(.+?)» \(48 tokens\)/.exec(answersMd)![1];
+  const answers = rows(answersMd);
+  assert.deepEqual(answers.map((r) => r[0]), ["fp32", "fp16", "q8", "q4"]);
+  assert.equal(answers[0][1], formatCell(await kitEsChatAnswer(question, 48)));
 }
