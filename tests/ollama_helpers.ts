@@ -209,3 +209,45 @@ export function alive(pid: number): boolean {
 export function servePids(env: ScriptEnv): Promise<number[]> {
   return pidsMatchingEnv("ollama serve", { OLLAMA_HOST: env.OLLAMA_HOST });
 }
+
+/** llama.cpp's own greedy completion of a plain prompt on a GGUF file (node-llama-cpp's API). */
+export interface GgufCompletion {
+  text: string;
+  /** Tokens generated (the end-of-sequence token not counted). */
+  tokens: number;
+  /** "length" when `steps` tokens came out, "stop" when the model ended first. */
+  stopReason: "stop" | "length";
+}
+
+/**
+ * Oracle for the Ollama stand-in on llama.cpp: node-llama-cpp's LlamaCompletion (greedy, no
+ * template) on the same GGUF file, independent of the kit's generation loop. The prompt gets a
+ * leading space, as Llama-2 tokenizers (and the stand-in) read plain text.
+ */
+export async function greedyGguf(
+  path: string,
+  prompt: string,
+  steps: number,
+): Promise<GgufCompletion> {
+  const { getLlama, LlamaCompletion, LlamaLogLevel } = await import("node-llama-cpp");
+  const llama = await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error });
+  const model = await llama.loadModel({ modelPath: path, gpuLayers: 0 });
+  const context = await model.createContext({ contextSize: 512, threads: 1 });
+  try {
+    const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
+    let tokens = 0;
+    const text = await completion.generateCompletion(` ${prompt}`, {
+      maxTokens: steps,
+      temperature: 0,
+      onToken: (t) => (tokens += t.length),
+    });
+    return {
+      text: text.replace(/^ /, ""),
+      tokens,
+      stopReason: tokens >= steps ? "length" : "stop",
+    };
+  } finally {
+    await context.dispose();
+    await model.dispose();
+  }
+}

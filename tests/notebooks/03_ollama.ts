@@ -1,6 +1,6 @@
 /**
  * What notebooks/03_ollama.ipynb must show when executed offline, checked against independent
- * readings: the model files' sha256 and sizes, the corpus-bigram oracle's greedy text, the
+ * readings: the model files' sha256 and sizes, llama.cpp's own greedy text on the same GGUF, the
  * nanosecond stats, and that no `ollama serve` process is left behind.
  */
 import assert from "node:assert/strict";
@@ -10,8 +10,8 @@ import { join } from "node:path";
 import type { Notebook } from "../../scripts/nb.ts";
 import { taggedText } from "../_notebooks.ts";
 import { CACHE_DIR } from "../../lib/core/paths.ts";
-import { GGUF_DIR } from "../../lib/forge/mod.ts";
-import { greedyTiny } from "../ollama_helpers.ts";
+import { defaultGgufPath, GGUF_DIR } from "../../lib/forge/mod.ts";
+import { greedyGguf } from "../ollama_helpers.ts";
 import { OLLAMA_DEFAULT_HOST } from "../../lib/core/config.ts";
 import { ollamaServePids } from "../../lib/methods/ollama/mode.ts";
 
@@ -52,7 +52,7 @@ export async function check03Ollama(nb: Notebook): Promise<void> {
   const mode = taggedText(nb, "mode");
   assert.match(mode, /Modo: offline — KIT_OFFLINE=1/);
   assert.match(mode, /sustituto offline del kit/);
-  assert.match(mode, /modelo: tiny/);
+  assert.match(mode, /modelo: kit-es/);
 
   const install = taggedText(nb, "install");
   assert.match(
@@ -71,8 +71,9 @@ export async function check03Ollama(nb: Notebook): Promise<void> {
     pull,
     /sustituto local del kit \(versión [^,]*-kit-offline, cabecera X-Kit-Offline: 1\)\. NO es Ollama/,
   );
-  // The stand-in serves tiny as a GGUF (F32) for llama.cpp: its layers are that file + stamp.
-  const files = modelFiles(join(GGUF_DIR, "tiny-f32"));
+  // The stand-in serves kit-es as a GGUF (Q4_0) for llama.cpp: its layers are that file + stamp.
+  const files = modelFiles(join(GGUF_DIR, "kit-es-q4_0"));
+  const gguf = defaultGgufPath("kit-es", "q4_0");
   for (const f of files) {
     assert.ok(
       pull.includes(
@@ -87,13 +88,14 @@ export async function check03Ollama(nb: Notebook): Promise<void> {
   );
 
   const totalMB = Math.round(files.reduce((s, f) => s + f.size, 0) / 1e5) / 10;
-  assert.match(taggedText(nb, "list"), new RegExp(`\\| tiny:latest \\| ${totalMB} \\|`));
+  assert.match(taggedText(nb, "list"), new RegExp(`\\| kit-es:latest \\| ${totalMB} \\|`));
 
   const rest = taggedText(nb, "rest");
   assert.match(rest, /HTTP 200 · application\/json; charset=utf-8 · X-Kit-Offline: 1/);
   const body = JSON.parse(rest.slice(rest.indexOf("{")));
-  assert.equal(body.response, await greedyTiny("La cuantización", 20));
-  assert.equal(body.eval_count, 20);
+  const restOracle = await greedyGguf(gguf, "La cuantización", 20);
+  assert.equal(body.response, restOracle.text);
+  assert.equal(body.eval_count, restOracle.tokens);
   assert.equal(body.done, true);
   for (const k of ["total_duration", "load_duration", "prompt_eval_duration", "eval_duration"]) {
     assert.ok(Number.isInteger(body[k]) && body[k] >= 0, k);
@@ -111,7 +113,7 @@ export async function check03Ollama(nb: Notebook): Promise<void> {
 
   const client = taggedText(nb, "client");
   const [, ns, ms] =
-    /eval_count = 20 tokens · eval_duration = (\d+) ns = ([\d.]+) ms/.exec(client) ?? [];
+    /eval_count = \d+ tokens · eval_duration = (\d+) ns = ([\d.]+) ms/.exec(client) ?? [];
   assert.ok(ns, client);
   assert.equal(ms, (Number(ns) / 1e6).toFixed(1));
 
@@ -121,8 +123,14 @@ export async function check03Ollama(nb: Notebook): Promise<void> {
   assert.match(notFound, /model 'modelo-que-no-existe:1b' not found/);
 
   const stream = taggedText(nb, "stream");
-  assert.ok(stream.includes(`Respuesta: ${await greedyTiny("La memoria de la GPU", 40)}`), stream);
-  assert.match(stream, /\| Ollama \| offline \| tiny \| \d+ \| 40 \|.*\| length \|/);
+  const streamOracle = await greedyGguf(gguf, "La memoria de la GPU", 40);
+  assert.ok(stream.includes(`Respuesta: ${streamOracle.text}`), stream);
+  assert.match(
+    stream,
+    new RegExp(
+      `\\| Ollama \\| offline \\| kit-es \\| \\d+ \\| ${streamOracle.tokens} \\|.*\\| ${streamOracle.stopReason} \\|`,
+    ),
+  );
 
   const speed = taggedText(nb, "speed");
   assert.match(speed, /\| tokens generados \| 48 \| 48 \|/);

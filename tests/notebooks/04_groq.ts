@@ -1,6 +1,6 @@
 /**
  * What notebooks/04_groq.ipynb must show when executed offline (KIT_OFFLINE=1 with a fake
- * key): the masked key, the local stand-in labelled as such, the tiny model's own text (read
+ * key): the masked key, the local stand-in labelled as such, kit-es's own text (read
  * here directly from the model), timings and usage that add up, the rate limits the server
  * announced, every error case with its message, and the cost recomputed from the tokens.
  */
@@ -56,7 +56,7 @@ export async function check04Groq(nb: Notebook): Promise<void> {
   ]);
   assert.match(taggedText(nb, "reasoning"), /no envió razonamiento/);
 
-  // The text is the tiny model's own greedy answer to the same chat, read here directly.
+  // The text is kit-es's own greedy answer to the same chat, read here directly.
   const direct = await (await localBackend()).generate([{ role: "user", content: PROMPT }], {
     maxTokens: MAX_TOKENS,
   });
