@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadEnv, OUT_DIR } from "../lib/core/mod.ts";
 import { machineInfo } from "../lib/env/mod.ts";
+import { KIT_ES_NOTE } from "../lib/forge/mod.ts";
 import {
   measureMethodMemory,
   methodModes,
@@ -29,6 +30,7 @@ import {
 } from "../lib/measure/mod.ts";
 import {
   comparisonTable,
+  engineOf,
   markdownTable,
   modeLabel,
   serviceRows,
@@ -66,9 +68,13 @@ Deno.addSignalListener("SIGINT", async () => {
 try {
   loadEnv();
   console.log("\n=== Cuatro formas de ejecutar un modelo Llama: demo ===\n");
-  console.log(markdownTable(await methodModes(), {
+  const modes = await methodModes();
+  console.log(markdownTable(modes, {
     headers: { method: "#", name: "Método", mode: "Modo", reason: "Motivo" },
   }));
+  if (modes.some((m) => m.mode === "offline")) {
+    console.log(`\nSin conexión responde ${KIT_ES_NOTE}.`);
+  }
   console.log("\nPreparando los cuatro métodos…");
   opened = await openAllBackends();
   for (const f of opened.failures) {
@@ -107,7 +113,14 @@ try {
   const reference = loadReferenceRuns();
   console.log("\n=== Medido aquí: mediana [mínimo–máximo] ===\n");
   console.log(markdownTable(comparisonTable(rows)));
-  console.log("\n" + markdownTable(serviceRows(rows)));
+  // The engine goes on lines of its own: as a column it would push the table past 120 columns.
+  console.log("\n" + markdownTable(serviceRows(rows).map(({ Motor: _, ...r }) => r)));
+  console.log(
+    "\n" + wrapText(
+      `Motor de cada método: ${rows.map((r) => `${r.method}. ${engineOf(r)}`).join(" · ")}.`,
+      110,
+    ).join("\n"),
+  );
   if (rows.some((r) => r.mode === "offline")) {
     console.log(
       "\n" + wrapText(

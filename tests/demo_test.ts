@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { KIT_ES_NOTE } from "../lib/forge/mod.ts";
 import { ROOT } from "../lib/core/paths.ts";
 import { tempDir } from "./_notebooks.ts";
 import { pidsMatching } from "./_processes.ts";
@@ -43,6 +44,9 @@ Deno.test("deno task demo with no keys: exit 0, four offline methods, report, no
     const short = Number(n) <= 2 ? "local" : "sustituto";
     assert.match(text, new RegExp(`\\| ${n} \\| ${name} \\| offline, ${short} \\| 3 \\|`));
   }
+  // What kit-es is, once, and which engine ran each method.
+  assert.ok(text.includes(`Sin conexión responde ${KIT_ES_NOTE}.`), text);
+  assert.match(text, /Motor de cada método: 1\. onnxruntime \(transformers\.js\), fp32, cpu · 2\./);
   // Readable in a terminal: the tables and everything after them fit in 120 columns.
   const measured = text.slice(text.indexOf("=== Medido aquí"));
   for (const line of measured.split("\n")) assert.ok(line.length <= 120, line);
