@@ -2,7 +2,9 @@
  * A local HTTP server laid out like the Hugging Face hub for transformers.js
  * (`/{org}/{name}/resolve/main/{file}`, `/api/models` for the reachability probe), serving the
  * forge's `tiny` under hub ids. A gated id answers 401 without a token and 403 with a token
- * that has not accepted the licence, as the hub does. It counts the file requests it serves.
+ * that has not accepted the licence, as the hub does; an unknown repo answers 401 RepoNotFound
+ * without a token and 404 with one (X-Error-Code, as the hub). It counts the file requests it
+ * serves in full (a Range or HEAD request for a size is not a download).
  */
 import { join } from "node:path";
 import { defaultModelDir, ensureModel } from "../lib/forge/mod.ts";
@@ -30,9 +32,10 @@ export async function startHubLike(
     if (path === "/api/models") return Response.json([]);
     const m = /^\/([\w.-]+\/[\w.-]+)\/resolve\/main\/(.+)$/.exec(path);
     if (!m || (!open.includes(m[1]) && !gated.includes(m[1]))) {
+      // As the hub: 401 without a token (it does not say whether a private repo exists), 404 with one.
       return Response.json({ error: "Repository not found" }, {
-        status: 404,
-        headers: { "x-error-code": "RepoNotFound" },
+        status: req.headers.get("authorization") ? 404 : 401,
+        headers: { "x-error-code": "RepoNotFound", "x-error-message": "Repository not found" },
       });
     }
     if (gated.includes(m[1])) {
@@ -70,7 +73,21 @@ export async function startHubLike(
       });
     }
     const key = `${m[1]}/${m[2]}`;
-    served.set(key, (served.get(key) ?? 0) + 1);
+    // transformers.js reads sizes with `Range: bytes=0-0`; the hub answers 206 with Content-Range.
+    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.get("range") ?? "");
+    if (range) {
+      const end = Math.min(range[2] ? Number(range[2]) : data.length - 1, data.length - 1);
+      const part = data.slice(Number(range[1]), end + 1);
+      return new Response(part, {
+        status: 206,
+        headers: {
+          "content-range": `bytes ${range[1]}-${end}/${data.length}`,
+          "content-length": String(part.length),
+          "content-type": "application/octet-stream",
+        },
+      });
+    }
+    if (req.method === "GET") served.set(key, (served.get(key) ?? 0) + 1);
     return new Response(data, {
       headers: {
         "content-length": String(data.length),

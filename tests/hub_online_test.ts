@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { KitError } from "../lib/core/mod.ts";
-import { createPipelineBackend } from "../lib/methods/pipeline/backend.ts";
+import { pipeline } from "@huggingface/transformers";
+import { createPipelineBackend, prepareModel } from "../lib/methods/pipeline/backend.ts";
 import { createOptimizedBackend, defaultDtype } from "../lib/methods/optimized/backend.ts";
 import { onnxBytes } from "../lib/methods/optimized/dtype_compare.ts";
 import { HF_CACHE_DIR } from "../lib/methods/hf/transformers.ts";
@@ -116,6 +117,60 @@ Deno.test("gated model: without a token, a Spanish message (variable, licence pa
     assert.ok((await b.generate("La memoria", { maxTokens: 3 })).tokensOut > 0);
     await b.close();
   });
+});
+
+Deno.test("notebook 01's three lines: prepareModel downloads with a bar; pipeline() then reads the cache", async () => {
+  clean();
+  hub.served.clear();
+  await withEnv(env(), async () => {
+    const { value: id, text } = await captureConsole(() => prepareModel(DEFAULT_ONLINE));
+    assert.equal(id, DEFAULT_ONLINE);
+    assert.match(text, new RegExp(`Descargando ${DEFAULT_ONLINE}.*100 %`));
+    // The file the library's default pipeline loads is in the kit's cache, whole.
+    const model = join(HF_CACHE_DIR, DEFAULT_ONLINE, "onnx", "model.onnx");
+    assert.equal(
+      statSync(model).size,
+      statSync(join(defaultModelDir("tiny"), "onnx", "model.onnx")).size,
+    );
+    const before = hub.served.get(`${DEFAULT_ONLINE}/onnx/model.onnx`);
+    assert.equal(before, 1);
+    const { value: generator } = await captureConsole(() => pipeline("text-generation", id));
+    const out = await generator("La memoria", { max_new_tokens: 3 });
+    await generator.dispose();
+    assert.ok(JSON.stringify(out).includes("La memoria"));
+    assert.equal(
+      hub.served.get(`${DEFAULT_ONLINE}/onnx/model.onnx`),
+      before,
+      "read from the cache",
+    );
+    // A dtype asked for later (notebook 01's q4 cell): only its file is downloaded, with a bar.
+    const q4 = await captureConsole(() => prepareModel(DEFAULT_ONLINE, { dtype: "q4" }));
+    assert.match(q4.text, /Descargando/);
+    assert.equal(hub.served.get(`${DEFAULT_ONLINE}/onnx/model_q4.onnx`), 1);
+    assert.equal(hub.served.get(`${DEFAULT_ONLINE}/config.json`), 1, "config.json once");
+    const again = await captureConsole(() => prepareModel(DEFAULT_ONLINE, { dtype: "q4" }));
+    assert.doesNotMatch(again.text, /Descargando/);
+  });
+});
+
+Deno.test("a repo the hub does not have (401 RepoNotFound without a token, 404 with one): 'not found', not 'gated'", async () => {
+  for (const token of [undefined, HUB_TOKEN]) {
+    await withEnv(env({ HF_TOKEN: token }), async () => {
+      for (
+        const load of [
+          () => prepareModel("kit-test/no-existe"),
+          () => createPipelineBackend({ model: "kit-test/no-existe" }),
+        ]
+      ) {
+        const e = await load().then(() => null, (x) => x);
+        assert.ok(e instanceof KitError, String(e));
+        assert.equal(e.kind, "not-found");
+        assert.equal(e.status, token ? 404 : 401);
+        assert.match(e.message, /no tiene el modelo «kit-test\/no-existe»/);
+        assert.doesNotMatch(e.message, /gated|licencia/);
+      }
+    });
+  }
 });
 
 Deno.test("hub mirror: close (last)", async () => {

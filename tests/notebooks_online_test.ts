@@ -1,6 +1,6 @@
 /**
  * The online branches of the notebooks, executed against local servers that answer like the
- * real services (issue 19): 02 against a hub-layout mirror named by HF_ENDPOINT; 04 against a Groq-like server listing production and preview models
+ * real services (issue 19): 01 and 02 against a hub-layout mirror named by HF_ENDPOINT; 04 against a Groq-like server listing production and preview models
  * whose chosen model reasons (tests/groq_like.ts); 03 against an Ollama-like server (the
  * stand-in behind a proxy that hides what marks it) serving a thinking model (tests/ollama_like.ts).
  */
@@ -107,6 +107,30 @@ Deno.test("03_ollama online against an Ollama-like server with a thinking model:
     assert.match(taggedText(nb, "stop"), /ya estaba en marcha antes del cuaderno: no lo paro/);
   } finally {
     await like.close();
+  }
+});
+
+Deno.test("01_pipeline online against a hub-layout mirror (HF_ENDPOINT): the three lines download with a bar, then read the cache", async () => {
+  const id = "HuggingFaceTB/SmolLM2-135M-Instruct";
+  const hub = await startHubLike([id], []);
+  const cached = join(HF_CACHE_DIR, id);
+  rmSync(cached, { recursive: true, force: true });
+  try {
+    const { code, stderr, nb } = await execute(join(ROOT, "notebooks", "01_pipeline.ipynb"), {
+      env: { ...ONLINE_BASE, HF_ENDPOINT: hub.url },
+    });
+    assert.equal(code, NB_EXIT.ok, stderr);
+    assert.match(taggedText(nb, "three-lines"), new RegExp(`Descargando ${id}.*100 %`));
+    assert.match(taggedText(nb, "three-lines"), /La memoria de la GPU/);
+    const backend = taggedText(nb, "backend");
+    assert.match(backend, new RegExp(`Modelo: ${id} \\(Hub de Hugging Face\\)`));
+    assert.doesNotMatch(backend, /Descargando/, "the backend reads what the three lines cached");
+    assert.match(taggedText(nb, "pipeline-options"), /Descargando/);
+    assert.match(taggedText(nb, "pipeline-options"), /Con opciones: dtype q4/);
+    for (const [file, n] of hub.served) assert.equal(n, 1, `${file} downloaded once`);
+  } finally {
+    await hub.close();
+    rmSync(cached, { recursive: true, force: true });
   }
 });
 

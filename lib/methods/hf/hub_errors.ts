@@ -9,6 +9,7 @@
 import { KitError } from "../../core/errors.ts";
 import { kitConfig } from "../../core/config.ts";
 import type { CatalogueEntry } from "./catalogue.ts";
+import { hubErrorCode } from "./transformers.ts";
 
 /** Where a student creates a read token. */
 export const HF_TOKENS_URL = "https://huggingface.co/settings/tokens";
@@ -34,9 +35,18 @@ export function hubLoadError(
   entry?: CatalogueEntry,
 ): unknown {
   const status = statusOf(error);
-  if (status !== 401 && status !== 403) return error;
   const { hf } = kitConfig();
   const page = `${hf.endpoint}/${id}`;
+  if (status !== null && hubErrorCode(id) === "RepoNotFound") {
+    // The hub answers 401 (no token) or 404 for a repo it does not have, or that is private.
+    return new KitError(
+      `El Hub (${hf.endpoint}) no tiene el modelo «${id}» (${status}, RepoNotFound): revisa el ` +
+        `nombre (organización/modelo; búscalo en ${hf.endpoint}/models). Si es un repositorio ` +
+        `privado, HF_TOKEN debe ser de una cuenta con acceso.`,
+      { method, kind: "not-found", status, cause: error },
+    );
+  }
+  if (status !== 401 && status !== 403) return error;
   const known = entry?.gated ? " (data/models.json lo marca como restringido)" : "";
   const gated = `El modelo «${id}» es de acceso restringido («gated») en el Hub${known}`;
   const accept = `acepta su licencia con tu cuenta en ${page}`;
