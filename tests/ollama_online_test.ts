@@ -151,6 +151,17 @@ Deno.test("stand-in fidelity: `model 'x' not found`, zero statistics left out, f
   assert.equal(embed.status, 404);
   assert.match(embed.headers.get("content-type")!, /^application\/json/);
   assert.match((await embed.json()).error, /not implemented by the kit's offline stand-in/);
+  // /v1/* in OpenAI's error shape (Ollama's openai.NewError), /v1/messages in Anthropic's.
+  const v1 = await post(`${url}/v1/chat/completions`, { model: "tiny", messages: [] });
+  assert.equal(v1.status, 404);
+  assert.equal(v1.headers.get("x-kit-offline"), "1");
+  const v1Body = await v1.json();
+  assert.deepEqual(Object.keys(v1Body.error).sort(), ["code", "message", "param", "type"]);
+  assert.equal(v1Body.error.type, "not_found_error");
+  assert.match(v1Body.error.message, /not implemented by the kit's offline stand-in/);
+  const anthropic = await (await post(`${url}/v1/messages`, { model: "tiny" })).json();
+  assert.equal(anthropic.type, "error");
+  assert.equal(anthropic.error.type, "not_found_error");
   const unknown = await fetch(`${url}/api/nothing`);
   assert.equal(unknown.status, 404);
   assert.equal(await unknown.text(), "404 page not found");
