@@ -116,6 +116,13 @@ Deno.test("gated model: without a token, a Spanish message (variable, licence pa
     const { value: b } = await captureConsole(() => createPipelineBackend({ model: GATED }));
     assert.ok((await b.generate("La memoria", { maxTokens: 3 })).tokensOut > 0);
     await b.close();
+    // The ONNX file came through the hub's redirect to its CDN, which never saw the token.
+    assert.equal(hub.served.get(`${GATED}/onnx/model.onnx`), 1);
+    assert.equal(hub.cdnSawToken, 0, "HF_TOKEN is sent to the hub only, not where it redirects");
+    const { value: id } = await captureConsole(() => prepareModel(GATED, { dtype: "q4" }));
+    assert.equal(id, GATED);
+    assert.equal(hub.served.get(`${GATED}/onnx/model_q4.onnx`), 1);
+    assert.equal(hub.cdnSawToken, 0);
   });
 });
 
