@@ -36,8 +36,9 @@ export function keepAliveMs(value: unknown): number {
 
 /**
  * Ollama's statistics for a finished generation, in nanoseconds, from a backend's result. A
- * zero is left out, as a real Ollama leaves it out (e.g. load_duration when the model was
- * already loaded).
+ * zero is left out, as Ollama's `omitempty` leaves it out (e.g. prompt_eval_count for a prompt
+ * it had cached). `loadMs` runs from the request's start to the model being ready, as Ollama's
+ * load_duration does: a few µs, never 0, once the model is loaded.
  */
 export function statsOf(r: GenerateResult, loadMs: number, totalMs: number): WireStats {
   const t = r.serviceTimings ?? {};

@@ -274,7 +274,10 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
       const started = performance.now();
       running.add(controller);
       try {
-        const { backend, loadMs } = await load(model!);
+        // As Ollama: load_duration runs from the request's start to the model being ready, so
+        // it is never 0 (a few µs when the model is already loaded).
+        const { backend } = await load(model!);
+        const loadMs = performance.now() - started;
         const entry = loaded.get(full)!;
         const gen = backend.stream(input!, {
           maxTokens,
