@@ -90,6 +90,7 @@ Deno.test("03_ollama online against an Ollama-like server with a thinking model:
     const pull = taggedText(nb, "pull");
     assert.match(pull, /Modelo: qwen3:0\.6b — OLLAMA_MODEL=qwen3:0\.6b \(ya descargado/);
     assert.match(pull, /Servidor: Ollama 0\.13\.1/);
+    assert.match(taggedText(nb, "rest"), /X-Kit-Offline: \(no: es un Ollama real\)/);
     const stream = taggedText(nb, "stream");
     assert.ok(stream.includes(OLLAMA_ANSWER.join("")), stream);
     assert.match(
