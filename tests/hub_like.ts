@@ -57,7 +57,11 @@ export async function startHubLike(
       });
     }
     if (req.method === "GET") served.set(key, (served.get(key) ?? 0) + 1);
-    return new Response(data, { headers: { ...type, "content-length": String(data.length) } });
+    if (LFS.test(key.split("/").slice(2).join("/"))) {
+      return new Response(data, { headers: { ...type, "content-length": String(data.length) } });
+    }
+    // Small files come chunked, without Content-Length (as a compressing front end sends them).
+    return new Response(ReadableStream.from([data]), { headers: type });
   };
   const read = (file: string) => Deno.readFile(join(dir, file)).catch(() => null);
 

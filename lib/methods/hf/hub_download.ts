@@ -13,7 +13,8 @@ import { KitError } from "../../core/errors.ts";
 import type { Dtype } from "../../measure/memory.ts";
 import type { ResolvedModel } from "./catalogue.ts";
 import { hubLoadError } from "./hub_errors.ts";
-import { downloadProgress, HF_CACHE_DIR } from "./transformers.ts";
+import { HF_CACHE_DIR } from "./transformers.ts";
+import { progressBar } from "../../show/mod.ts";
 
 /** Options of {@link downloadModelFiles}. */
 export interface DownloadOptions {
@@ -102,22 +103,25 @@ export async function downloadModelFiles(
       ? refused
       : hubLoadError(refused, model.id, method, model.entry);
   }
-  const progress = downloadProgress(model.id);
-  const loaded = new Map(found.map(({ file }) => [file, 0]));
-  const total = (res: Response) => Number(res.headers.get("content-length") ?? 0);
-  const report = () => {
-    for (const { file, res } of found) {
-      progress({ status: "progress", file, loaded: loaded.get(file), total: total(res) });
-    }
-  };
-  if (found.length) report();
+  if (!found.length) return 0;
+  // One bar for all files. A size the server does not give (no Content-Length, or a compressed
+  // body whose length is not the file's) grows with what arrives; the bar ends when all have.
+  const sizes = found.map(({ res }) => Number(res.headers.get("content-length") ?? 0) || 0);
+  const loaded = found.map(() => 0);
+  const sum = (xs: number[]) => xs.reduce((a, n) => a + n, 0);
+  const total = () => sum(sizes.map((n, i) => Math.max(n, loaded[i])));
+  const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
+  const bar = progressBar(`Descargando ${model.id}`, total());
+  const show = () => bar.update(sum(loaded), total(), `${mb(sum(loaded))} de ${mb(total())}`);
+  show();
   await Promise.all(
-    found.map(({ file, res }) =>
+    found.map(({ file, res }, i) =>
       save(res, join(HF_CACHE_DIR, model.id, file), (n) => {
-        loaded.set(file, loaded.get(file)! + n);
-        report();
+        loaded[i] += n;
+        show();
       })
     ),
   );
-  return [...loaded.values()].reduce((a, n) => a + n, 0);
+  bar.finish(`descargado: ${mb(sum(loaded))} en ${HF_CACHE_DIR}`);
+  return sum(loaded);
 }
