@@ -80,6 +80,34 @@ Deno.test("groq-like: gpt-oss reasoning (delta.reasoning) counted and shown apar
   assert.equal(bare.choices[0].finish_reason, "length");
 });
 
+Deno.test("groq-like: reasoning that outlasts even the allowance: no answer, and the result says why", async () => {
+  const long = Array.from({ length: REASONING_ALLOWANCE + 200 }, (_, i) => `p${i} `);
+  const server = startGroqLike(LISTED, long);
+  try {
+    const g = await groqBackend({
+      apiKey: FAKE_GROQ_KEY,
+      baseURL: server.url,
+      model: "openai/gpt-oss-20b",
+      notify: () => {},
+    });
+    const whole = await g.generate("x", { maxTokens: 60 });
+    const s = g.stream("x", { maxTokens: 60 });
+    for await (const _ of s);
+    for (const r of [whole, await s.result]) {
+      assert.equal(r.text, "");
+      assert.equal(r.stopReason, "length");
+      assert.match(
+        String(r.details?.answerMissing),
+        /^Sin respuesta: «openai\/gpt-oss-20b» razonó/,
+      );
+    }
+    const ok = await open("openai/gpt-oss-20b");
+    assert.equal((await ok.generate("x", { maxTokens: 60 })).details?.answerMissing, undefined);
+  } finally {
+    await server.close();
+  }
+});
+
 Deno.test("groq-like: qwen3 reasoning as <think> text (raw) or `reasoning` (parsed), streamed and whole", async () => {
   const g = await open("qwen/qwen3-32b");
   const parsed = await g.stream("x", { maxTokens: 20 }).result;
