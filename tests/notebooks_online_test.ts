@@ -103,6 +103,10 @@ Deno.test("03_ollama online against an Ollama-like server with a thinking model:
       stream,
       /TTFT = primer token de cualquier tipo: \d+ ms; primer token de la respuesta: \d+ ms/,
     );
+    assert.match(
+      stream,
+      /razona antes de responder y num_predict cuenta ambos: se piden 40 \+ 1024/,
+    );
     const speed = taggedText(nb, "speed");
     assert.match(speed, /de ellos, razonamiento/);
     assert.match(taggedText(nb, "stop"), /ya estaba en marcha antes del cuaderno: no lo paro/);

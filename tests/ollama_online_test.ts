@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { measureStream } from "../lib/core/stream.ts";
 import type { Backend } from "../lib/core/types.ts";
 import { KitError } from "../lib/core/errors.ts";
-import { ollamaBackend, timingRows } from "../lib/methods/ollama/backend.ts";
+import { ollamaBackend, THINKING_ALLOWANCE, timingRows } from "../lib/methods/ollama/backend.ts";
 import { chooseFromTags, chooseOllamaModel } from "../lib/methods/ollama/models.ts";
 import { tinyModel } from "../lib/methods/ollama/standin/models.ts";
 import { startOllamaServer } from "../lib/methods/ollama/standin/server.ts";
@@ -21,13 +21,13 @@ const ANSWER = ["La", " respuesta", " es", " 42", "."];
 /** What the model writes, token by token: Qwen3's way, thinking between tags first. */
 const SCRIPT = ["<think>", ...THINK, "</think>", "\n\n", ...ANSWER];
 
-/** A backend that writes SCRIPT, one piece a token, bounded by maxTokens. */
-function scripted(): Backend {
+/** A backend that writes `script` (default SCRIPT), one piece a token, bounded by maxTokens. */
+function scripted(script = SCRIPT): Backend {
   const stream: Backend["stream"] = (_prompt, opts) =>
     measureStream(async function* () {
-      const n = Math.min(SCRIPT.length, opts?.maxTokens ?? SCRIPT.length);
-      for (const piece of SCRIPT.slice(0, n)) {
-        await new Promise((r) => setTimeout(r, 2));
+      const n = Math.min(script.length, opts?.maxTokens ?? script.length);
+      for (const piece of script.slice(0, n)) {
+        if (piece === script[0] || piece === "\n\n") await new Promise((r) => setTimeout(r, 2));
         yield { text: piece };
       }
       return { tokensIn: 7, model: "pensador" };
@@ -50,9 +50,18 @@ const thinker = {
   capabilities: ["completion", "thinking"],
   backend: () => Promise.resolve(scripted()),
 };
+/** A model that thinks for longer than any num_predict the stand-in allows (1024). */
+const ruminant = {
+  ...thinker,
+  name: "rumiante:latest",
+  backend: () =>
+    Promise.resolve(
+      scripted(["<think>", ...Array.from({ length: 1100 }, () => " hmm"), "</think>", ...ANSWER]),
+    ),
+};
 const server = await startOllamaServer({
   port: freePort(),
-  models: [tiny, thinker],
+  models: [tiny, thinker, ruminant],
   log: () => {},
 });
 const url = server.url;
@@ -120,6 +129,26 @@ Deno.test("the backend counts and shows thinking and answer apart; TTFT is to th
   const rows = timingRows(r);
   assert.equal(rows.find((x) => /razonamiento/.test(x.measure))?.client, THINK.length);
   assert.equal(r.details?.think, "por defecto del servidor");
+});
+
+Deno.test("a thinking model gets num_predict room for its answer (maxTokens + allowance); when even that runs out, the result says so", async () => {
+  const b = await ollamaBackend({ host: url, model: "pensador" });
+  const r = await b.generate("¿Cuánto?", { maxTokens: 3 });
+  assert.equal(r.thinking, THINK.join(""));
+  assert.equal(r.text, ANSWER.join(""), "the answer appears although maxTokens < the thinking");
+  assert.match(String(r.details?.thinkingNote), new RegExp(`3 \\+ ${THINKING_ALLOWANCE} tokens`));
+  assert.equal(r.details?.answerMissing, undefined);
+  const off = await ollamaBackend({ host: url, model: "pensador", think: false });
+  const plain = await off.generate("¿Cuánto?", { maxTokens: 3 });
+  assert.equal(plain.details?.thinkingNote, undefined, "think: false → no allowance");
+  assert.equal(plain.thinking, undefined);
+  const t = await ollamaBackend({ host: url, model: "tiny" });
+  assert.equal((await t.generate("El modelo", { maxTokens: 3 })).tokensOut, 3, "tiny cannot think");
+  const long = await ollamaBackend({ host: url, model: "rumiante" });
+  const cut = await long.generate("¿Cuánto?", { maxTokens: 3 });
+  assert.equal(cut.text, "");
+  assert.equal(cut.stopReason, "length");
+  assert.match(String(cut.details?.answerMissing), /^Sin respuesta: «rumiante» agotó num_predict/);
 });
 
 Deno.test("stand-in fidelity: `model 'x' not found`, zero statistics left out, format json, 404s", async () => {
