@@ -34,6 +34,8 @@ const LFS = /^onnx\//;
 export async function startHubLike(
   open: string[],
   gated: string[],
+  /** Files a repo does not have (e.g. a model published without its q8 file), by id. */
+  missing: Record<string, string[]> = {},
 ): Promise<HubLike> {
   const dir = await ensureModel("tiny", { log: () => {} }).then(() => defaultModelDir("tiny"));
   const served = new Map<string, number>();
@@ -63,13 +65,16 @@ export async function startHubLike(
     // Small files come chunked, without Content-Length (as a compressing front end sends them).
     return new Response(ReadableStream.from([data]), { headers: type });
   };
-  const read = (file: string) => Deno.readFile(join(dir, file)).catch(() => null);
+  const read = (file: string, id: string) =>
+    missing[id]?.includes(file) ? null : Deno.readFile(join(dir, file)).catch(() => null);
 
   const cdn = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     if (req.headers.get("authorization")) state.cdnSawToken++;
     const u = new URL(req.url);
     const m = /^\/repos\/([\w.-]+\/[\w.-]+)\/(.+)$/.exec(decodeURIComponent(u.pathname));
-    const data = m && u.searchParams.get("X-Amz-Signature") === "kit" ? await read(m[2]) : null;
+    const data = m && u.searchParams.get("X-Amz-Signature") === "kit"
+      ? await read(m[2], m[1])
+      : null;
     if (!m || !data) return new Response("AccessDenied", { status: 403 });
     return bytes(req, `${m[1]}/${m[2]}`, data);
   });
@@ -110,7 +115,7 @@ export async function startHubLike(
         );
       }
     }
-    const data = await read(m[2]);
+    const data = await read(m[2], m[1]);
     if (!data) {
       return Response.json({ error: "Entry not found" }, {
         status: 404,

@@ -23,7 +23,12 @@ const OPEN = "kit-test/tiny-hub";
 const GATED = "kit-test/tiny-gated";
 /** The catalogue's online default, served (forged `tiny` under its id) by the fake hub. */
 const DEFAULT_ONLINE = "HuggingFaceTB/SmolLM2-135M-Instruct";
-const hub = await startHubLike([OPEN, DEFAULT_ONLINE], [GATED]);
+/** A hub id the catalogue does not know, published without its q8 file. */
+const NO_Q8 = "kit-test/tiny-sin-q8";
+const hub = await startHubLike([OPEN, DEFAULT_ONLINE, NO_Q8], [GATED], {
+  [NO_Q8]: ["onnx/model_quantized.onnx"],
+  [DEFAULT_ONLINE]: ["onnx/model_quantized.onnx"], // as data/models.json says of the real one
+});
 const env = (extra: Record<string, string | undefined> = {}) => ({
   KIT_OFFLINE: undefined,
   KIT_ENV_FILE: "/nonexistent/.env",
@@ -88,6 +93,17 @@ Deno.test("method 2 online: the default dtype is one the model has (q8 if presen
     assert.equal(d.model, DEFAULT_ONLINE);
     assert.equal(d.dtype, "q4");
     await d.close();
+    // A hub id the catalogue does not know: its dtypes are asked of the hub.
+    const { value: n } = await captureConsole(() => createOptimizedBackend({ model: NO_Q8 }));
+    assert.equal(n.dtype, "q4");
+    await n.close();
+    const e = await createOptimizedBackend({ model: NO_Q8, dtype: "q8" }).then(
+      () => null,
+      (x) => x,
+    );
+    assert.ok(e instanceof KitError, String(e));
+    assert.equal(e.kind, "unsupported");
+    assert.match(e.message, /no tiene pesos en q8; dtypes disponibles: fp32, fp16, q4/);
   });
 });
 
@@ -137,15 +153,13 @@ Deno.test("notebook 01's three lines: prepareModel downloads with a bar; pipelin
     const end = /Descargando \S+ █+ 100 % \((\d+)\/(\d+)\) descargado/.exec(text);
     assert.ok(end, text);
     assert.equal(end[1], end[2]);
-    // (config.json is already cached: transformers.js read it to list the files.)
-    const files = [
-      "onnx/model.onnx",
-      "generation_config.json",
-      "tokenizer.json",
-      "tokenizer_config.json",
-    ];
-    const bytes = files.map((f) => statSync(join(HF_CACHE_DIR, DEFAULT_ONLINE, f)).size);
-    assert.equal(Number(end[1]), bytes.reduce((a, n) => a + n, 0));
+    // All of model.onnx at least; at most what is in the cache now (transformers.js may have
+    // fetched config.json itself to list the files).
+    const files = ["config.json", "onnx/model.onnx", "generation_config.json", "tokenizer.json"];
+    const bytes = [...files, "tokenizer_config.json"].map((f) =>
+      statSync(join(HF_CACHE_DIR, DEFAULT_ONLINE, f)).size
+    );
+    assert.ok(Number(end[1]) >= bytes[1] && Number(end[1]) <= bytes.reduce((a, n) => a + n, 0));
     // The file the library's default pipeline loads is in the kit's cache, whole.
     const model = join(HF_CACHE_DIR, DEFAULT_ONLINE, "onnx", "model.onnx");
     assert.equal(

@@ -13,8 +13,22 @@ import { KitError } from "../../core/errors.ts";
 import type { Dtype } from "../../measure/memory.ts";
 import type { ResolvedModel } from "./catalogue.ts";
 import { hubLoadError } from "./hub_errors.ts";
-import { HF_CACHE_DIR } from "./transformers.ts";
+import { DTYPE_FILES, HF_CACHE_DIR } from "./transformers.ts";
 import { progressBar } from "../../show/mod.ts";
+
+/**
+ * The kit's dtypes whose ONNX file the hub has for model `id` (transformers.js asks the hub for
+ * each file, ModelRegistry.get_available_dtypes), or null when the hub cannot say (refused,
+ * unreachable): then the catalogue's list is all there is.
+ */
+export async function hubDtypes(id: string): Promise<Dtype[] | null> {
+  try {
+    const have: string[] = await ModelRegistry.get_available_dtypes(id);
+    return (Object.keys(DTYPE_FILES) as Dtype[]).filter((d) => have.includes(d));
+  } catch {
+    return null;
+  }
+}
 
 /** Options of {@link downloadModelFiles}. */
 export interface DownloadOptions {
