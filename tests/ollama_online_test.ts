@@ -226,6 +226,18 @@ Deno.test("model choice: OLLAMA_MODEL wins; else the preference list; else a Lla
     "mi-llama:7b",
   );
   assert.equal(chooseFromTags([tag("qwen3:0.6b", 5e8, "qwen3")], undefined).model, "qwen3:0.6b");
+  // A cloud model (remote_host, tiny size) and an embedding model are never chosen on their own.
+  const cloud = {
+    ...tag("gpt-oss:20b-cloud", 384, "gptoss"),
+    remote_host: "https://ollama.com:443",
+  };
+  const embed = tag("nomic-embed-text:latest", 2.7e8, "nomic-bert");
+  const mixed = chooseFromTags([cloud, embed, tag("qwen3:0.6b", 5e8, "qwen3")], undefined);
+  assert.equal(mixed.model, "qwen3:0.6b");
+  assert.match(mixed.reason, /no se eligen solos: gpt-oss:20b-cloud, nomic-embed-text:latest/);
+  const onlyRemote = chooseFromTags([cloud, embed], undefined);
+  assert.deepEqual([onlyRemote.model, onlyRemote.present], ["llama3.2:1b", false]);
+  assert.equal(chooseFromTags([cloud], "gpt-oss:20b-cloud").model, "gpt-oss:20b-cloud");
   const none = chooseFromTags([], undefined);
   assert.deepEqual([none.model, none.present], ["llama3.2:1b", false]);
   // Against the server: its /api/tags has tiny (family llama) and pensador.
