@@ -117,6 +117,10 @@ Deno.test("gated model: without a token, a Spanish message (variable, licence pa
     assert.match(e.message, /HF_TOKEN/);
     assert.ok(e.message.includes(`${hub.url}/${GATED}`), e.message);
     assert.doesNotMatch(e.message, /Unauthorized access to file/);
+    // Notebook 01's three lines start with prepareModel: the same Spanish message there.
+    const p = await prepareModel(GATED).then(() => null, (x) => x);
+    assert.ok(p instanceof KitError && p.kind === "missing-key", String(p));
+    assert.match(p.message, /acceso restringido \(«gated»\)/);
   });
   await withEnv(env({ HF_TOKEN: "hf_" + "otraCUENTA".repeat(4) }), async () => {
     const e = await createOptimizedBackend({ model: GATED, dtype: "q4" }).then(
