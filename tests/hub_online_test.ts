@@ -1,5 +1,5 @@
 /**
- * Items 4–7 of issue 19: methods 1 and 2 online, end to end, against a local server laid out
+ * Items 4–9 of issue 19: methods 1 and 2 online, end to end, against a local server laid out
  * like the hub (tests/hub_like.ts) named by HF_ENDPOINT: the download shows its progress, lands
  * in the kit's cache folder (.cache/hf, not Deno's web cache), a second run reads the cache
  * (the server serves nothing more), and a gated model says in Spanish what to do, without and
