@@ -5,7 +5,7 @@
  * stand-in behind a proxy that hides what marks it) serving a thinking model (tests/ollama_like.ts).
  */
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HF_CACHE_DIR } from "../lib/methods/hf/transformers.ts";
 import { startHubLike } from "./hub_like.ts";
@@ -13,6 +13,7 @@ import { ROOT } from "../lib/core/paths.ts";
 import { findSecrets } from "../lib/core/secrets.ts";
 import { NB_EXIT } from "../scripts/nb.ts";
 import { execute, taggedText } from "./_notebooks.ts";
+import { withEnv } from "./_env.ts";
 import { ANSWER, REASONING, startGroqLike } from "./groq_like.ts";
 import { FAKE_GROQ_KEY } from "./notebooks/env.ts";
 import { ANSWER as OLLAMA_ANSWER, startOllamaLike, THINK } from "./ollama_like.ts";
@@ -115,15 +116,24 @@ Deno.test("03_ollama online against an Ollama-like server with a thinking model:
   }
 });
 
-Deno.test("01_pipeline online against a hub-layout mirror (HF_ENDPOINT): the three lines download with a bar, then read the cache", async () => {
+Deno.test("01_pipeline online against a hub-layout mirror (HF_ENDPOINT in .env): the three lines download with a bar, then read the cache", async () => {
   const id = "HuggingFaceTB/SmolLM2-135M-Instruct";
   const hub = await startHubLike([id], []);
   const cached = join(HF_CACHE_DIR, id);
   rmSync(cached, { recursive: true, force: true });
+  // HF_ENDPOINT only in the .env file (item 4: notebooks read .env): absent from the kernel's
+  // environment, which is this process's at the time it starts.
+  const dotenv = join(Deno.makeTempDirSync(), ".env");
+  writeFileSync(dotenv, `HF_ENDPOINT=${hub.url}\n`);
+  const { HF_ENDPOINT: _, ...base } = ONLINE_BASE;
   try {
-    const { code, stderr, nb } = await execute(join(ROOT, "notebooks", "01_pipeline.ipynb"), {
-      env: { ...ONLINE_BASE, HF_ENDPOINT: hub.url },
+    let run!: Awaited<ReturnType<typeof execute>>;
+    await withEnv({ HF_ENDPOINT: undefined }, async () => {
+      run = await execute(join(ROOT, "notebooks", "01_pipeline.ipynb"), {
+        env: { ...base, KIT_ENV_FILE: dotenv },
+      });
     });
+    const { code, stderr, nb } = run;
     assert.equal(code, NB_EXIT.ok, stderr);
     assert.match(taggedText(nb, "three-lines"), new RegExp(`Descargando ${id}.*100 %`));
     assert.match(taggedText(nb, "three-lines"), /La memoria de la GPU/);
@@ -132,6 +142,7 @@ Deno.test("01_pipeline online against a hub-layout mirror (HF_ENDPOINT): the thr
     assert.doesNotMatch(backend, /Descargando/, "the backend reads what the three lines cached");
     assert.match(taggedText(nb, "pipeline-options"), /Descargando/);
     assert.match(taggedText(nb, "pipeline-options"), /Con opciones: dtype q4/);
+    assert.ok(hub.served.has(`${id}/onnx/model.onnx`), "the model came from the mirror in .env");
     for (const [file, n] of hub.served) assert.equal(n, 1, `${file} downloaded once`);
   } finally {
     await hub.close();
