@@ -240,3 +240,30 @@ Deno.test("a repo the hub does not have (401 RepoNotFound without a token, 404 w
     }
   });
 });
+
+Deno.test("a hub that does not answer: a Spanish network error (what failed, what to do), not a bare 'fetch failed'", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closed = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  listener.close();
+  await withEnv(
+    { KIT_OFFLINE: undefined, KIT_ENV_FILE: "/nonexistent/.env", HF_ENDPOINT: closed },
+    async () => {
+      const loads = [
+        () => prepareModel(OPEN),
+        () => createPipelineBackend({ model: OPEN }),
+        () => createOptimizedBackend({ model: OPEN, dtype: "q4" }),
+      ];
+      for (const load of loads) {
+        const e = await load().then(() => null, (x) => x);
+        assert.ok(e instanceof KitError, String(e));
+        assert.equal(e.kind, "network");
+        assert.equal(e.retryable, true);
+        assert.ok(
+          e.message.includes(`No se pudo descargar «${OPEN}» del Hub (${closed})`),
+          e.message,
+        );
+        assert.match(e.message, /KIT_OFFLINE=1/);
+      }
+    },
+  );
+});

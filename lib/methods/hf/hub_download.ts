@@ -92,9 +92,14 @@ export async function downloadModelFiles(
     throw hubLoadError(error, model.id, method, model.entry);
   }
   const missing = files.filter((f) => !existsSync(join(HF_CACHE_DIR, model.id, f)));
-  const answers = await Promise.all(
-    missing.map(async (file) => ({ file, res: await env.fetch(fileUrl(model.id, file)) })),
-  );
+  let answers: { file: string; res: Response }[];
+  try {
+    answers = await Promise.all(
+      missing.map(async (file) => ({ file, res: await env.fetch(fileUrl(model.id, file)) })),
+    );
+  } catch (error) {
+    throw hubLoadError(error, model.id, method, model.entry);
+  }
   const found: { file: string; res: Response }[] = [];
   let refused: unknown = null;
   for (const { file, res } of answers) {
@@ -135,7 +140,9 @@ export async function downloadModelFiles(
         show();
       })
     ),
-  );
+  ).catch((error) => {
+    throw hubLoadError(error, model.id, method, model.entry);
+  });
   bar.finish(`descargado: ${mb(sum(loaded))} en ${HF_CACHE_DIR}`);
   return sum(loaded);
 }
