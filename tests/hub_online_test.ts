@@ -13,7 +13,9 @@ import { pipeline } from "@huggingface/transformers";
 import { createPipelineBackend, prepareModel } from "../lib/methods/pipeline/backend.ts";
 import { createOptimizedBackend, defaultDtype } from "../lib/methods/optimized/backend.ts";
 import { onnxBytes } from "../lib/methods/optimized/dtype_compare.ts";
-import { HF_CACHE_DIR } from "../lib/methods/hf/transformers.ts";
+import { configureTransformers, HF_CACHE_DIR } from "../lib/methods/hf/transformers.ts";
+import { hubDtypes } from "../lib/methods/hf/hub_download.ts";
+import { resolveModel } from "../lib/methods/hf/catalogue.ts";
 import { hubMode } from "../lib/methods/hf/mode.ts";
 import { defaultModelDir } from "../lib/forge/mod.ts";
 import { HUB_TOKEN, type HubLike, startHubLike } from "./hub_like.ts";
@@ -266,4 +268,27 @@ Deno.test("a hub that does not answer: a Spanish network error (what failed, wha
       }
     },
   );
+});
+
+Deno.test("hubDtypes: a hub that accepts the connection but never answers → null (the catalogue decides) within its time limit", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of listener) conns.push(c);
+  })();
+  const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  try {
+    await withEnv(
+      { KIT_OFFLINE: undefined, KIT_ENV_FILE: "/nonexistent/.env", HF_ENDPOINT: url },
+      async () => {
+        configureTransformers(await resolveModel("kit-test/silencio"));
+        assert.equal(await hubDtypes("kit-test/silencio", 300), null);
+      },
+    );
+  } finally {
+    listener.close();
+    await accepting.catch(() => {});
+    for (const c of conns) c.close();
+    await new Promise((r) => setTimeout(r, 50)); // let the abandoned requests fail
+  }
 });

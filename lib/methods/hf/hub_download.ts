@@ -19,14 +19,20 @@ import { progressBar } from "../../show/mod.ts";
 /**
  * The kit's dtypes whose ONNX file the hub has for model `id` (transformers.js asks the hub for
  * each file, ModelRegistry.get_available_dtypes), or null when the hub cannot say (refused,
- * unreachable): then the catalogue's list is all there is.
+ * unreachable, no answer within `timeoutMs`): then the catalogue's list is all there is.
  */
-export async function hubDtypes(id: string): Promise<Dtype[] | null> {
+export async function hubDtypes(id: string, timeoutMs = 15_000): Promise<Dtype[] | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), timeoutMs)));
   try {
-    const have: string[] = await ModelRegistry.get_available_dtypes(id);
-    return (Object.keys(DTYPE_FILES) as Dtype[]).filter((d) => have.includes(d));
+    const asked = ModelRegistry.get_available_dtypes(id);
+    asked.catch(() => {}); // if it fails after the time limit, nobody waits for it any more
+    const have = await Promise.race([asked, late]);
+    return have && (Object.keys(DTYPE_FILES) as Dtype[]).filter((d) => have.includes(d));
   } catch {
     return null;
+  } finally {
+    clearTimeout(timer);
   }
 }
 
