@@ -49,7 +49,11 @@ export interface GroqLike {
 }
 
 /** Starts the server on a free port with `models` listed. */
-export function startGroqLike(models: GroqModelEntry[] = LISTED): GroqLike {
+export function startGroqLike(
+  models: GroqModelEntry[] = LISTED,
+  /** The reasoning tokens a reasoning model writes (default {@link REASONING}). */
+  reasoning: string[] = REASONING,
+): GroqLike {
   const requests: Record<string, unknown>[] = [];
   const fail: LikeFailure[] = [];
   const json = (status: number, body: unknown) =>
@@ -95,7 +99,7 @@ export function startGroqLike(models: GroqModelEntry[] = LISTED): GroqLike {
       : (body.reasoning_format ?? "raw");
     // Tokens in order: reasoning first, then the answer; cut at max_completion_tokens.
     const tokens: { kind: "reasoning" | "answer"; text: string }[] = [
-      ...(reasons ? REASONING.map((text) => ({ kind: "reasoning" as const, text })) : []),
+      ...(reasons ? reasoning.map((text) => ({ kind: "reasoning" as const, text })) : []),
       ...ANSWER.map((text) => ({ kind: "answer" as const, text })),
     ];
     const used = tokens.slice(0, max);

@@ -1,11 +1,11 @@
 /**
  * The online branches of the notebooks, executed against local servers that answer like the
- * real services (issue 19): 02 against a hub-layout mirror named by HF_ENDPOINT; 04 against a Groq-like server listing production and preview models
+ * real services (issue 19): 01 and 02 against a hub-layout mirror named by HF_ENDPOINT; 04 against a Groq-like server listing production and preview models
  * whose chosen model reasons (tests/groq_like.ts); 03 against an Ollama-like server (the
  * stand-in behind a proxy that hides what marks it) serving a thinking model (tests/ollama_like.ts).
  */
 import assert from "node:assert/strict";
-import { rmSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { HF_CACHE_DIR } from "../lib/methods/hf/transformers.ts";
 import { startHubLike } from "./hub_like.ts";
@@ -13,6 +13,7 @@ import { ROOT } from "../lib/core/paths.ts";
 import { findSecrets } from "../lib/core/secrets.ts";
 import { NB_EXIT } from "../scripts/nb.ts";
 import { execute, taggedText } from "./_notebooks.ts";
+import { withEnv } from "./_env.ts";
 import { ANSWER, REASONING, startGroqLike } from "./groq_like.ts";
 import { FAKE_GROQ_KEY } from "./notebooks/env.ts";
 import { ANSWER as OLLAMA_ANSWER, startOllamaLike, THINK } from "./ollama_like.ts";
@@ -90,6 +91,7 @@ Deno.test("03_ollama online against an Ollama-like server with a thinking model:
     const pull = taggedText(nb, "pull");
     assert.match(pull, /Modelo: qwen3:0\.6b — OLLAMA_MODEL=qwen3:0\.6b \(ya descargado/);
     assert.match(pull, /Servidor: Ollama 0\.13\.1/);
+    assert.match(taggedText(nb, "rest"), /X-Kit-Offline: \(no: es un Ollama real\)/);
     const stream = taggedText(nb, "stream");
     assert.ok(stream.includes(OLLAMA_ANSWER.join("")), stream);
     assert.match(
@@ -102,11 +104,49 @@ Deno.test("03_ollama online against an Ollama-like server with a thinking model:
       stream,
       /TTFT = primer token de cualquier tipo: \d+ ms; primer token de la respuesta: \d+ ms/,
     );
+    assert.match(
+      stream,
+      /razona antes de responder y num_predict cuenta ambos: se piden 40 \+ 1024/,
+    );
     const speed = taggedText(nb, "speed");
     assert.match(speed, /de ellos, razonamiento/);
     assert.match(taggedText(nb, "stop"), /ya estaba en marcha antes del cuaderno: no lo paro/);
   } finally {
     await like.close();
+  }
+});
+
+Deno.test("01_pipeline online against a hub-layout mirror (HF_ENDPOINT in .env): the three lines download with a bar, then read the cache", async () => {
+  const id = "HuggingFaceTB/SmolLM2-135M-Instruct";
+  const hub = await startHubLike([id], []);
+  const cached = join(HF_CACHE_DIR, id);
+  rmSync(cached, { recursive: true, force: true });
+  // HF_ENDPOINT only in the .env file (item 4: notebooks read .env): absent from the kernel's
+  // environment, which is this process's at the time it starts.
+  const dotenv = join(Deno.makeTempDirSync(), ".env");
+  writeFileSync(dotenv, `HF_ENDPOINT=${hub.url}\n`);
+  const { HF_ENDPOINT: _, ...base } = ONLINE_BASE;
+  try {
+    let run!: Awaited<ReturnType<typeof execute>>;
+    await withEnv({ HF_ENDPOINT: undefined }, async () => {
+      run = await execute(join(ROOT, "notebooks", "01_pipeline.ipynb"), {
+        env: { ...base, KIT_ENV_FILE: dotenv },
+      });
+    });
+    const { code, stderr, nb } = run;
+    assert.equal(code, NB_EXIT.ok, stderr);
+    assert.match(taggedText(nb, "three-lines"), new RegExp(`Descargando ${id}.*100 %`));
+    assert.match(taggedText(nb, "three-lines"), /La memoria de la GPU/);
+    const backend = taggedText(nb, "backend");
+    assert.match(backend, new RegExp(`Modelo: ${id} \\(Hub de Hugging Face\\)`));
+    assert.doesNotMatch(backend, /Descargando/, "the backend reads what the three lines cached");
+    assert.match(taggedText(nb, "pipeline-options"), /Descargando/);
+    assert.match(taggedText(nb, "pipeline-options"), /Con opciones: dtype q4/);
+    assert.ok(hub.served.has(`${id}/onnx/model.onnx`), "the model came from the mirror in .env");
+    for (const [file, n] of hub.served) assert.equal(n, 1, `${file} downloaded once`);
+  } finally {
+    await hub.close();
+    rmSync(cached, { recursive: true, force: true });
   }
 });
 

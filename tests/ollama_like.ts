@@ -1,7 +1,8 @@
 /**
  * A local server that answers like a real Ollama of late 2026, for the online paths: the kit's
  * stand-in (which speaks Ollama's wire format) behind a proxy that drops what marks it as the
- * stand-in (the X-Kit-Offline header, the "-kit-offline" version). It serves `tiny` and
+ * stand-in (the X-Kit-Offline and X-Kit-Engine headers, the "-kit-offline" version, its "/"
+ * text). It serves `tiny` and
  * "qwen3:0.6b", a thinking model whose scripted backend writes `<think>…</think>` first, as
  * Qwen3 does (Ollama's parser sends that part as `thinking`).
  */
@@ -54,6 +55,7 @@ export async function startOllamaLike(): Promise<{ url: string; close(): Promise
     if (u.pathname === "/api/version") {
       return Response.json({ version: "0.13.1" });
     }
+    if (u.pathname === "/") return new Response("Ollama is running");
     const res = await fetch(inner.url + u.pathname + u.search, {
       method: req.method,
       headers: req.headers,
@@ -61,6 +63,7 @@ export async function startOllamaLike(): Promise<{ url: string; close(): Promise
     });
     const headers = new Headers(res.headers);
     headers.delete("x-kit-offline");
+    headers.delete("x-kit-engine");
     return new Response(res.body, { status: res.status, headers });
   });
   return {

@@ -41,7 +41,7 @@ import { chatModels, chooseGroqModel } from "./models.ts";
 import { findGroqKey } from "./key.ts";
 import type { GroqBackend, GroqOptions } from "./options.ts";
 import { abortableSleep, linkedSignal } from "./_signals.ts";
-import { partsReader, type ReasoningFields, reasoningRequest, toMessages } from "./stream_parts.ts";
+import { cutNote, partsReader, reasoningRequest, toMessages } from "./stream_parts.ts";
 import { openSafely } from "./redacted.ts";
 import {
   type ErrorContext,
@@ -252,13 +252,14 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
     finish: string | null | undefined,
     streaming: boolean,
     requestId?: string,
+    answered = true,
   ): SourceEnd => ({
     tokensIn: usage?.prompt_tokens ?? 0,
     tokensOut: usage?.completion_tokens,
     stopReason: finish === "length" ? "length" : finish ? "stop" : undefined,
     model,
     serviceTimings: serviceTimingsMs(usage),
-    details: details(streaming, usage, requestId),
+    details: { ...details(streaming, usage, requestId), ...cutNote(model, finish, answered) },
   });
 
   function streamingSource(prompt: PromptInput, o: GenerateOptions): Source {
@@ -308,7 +309,7 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
         if (u) usage = u;
         const choice = chunk.choices?.[0];
         if (choice?.finish_reason) finish = choice.finish_reason;
-        for (const piece of reader.push(choice?.delta as ReasoningFields | undefined)) {
+        for (const piece of reader.push(choice?.delta)) {
           if (piece.kind !== "thinking") text += piece.text;
           pieces += piece.tokens ?? 1;
           yield piece;
@@ -326,7 +327,7 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
         ctx({ partialText: text, partialTokens: pieces }),
       );
     }
-    return end(usage, finish, true, requestId);
+    return end(usage, finish, true, requestId, text !== "");
   }
 
   function jsonSource(prompt: PromptInput, o: GenerateOptions): Source {
@@ -352,7 +353,7 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
       // Whole answer: reasoning first, then the answer (split when it came as <think> text).
       const reader = partsReader();
       const parts = [
-        ...reader.push(choice?.message as ReasoningFields | undefined),
+        ...reader.push(choice?.message),
         ...reader.end(),
       ];
       const thinking = parts.filter((p) => p.kind === "thinking").map((p) => p.text).join("");
@@ -363,7 +364,7 @@ async function openGroqBackend(opts: GroqOptions): Promise<GroqBackend> {
         const all = usage?.completion_tokens ?? 1;
         yield { text, tokens: thinking ? Math.max(1, all - (reasoningTokens ?? 1)) : all };
       }
-      return end(usage, choice?.finish_reason, false, data.x_groq?.id);
+      return end(usage, choice?.finish_reason, false, data.x_groq?.id, text !== "");
     };
   }
 

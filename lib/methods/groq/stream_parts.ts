@@ -50,6 +50,26 @@ export function reasoningRequest(model: string, maxTokens: number): ReasoningReq
   };
 }
 
+/**
+ * When the answer never started because max_completion_tokens ran out first (a reasoning model
+ * that thought for longer than the kit's allowance): what happened and what to do, in Spanish,
+ * as `details.answerMissing`. Empty otherwise.
+ */
+export function cutNote(
+  model: string,
+  finish: string | null | undefined,
+  answered: boolean,
+): { answerMissing?: string } {
+  if (answered || finish !== "length") return {};
+  const why = isReasoningModel(model)
+    ? "razonó hasta agotar max_completion_tokens (que cuenta razonamiento y respuesta)"
+    : "agotó max_completion_tokens";
+  return {
+    answerMissing: `Sin respuesta: «${model}» ${why} antes de escribir la respuesta ` +
+      `(finish_reason "length"). Pide más tokens (maxTokens) o una pregunta más simple.`,
+  };
+}
+
 /** The delta (stream) or message (whole answer) fields the parts come from. */
 export interface ReasoningFields {
   content?: string | null;

@@ -9,9 +9,14 @@
 import { KitError } from "../../core/errors.ts";
 import { kitConfig } from "../../core/config.ts";
 import type { CatalogueEntry } from "./catalogue.ts";
+import { hubErrorCode } from "./transformers.ts";
 
 /** Where a student creates a read token. */
 export const HF_TOKENS_URL = "https://huggingface.co/settings/tokens";
+
+/** How fetch says the connection failed (Deno, undici), as opposed to an HTTP answer. */
+const NETWORK_FAILURE =
+  /fetch failed|error sending request|connection (refused|reset|closed)|network|ECONN|dns error/i;
 
 /** The HTTP status of a transformers.js load error (its ModelFileNotFoundError, or its message). */
 function statusOf(error: unknown): number | null {
@@ -25,7 +30,8 @@ function statusOf(error: unknown): number | null {
 
 /**
  * Converts a load error for hub model `id` into a Spanish {@link KitError} when the hub refused
- * it (401/403: gated, or no access); anything else is returned as it came.
+ * it (401/403: gated, or no access), does not have it (RepoNotFound) or could not be reached
+ * (the connection failed); anything else is returned as it came.
  */
 export function hubLoadError(
   error: unknown,
@@ -34,9 +40,27 @@ export function hubLoadError(
   entry?: CatalogueEntry,
 ): unknown {
   const status = statusOf(error);
-  if (status !== 401 && status !== 403) return error;
   const { hf } = kitConfig();
   const page = `${hf.endpoint}/${id}`;
+  const said = error instanceof Error ? error.message : String(error);
+  if (status === null && NETWORK_FAILURE.test(said)) {
+    return new KitError(
+      `No se pudo descargar «${id}» del Hub (${hf.endpoint}): la conexión falló (${said}). ` +
+        `Comprueba la red (o HF_ENDPOINT) y vuelve a ejecutar la celda: lo ya descargado queda ` +
+        `en la caché. Sin conexión, KIT_OFFLINE=1 usa el modelo local del kit.`,
+      { method, kind: "network", cause: error },
+    );
+  }
+  if (status !== null && hubErrorCode(id) === "RepoNotFound") {
+    // The hub answers 401 (no token) or 404 for a repo it does not have, or that is private.
+    return new KitError(
+      `El Hub (${hf.endpoint}) no tiene el modelo «${id}» (${status}, RepoNotFound): revisa el ` +
+        `nombre (organización/modelo; búscalo en ${hf.endpoint}/models). Si es un repositorio ` +
+        `privado, HF_TOKEN debe ser de una cuenta con acceso.`,
+      { method, kind: "not-found", status, cause: error },
+    );
+  }
+  if (status !== 401 && status !== 403) return error;
   const known = entry?.gated ? " (data/models.json lo marca como restringido)" : "";
   const gated = `El modelo «${id}» es de acceso restringido («gated») en el Hub${known}`;
   const accept = `acepta su licencia con tu cuenta en ${page}`;

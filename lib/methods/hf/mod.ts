@@ -10,3 +10,4 @@ export * from "./catalogue.ts";
 export * from "./hf_backend.ts";
 export * from "./mode.ts";
 export * from "./hub_errors.ts";
+export * from "./hub_download.ts";

@@ -26,12 +26,28 @@ export const HF_CACHE_DIR: string = join(CACHE_DIR, "hf");
  * huggingface.co.
  */
 export function hubFetch(endpoint: string, token: string | undefined): typeof fetch {
-  return (input, init) => {
+  return async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     const headers = new Headers(init?.headers);
-    if (token && url.startsWith(endpoint + "/")) headers.set("Authorization", `Bearer ${token}`);
-    return fetch(input, { ...init, headers });
+    const ours = url.startsWith(endpoint + "/");
+    if (token && ours) headers.set("Authorization", `Bearer ${token}`);
+    const res = await fetch(input, { ...init, headers });
+    const repo = ours ? /^\/([^/]+\/[^/]+)\/resolve\//.exec(url.slice(endpoint.length)) : null;
+    if (repo) hubErrorCodes.set(repo[1], res.ok ? null : res.headers.get("x-error-code"));
+    return res;
   };
+}
+
+const hubErrorCodes = new Map<string, string | null>();
+
+/**
+ * The hub's `X-Error-Code` of the last failed file request for repo `id` through
+ * {@link hubFetch} ("GatedRepo", "RepoNotFound", "EntryNotFound" …), or null. The hub answers
+ * 401 both for a gated repo and, without a token, for one that does not exist: only this header
+ * tells them apart.
+ */
+export function hubErrorCode(id: string): string | null {
+  return hubErrorCodes.get(id) ?? null;
 }
 
 /**

@@ -17,11 +17,13 @@ import { DEFAULT_MAX_TOKENS } from "../../core/types.ts";
 import type { WireProgress, WireStats } from "./wire.ts";
 import { ollamaError, SERVER_DOWN_HINT, toKitError } from "./errors.ts";
 import { ollamaTokensPerSecond, serviceTimingsOf } from "./timings.ts";
+import { answerMissing, thinkingBudget } from "./thinking.ts";
 
 export { nsToMs, readNdjson } from "./wire.ts";
 export type { WireChatChunk, WireGenerateChunk, WireProgress, WireStats } from "./wire.ts";
 export * from "./errors.ts";
 export * from "./timings.ts";
+export * from "./thinking.ts";
 
 /** Options for {@link ollamaBackend}. */
 export interface OllamaBackendOptions {
@@ -144,14 +146,21 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
   const { version, offline } = await ollamaVersion(host);
   const client = new Ollama({ host });
 
+  // Whether the model thinks (its /api/show capabilities), asked once; unknown → no.
+  let canThink: Promise<boolean> | null = null;
+  const thinks = async () => {
+    canThink ??= client.show({ model }).then((s) => !!s.capabilities?.includes("thinking"))
+      .catch(() => ((canThink = null), false));
+    return opts.think !== false && await canThink;
+  };
+
   function stream(prompt: PromptInput, o: GenerateOptions = {}): GenerationStream {
     return measureStream(async function* (signal): AsyncGenerator<Piece, SourceEnd, undefined> {
       let engine = offline ? "desconocido" : "Ollama";
       const perCall = new Ollama({ host, fetch: fetchWith(signal, (e) => (engine = e || engine)) });
-      const options = {
-        num_predict: o.maxTokens ?? DEFAULT_MAX_TOKENS,
-        temperature: o.temperature ?? 0,
-      };
+      const budget = thinkingBudget(model, o.maxTokens ?? DEFAULT_MAX_TOKENS, await thinks());
+      const options = { num_predict: budget.numPredict, temperature: o.temperature ?? 0 };
+      let answered = false;
       const common = {
         model,
         stream: true as const,
@@ -178,6 +187,7 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
           const thought = ("message" in chunk ? chunk.message?.thinking : chunk.thinking) ?? "";
           if (thought) yield { text: thought, tokens: 1, kind: "thinking" };
           const text = "message" in chunk ? chunk.message?.content ?? "" : chunk.response ?? "";
+          answered ||= text !== "";
           if (text || (!chunk.done && !thought)) yield { text, tokens: text ? 1 : 0 };
         }
       } catch (error) {
@@ -208,6 +218,8 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
           engine, // the stand-in's X-Kit-Engine, or "Ollama"
           ...(opts.choiceReason ? { model_choice: opts.choiceReason } : {}),
           think: opts.think === undefined ? "por defecto del servidor" : String(opts.think),
+          ...(budget.note ? { thinkingNote: budget.note } : {}),
+          ...answerMissing(model, stats.done_reason, answered),
           ...(stats.prompt_eval_count !== undefined
             ? { prompt_eval_count: stats.prompt_eval_count }
             : {}),

@@ -50,10 +50,19 @@ export function withTag(name: string): string {
  * ```
  */
 export function chooseFromTags(
-  tags: Pick<WireTagModel, "name" | "size" | "details">[],
+  tags: Pick<WireTagModel, "name" | "size" | "details" | "remote_host" | "remote_model">[],
   wanted: string | undefined,
 ): OllamaChoice {
   const names = new Set(tags.map((t) => withTag(t.name)));
+  // Never chosen on its own: a cloud model (it runs on Ollama's servers: nothing local to
+  // measure) or an embedding model (it cannot generate).
+  const skipped = tags.filter((t) => !runsHere(t));
+  tags = tags.filter(runsHere);
+  const besides = skipped.length
+    ? ` (no se eligen solos: ${
+      skipped.map((t) => t.name).join(", ")
+    }, modelos en la nube o de embeddings)`
+    : "";
   if (wanted) {
     const present = names.has(withTag(wanted));
     return {
@@ -64,14 +73,14 @@ export function chooseFromTags(
         : `OLLAMA_MODEL=${wanted}, que el servidor aún no tiene: hay que descargarlo (pull)`,
     };
   }
-  const preferred = OLLAMA_PREFERENCE.find((p) => names.has(p));
+  const preferred = OLLAMA_PREFERENCE.find((p) => tags.some((t) => withTag(t.name) === p));
   if (preferred) {
     return {
       model: preferred,
       present: true,
       reason: `el primero de la lista de preferencia del kit (${
         OLLAMA_PREFERENCE.join(", ")
-      }) que el servidor ya tiene`,
+      }) que el servidor ya tiene${besides}`,
     };
   }
   const bySize = [...tags].sort((a, b) => a.size - b.size);
@@ -83,7 +92,7 @@ export function chooseFromTags(
       model: llama.name,
       present: true,
       reason: `ninguno de la lista de preferencia está descargado; ${llama.name} es el modelo ` +
-        `de la familia Llama más pequeño que el servidor tiene`,
+        `de la familia Llama más pequeño que el servidor tiene${besides}`,
     };
   }
   if (bySize.length) {
@@ -91,14 +100,21 @@ export function chooseFromTags(
       model: bySize[0].name,
       present: true,
       reason: `el servidor no tiene ningún modelo Llama; se usa el más pequeño que tiene ` +
-        `(${bySize[0].name}). Para un Llama: OLLAMA_MODEL=${OLLAMA_DEFAULT_PULL} y pull`,
+        `(${bySize[0].name})${besides}. Para un Llama: OLLAMA_MODEL=${OLLAMA_DEFAULT_PULL} y pull`,
     };
   }
   return {
     model: OLLAMA_DEFAULT_PULL,
     present: false,
-    reason: `el servidor no tiene ningún modelo: hay que descargar ${OLLAMA_DEFAULT_PULL} (pull)`,
+    reason: `el servidor no tiene ningún modelo que se pueda usar aquí${besides}: hay que ` +
+      `descargar ${OLLAMA_DEFAULT_PULL} (pull)`,
   };
+}
+
+/** A model that runs on this server and generates: not a cloud model, not an embedding model. */
+function runsHere(t: Pick<WireTagModel, "name" | "details" | "remote_host" | "remote_model">) {
+  const families = [t.details?.family ?? "", ...(t.details?.families ?? [])].join(" ");
+  return !t.remote_host && !t.remote_model && !/embed/i.test(t.name) && !/bert/i.test(families);
 }
 
 /**

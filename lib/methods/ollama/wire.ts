@@ -28,6 +28,9 @@ export interface WireTagModel {
   /** Hex sha256 of the manifest, without the "sha256:" prefix. */
   digest: string;
   details: WireModelDetails;
+  /** A cloud model (Ollama runs it on its servers, not here): where, and under which name. */
+  remote_host?: string;
+  remote_model?: string;
 }
 
 /** One entry of GET /api/ps (models loaded in memory). */

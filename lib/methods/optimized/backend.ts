@@ -26,6 +26,7 @@ import {
 } from "../hf/hf_backend.ts";
 import { hubReachable } from "../hf/mode.ts";
 import { hubLoadError } from "../hf/hub_errors.ts";
+import { hubDtypes } from "../hf/hub_download.ts";
 import { loadRepairing } from "../hf/repair.ts";
 import { getPreset } from "../../forge/mod.ts";
 import { chooseDevice, type Device, fallbackNotice } from "./device.ts";
@@ -115,7 +116,10 @@ export async function createOptimizedBackend(
   const resolved = await resolveModel(name);
   configureTransformers(resolved);
   const dir = resolved.localModelPath ? join(resolved.localModelPath, resolved.id) : null;
-  const available = dir ? localDtypes(dir) : resolved.entry?.dtypes;
+  // A hub model's dtypes: what the hub has now (any id), else what the catalogue says.
+  const available = dir
+    ? localDtypes(dir)
+    : (await hubDtypes(resolved.id)) ?? resolved.entry?.dtypes;
   if (!opts.dtype) dtype = defaultDtype(available ?? [dtype]);
   if (available && !available.includes(dtype)) {
     throw unsupported(

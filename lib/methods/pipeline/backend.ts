@@ -16,12 +16,16 @@ import {
 } from "../hf/hf_backend.ts";
 import { defaultModel } from "../optimized/backend.ts";
 import { hubLoadError } from "../hf/hub_errors.ts";
+import { downloadModelFiles } from "../hf/hub_download.ts";
+import type { Dtype } from "../../measure/memory.ts";
 import { loadRepairing } from "../hf/repair.ts";
 
 /**
  * Chooses the model (the given one, or the online default when the hub is reachable, else
- * the offline `tiny`, built on first use) and points transformers.js at it. Returns the id
- * to pass to `pipeline(...)`: after this, the library's own three lines work unchanged.
+ * the offline `kit-es`, built on first use), points transformers.js at it and, for a hub model,
+ * downloads the files the pipeline will load (for `dtype`, default the library's choice) with a
+ * progress bar, only those not cached yet. Returns the id to pass to `pipeline(...)`: after
+ * this, the library's own three lines work unchanged and read the model from the cache.
  *
  * @example
  * ```ts
@@ -29,9 +33,10 @@ import { loadRepairing } from "../hf/repair.ts";
  * const generator = await pipeline("text-generation", id);
  * ```
  */
-export async function prepareModel(name?: string): Promise<string> {
+export async function prepareModel(name?: string, opts: { dtype?: Dtype } = {}): Promise<string> {
   const resolved = await resolveModel(name ?? (await defaultModel()));
   configureTransformers(resolved);
+  await downloadModelFiles(resolved, { dtype: opts.dtype, method: 1 });
   return resolved.id;
 }
 

@@ -9,7 +9,7 @@
 import type { ChatMessage, GenerateResult, PromptInput } from "../../../core/types.ts";
 import type { WireStats } from "../wire.ts";
 import { type ThinkPart, thinkSplitter } from "../../../core/think_tags.ts";
-import { HttpError } from "./_http.ts";
+import { HttpError, json } from "./_http.ts";
 
 const ms2ns = (ms: number) => Math.max(0, Math.round(ms * 1e6));
 const DEFAULT_KEEP_ALIVE_MS = 5 * 60_000;
@@ -36,8 +36,9 @@ export function keepAliveMs(value: unknown): number {
 
 /**
  * Ollama's statistics for a finished generation, in nanoseconds, from a backend's result. A
- * zero is left out, as a real Ollama leaves it out (e.g. load_duration when the model was
- * already loaded).
+ * zero is left out, as Ollama's `omitempty` leaves it out (e.g. prompt_eval_count for a prompt
+ * it had cached). `loadMs` runs from the request's start to the model being ready, as Ollama's
+ * load_duration does: a few µs, never 0, once the model is loaded.
  */
 export function statsOf(r: GenerateResult, loadMs: number, totalMs: number): WireStats {
   const t = r.serviceTimings ?? {};
@@ -136,7 +137,27 @@ export const NOT_IMPLEMENTED: readonly string[] = [
   "/v1/completions",
   "/v1/models",
   "/v1/embeddings",
+  "/v1/responses",
+  "/v1/messages",
 ];
+
+/**
+ * The 404 for a {@link NOT_IMPLEMENTED} endpoint, in the error shape of the API it belongs to,
+ * as Ollama's middlewares write it: Ollama's `{"error": "…"}` for /api/*, OpenAI's
+ * `{"error": {"message", "type": "not_found_error", "param": null, "code": null}}` for /v1/*
+ * (openai.NewError), Anthropic's `{"type": "error", "error": {"type", "message"}}` for
+ * /v1/messages, so a client of that API parses the message.
+ */
+export function notImplemented(path: string): Response {
+  const message = `${path} is not implemented by the kit's offline stand-in of Ollama ` +
+    `(a real Ollama answers it)`;
+  const body = path === "/v1/messages"
+    ? { type: "error", error: { type: "not_found_error", message } }
+    : path.startsWith("/v1/")
+    ? { error: { message, type: "not_found_error", param: null, code: null } }
+    : { error: message };
+  return json(404, body);
+}
 
 /** The context window /api/ps reports: the model's num_ctx, else Ollama's default, 4096. */
 export function contextLength(parameters: Record<string, string | number> | undefined): number {

@@ -34,6 +34,7 @@ import {
   keepAliveMs,
   modelNotFound,
   NOT_IMPLEMENTED,
+  notImplemented,
   outputShaper,
   promptOf,
   ROUTES,
@@ -169,12 +170,7 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
     const path = new URL(req.url).pathname.replace(/\/+$/, "") || "/";
     const method = req.method;
     const routes = ROUTES;
-    if (!routes[path] && NOT_IMPLEMENTED.includes(path)) {
-      return json(404, {
-        error: `${path} is not implemented by the kit's offline stand-in of Ollama ` +
-          `(a real Ollama answers it)`,
-      });
-    }
+    if (!routes[path] && NOT_IMPLEMENTED.includes(path)) return notImplemented(path);
     if (!routes[path]) return text(404, "404 page not found"); // as Ollama's router answers
     if (!routes[path].includes(method)) return text(405, "405 method not allowed");
     if (path === "/") return text(200, "Ollama is running (kit offline stand-in)");
@@ -278,7 +274,10 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
       const started = performance.now();
       running.add(controller);
       try {
-        const { backend, loadMs } = await load(model!);
+        // As Ollama: load_duration runs from the request's start to the model being ready, so
+        // it is never 0 (a few µs when the model is already loaded).
+        const { backend } = await load(model!);
+        const loadMs = performance.now() - started;
         const entry = loaded.get(full)!;
         const gen = backend.stream(input!, {
           maxTokens,
