@@ -308,7 +308,9 @@ Deno.test("a client that hangs up frees the server; /api/ps; keep_alive 0 unload
     options: { num_predict: 3 },
   })).json();
   assert.equal(next.eval_count, 3);
-  assert.ok(performance.now() - t0 < 3000, "the abandoned generation did not hold the queue");
+  // 100 000 tokens of tiny take minutes here: finishing well under that means the abandoned
+  // generation stopped (a loose bound, so a loaded machine cannot make it fail).
+  assert.ok(performance.now() - t0 < 30_000, "the abandoned generation did not hold the queue");
 
   const ps = await (await fetch(`${url}/api/ps`)).json();
   const tiny = ps.models.find((m: { name: string }) => m.name === "tiny:latest");
