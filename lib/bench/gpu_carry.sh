@@ -26,7 +26,7 @@ trap 'rm -rf "$stage"' EXIT
 cp -a node_modules "$stage/"
 nm="$stage/node_modules"
 rm -rf "$nm"/.deno/onnxruntime-web@* "$nm"/.deno/@img+* "$nm"/.deno/@types+node@* \
-  "$nm"/.deno/groq-sdk@* "$nm"/.bin
+  "$nm"/.deno/groq-sdk@* "$nm"/.deno/node-llama-cpp@* "$nm"/.deno/@node-llama-cpp+* "$nm"/.bin
 ort="$nm/.deno/onnxruntime-node@1.30.0/node_modules/onnxruntime-node"
 find "$ort/bin/napi-v6" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} +
 find "$ort/bin/napi-v6/linux" -mindepth 1 -maxdepth 1 ! -name x64 -exec rm -rf {} +
