@@ -63,7 +63,11 @@ const GRAPH_ES: Record<string, string> = {
 /** The label and method of one run, in Spanish. */
 function describe(r: GpuBenchResult): Pick<ReferenceConfiguration, "method" | "label" | "device"> {
   if (r.runtime === "python-cuda") {
-    return { method: "python", device: "cuda", label: "Python transformers fp16 (eager)" };
+    return {
+      method: "python",
+      device: "cuda",
+      label: "Python transformers fp16 (PyTorch sin compilar)",
+    };
   }
   if (r.runtime === "python-cuda-compile") {
     return {
