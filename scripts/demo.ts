@@ -66,9 +66,12 @@ Deno.addSignalListener("SIGINT", async () => {
 try {
   loadEnv();
   console.log("\n=== Cuatro formas de ejecutar un modelo Llama: demo ===\n");
-  console.log(markdownTable(await methodModes(), {
-    headers: { method: "#", name: "Método", mode: "Modo", reason: "Motivo" },
-  }));
+  // One line per method, its reason wrapped: a table of reasons would be far wider than a
+  // terminal.
+  for (const m of await methodModes()) {
+    const [head, ...rest] = wrapText(`${m.method}. ${m.name}: ${m.mode} — ${m.reason}`, 110);
+    console.log([head, ...rest.map((l) => `     ${l}`)].join("\n"));
+  }
   console.log("\nPreparando los cuatro métodos…");
   opened = await openAllBackends();
   for (const f of opened.failures) {
@@ -112,7 +115,7 @@ try {
     console.log(
       "\n" + wrapText(
         "Sin conexión, los cuatro métodos generan con el modelo local del kit: estas cifras no " +
-          "comparan los servicios reales (la velocidad de Ollama y de Groq no es medible offline).",
+          "comparan los servicios reales (la velocidad de Ollama y de Groq no es medible sin conexión).",
         110,
       ).join("\n"),
     );

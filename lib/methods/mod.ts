@@ -14,7 +14,8 @@ import { hubMode } from "./hf/mode.ts";
 import { createPipelineBackend } from "./pipeline/backend.ts";
 import { createOptimizedBackend } from "./optimized/backend.ts";
 import { ollamaBackend } from "./ollama/backend.ts";
-import { OFFLINE_MODEL, ollamaMode, runScript } from "./ollama/mode.ts";
+import { ollamaMode, runScript } from "./ollama/mode.ts";
+import { classPreset } from "./ollama/standin/gguf_model.ts";
 import { spawnOllamaStandIn } from "./ollama/standin/process.ts";
 import { chooseOllamaModel } from "./ollama/models.ts";
 import { groqBackend } from "./groq/backend.ts";
@@ -109,10 +110,19 @@ export async function openAllBackends(): Promise<OpenedBackends> {
       return backend;
     }
     // Not installed: the demo installs nothing on this machine (notebook 03 does, when asked).
+    // The stand-in serves the class's model (kit-es, the weights methods 1, 2 and 4 use
+    // offline) so that the offline rows differ only in how they reach the same model; its
+    // GGUF is made ("pulled") the first time, as `ollama pull` would.
     const server = await spawnOllamaStandIn();
     stops.push(server.stop);
     serverPids[3] = server.pid;
-    return await ollamaBackend({ model: OFFLINE_MODEL, host: server.url });
+    const model = classPreset();
+    const backend = await ollamaBackend({ model, host: server.url });
+    const pulled = await backend.list();
+    if (!pulled.some((m) => m.name === model || m.name === `${model}:latest`)) {
+      await backend.pull(model, { quiet: true });
+    }
+    return backend;
   });
   await attempt(4, "Groq", async () => {
     if ((await groqMode()).mode === "online") return await groqBackend({ notify: () => {} });

@@ -47,12 +47,12 @@ export const SERVICE_TIMING_LABELS: Record<string, string> = {
 
 const num = (x: number, digits: number) =>
   x.toLocaleString("es-ES", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const fmtEs = (s: Stat | null, digits = 1, scale = 1) =>
-  s === null
-    ? "—"
-    : `${num(s.median / scale, digits)} [${num(s.min / scale, digits)}–${
-      num(s.max / scale, digits)
-    }]`;
+/** A number with `digits` decimals, or none from 100 up (where a decimal adds no information). */
+const short = (x: number, digits: number) =>
+  num(x, Math.abs(x) >= 100 ? 0 : digits).replace(/(\d)\.(\d{3})/g, "$1$2");
+/** "median [min–max]" in Spanish, narrow enough for a 120-column terminal table. */
+const fmtEs = (s: Stat | null, digits = 1) =>
+  s === null ? "—" : `${short(s.median, digits)} [${short(s.min, digits)}–${short(s.max, digits)}]`;
 
 /** A row's own memory (its process or its server's), or why it was not measured. */
 export function memoryCell(r: ComparisonRow): string {
@@ -81,7 +81,7 @@ export function comparisonTable(rows: ComparisonRow[]): Record<string, string | 
       ? "offline, local"
       : "offline, sustituto",
     "Ejec.": r.runs,
-    "TTFT (ms)": fmtEs(r.ttftMs),
+    "TTFT (ms)": fmtEs(r.ttftMs, 0),
     "tok/s": fmtEs(r.tokensPerSecond),
     "Total (ms)": fmtEs(r.totalMs, 0),
     "Tokens": r.tokensOut && r.tokensOut.min === r.tokensOut.max
@@ -119,7 +119,7 @@ export function comparisonChart(
     width: 640,
     marginLeft: 110,
     marginRight: 30,
-    x: { label: text.axis, grid: true, labelAnchor: "center", labelArrow: "none" },
+    x: { label: text.axis, grid: true, nice: true, labelAnchor: "center", labelArrow: "none" },
     y: { label: null, domain: data.map((d) => d.label) },
     marks: [
       Plot.barX(data, { x: "median", y: "label", fill: "steelblue" }),
@@ -143,7 +143,7 @@ export function comparisonSubtitle(rows: ComparisonRow[]): string {
   const offline = rows.some((r) => r.mode === "offline");
   return offline
     ? "Medido aquí. Sin conexión: los cuatro métodos generan con el modelo local del kit, así " +
-      "que esto no compara los servicios reales (la velocidad de Ollama y Groq no es medible offline)."
+      "que esto no compara los servicios reales (la velocidad de Ollama y Groq no es medible sin conexión)."
     : "Medido aquí, contra los servicios reales.";
 }
 
@@ -211,16 +211,18 @@ function inlineMd(t: string): string {
   );
 }
 
-/** Rows of the reference runs' kit/Python figures, labelled with machine and date. */
+/**
+ * Rows of the reference runs' configurations (Spanish labels), each with its origin: «medido
+ * por el kit en hardware real (máquina, fecha)». Failed configurations are left out.
+ */
 export function referenceRows(runs: ReferenceRun[]): Record<string, string>[] {
+  const cell = (x: number | null, digits: number) => (x === null ? "—" : num(x, digits));
   return runs.flatMap((run) =>
     run.results.filter((r) => r.ok).map((r) => ({
-      "Ejecución": r.runtime,
-      "dtype": r.dtype + (r.graph ? ` (${r.graph})` : ""),
-      "Prefill (tok/s)": r.prefillTokensPerSecond === null ? "—" : num(r.prefillTokensPerSecond, 1),
-      "Generación (tok/s)": r.decodeTokensPerSecond === null
-        ? "—"
-        : num(r.decodeTokensPerSecond, 1),
+      "Configuración": r.label,
+      "Prefill (tok/s)": cell(r.prefillTokensPerSecond, 0),
+      "Generación (tok/s)": cell(r.decodeTokensPerSecond, 1),
+      "TTFT (ms)": cell(r.ttftMs, 0),
       "Origen": run.label,
     }))
   );
@@ -268,11 +270,8 @@ ${
 <h2>Recomendaciones</h2>
 ${recommendations(data.rows, { reference }).map((t) => `<p>${inlineMd(t)}</p>`).join("\n")}
 <h2>Medido por el kit en hardware real</h2>
-${
-    reference.length
-      ? htmlTable(referenceRows(reference))
-      : `<p>${escapeHtml(referenceStatus(reference))}</p>`
-  }
+<p class="kind">${escapeHtml(referenceStatus(reference))}</p>
+${reference.length ? htmlTable(referenceRows(reference)) : ""}
 <h2>Publicado</h2>
 ${
     htmlTable(pub.map((f) => ({
