@@ -74,7 +74,7 @@ Deno.test("reference rows: Spanish labels, the file's figures, always «medido p
   for (const [i, c] of ok.entries()) {
     assert.equal(rows[i]["Configuración"], c.label);
     assert.equal(rows[i]["Generación (tok/s)"], es(c.decodeTokensPerSecond, 1));
-    assert.equal(rows[i]["Prefill (tok/s)"], es(c.prefillTokensPerSecond, 0));
+    assert.equal(rows[i]["Procesado del prompt (tok/s)"], es(c.prefillTokensPerSecond, 0));
     assert.equal(rows[i]["Origen"], LABEL);
   }
   const text = JSON.stringify(rows);

@@ -127,8 +127,8 @@ export function toReferenceRun(
       transformers: python.transformers ?? null,
     },
     measured: "Generación greedy con la forma de TinyLlama-1.1B (pesos aleatorios de la forja, " +
-      "los mismos para el kit y para Python): prefill = tokens del prompt ÷ tiempo hasta el " +
-      "primer token; decode = tokens tras el primero ÷ tiempo del primero al último. Cada " +
+      "los mismos para el kit y para Python): procesado del prompt (prefill) = tokens del prompt ÷ tiempo hasta el " +
+      "primer token; generación (decode) = tokens tras el primero ÷ tiempo del primero al último. Cada " +
       "configuración en su propio proceso, tras una generación de calentamiento.",
     measuredBy: `deno task bench-gpu (scripts/bench_gpu.ts)${
       extra.commit ? `, commit ${extra.commit}` : ""

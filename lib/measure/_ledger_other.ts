@@ -180,8 +180,9 @@ export const OTHER_CHECKS: Record<string, (ctx: LedgerContext) => Check> = {
     kit: "sin equivalente en el kit",
     origin: REASON,
     verdict: "correcto",
-    why: "Accelerate (device_map) reparte capas entre GPU, CPU y disco. transformers.js y " +
-      "onnxruntime ejecutan el grafo entero en un dispositivo: el kit no puede repartir capas.",
+    why: "Accelerate (device_map) reparte capas entre GPU, CPU y disco. transformers.js admite " +
+      "un dispositivo por sesión (en modelos de varias sesiones) y onnxruntime pasa a la CPU los " +
+      "nodos que la GPU no soporta, pero un Llama es una sola sesión: no se reparten capas por memoria.",
   }),
   "checkpointing": () => ({
     kit: "—",

@@ -220,7 +220,7 @@ export function referenceRows(runs: ReferenceRun[]): Record<string, string>[] {
   return runs.flatMap((run) =>
     run.results.filter((r) => r.ok).map((r) => ({
       "Configuración": r.label,
-      "Prefill (tok/s)": cell(r.prefillTokensPerSecond, 0),
+      "Procesado del prompt (tok/s)": cell(r.prefillTokensPerSecond, 0),
       "Generación (tok/s)": cell(r.decodeTokensPerSecond, 1),
       "TTFT (ms)": cell(r.ttftMs, 0),
       "Origen": run.label,

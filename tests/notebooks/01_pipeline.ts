@@ -42,7 +42,7 @@ export async function check01Pipeline(nb: Notebook): Promise<void> {
   // Method 1 is the library's defaults, and it accepts dtype and device.
   assert.match(
     taggedText(nb, "pipeline-options"),
-    /Con opciones: dtype q4, dispositivo cpu\. Por defecto: dtype fp32/,
+    /Con opciones, la sesión que creó la biblioteca: dtype q4, dispositivo cpu\. Por defecto: dtype fp32/,
   );
   const ledger = taggedMime(nb, "ledger", "text/markdown");
   assert.match(ledger, /2K tokens = 4GB \| 1,1 GB \(FP16, lote 1\) \| fórmula \| incorrecto \|/);
