@@ -25,8 +25,11 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp -a node_modules "$stage/"
 nm="$stage/node_modules"
+# node-llama-cpp (the Ollama stand-in's engine, imported on first use only) is not used by the
+# GPU benchmark: its prebuilt binaries alone would exceed the 64 MiB carry.
 rm -rf "$nm"/.deno/onnxruntime-web@* "$nm"/.deno/@img+* "$nm"/.deno/@types+node@* \
-  "$nm"/.deno/groq-sdk@* "$nm"/.bin
+  "$nm"/.deno/groq-sdk@* "$nm"/.deno/node-llama-cpp@* "$nm"/.deno/@node-llama-cpp+* \
+  "$nm"/.bin
 ort="$nm/.deno/onnxruntime-node@1.30.0/node_modules/onnxruntime-node"
 find "$ort/bin/napi-v6" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} +
 find "$ort/bin/napi-v6/linux" -mindepth 1 -maxdepth 1 ! -name x64 -exec rm -rf {} +
@@ -39,6 +42,7 @@ mkdir -p "$sharp/dist"
 stub='function sharp() { throw new Error("sharp is a stub in the GPU benchmark carry"); }'
 echo "$stub export default sharp;" > "$sharp/dist/index.mjs"
 echo "$stub module.exports = sharp;" > "$sharp/dist/index.cjs"
+rm -rf "$nm"/node-llama-cpp
 # Dangling links (packages removed above) would make tar complain on the device.
 find "$nm" -xtype l -delete
 tar -C "$stage" -cJf .carry/node_modules.tar.xz node_modules

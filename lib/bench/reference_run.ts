@@ -66,14 +66,14 @@ function describe(r: GpuBenchResult): Pick<ReferenceConfiguration, "method" | "l
     return {
       method: "python",
       device: "cuda",
-      label: "Python transformers fp16 (PyTorch sin compilar)",
+      label: `Python transformers ${r.dtype} (PyTorch sin compilar)`,
     };
   }
   if (r.runtime === "python-cuda-compile") {
     return {
       method: "python",
       device: "cuda",
-      label: "Python transformers fp16 (caché estática + torch.compile)",
+      label: `Python transformers ${r.dtype} (caché estática + torch.compile)`,
     };
   }
   if (r.runtime === "kit-pipeline") {
@@ -152,7 +152,7 @@ export function toReferenceRun(
         }${r.runtime === "python-cuda-compile" ? "-compile" : ""}`,
         ...d,
         runtime: r.runtime,
-        dtype: r.runtime.startsWith("python") ? "fp16" : String(r.extra?.dtype ?? r.dtype),
+        dtype: r.runtime.startsWith("python") ? r.dtype : String(r.extra?.dtype ?? r.dtype),
         graph: d.method === 2 ? r.graph ?? "fused" : null,
         ok: r.ok,
         ...(r.ok ? {} : { error: r.error }),

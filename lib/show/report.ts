@@ -165,14 +165,19 @@ export function comparisonCharts(rows: ComparisonRow[]): { title: string; svg: s
     [
       "Velocidad de generación (más es mejor)",
       (r) => r.tokensPerSecond,
-      "tokens por segundo",
+      "Tokens por segundo (tok/s)",
       WHISKERS,
     ],
-    ["Tiempo hasta el primer token (menos es mejor)", (r) => r.ttftMs, "milisegundos", WHISKERS],
+    [
+      "Tiempo hasta el primer token (menos es mejor)",
+      (r) => r.ttftMs,
+      "Milisegundos (ms)",
+      WHISKERS,
+    ],
     [
       "Memoria de cada método, medida en su propio proceso",
       memory,
-      "megabytes (MB)",
+      "Megabytes (MB)",
       "Pico de memoria residente del proceso del método (un proceso nuevo para los métodos 1 y 2; " +
       "el proceso del servidor para 3 y 4), no la del cuaderno. Una medida por método. Un método " +
       "sin barra no se pudo medir (la tabla dice por qué).",
