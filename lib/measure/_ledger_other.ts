@@ -165,15 +165,33 @@ export const OTHER_CHECKS: Record<string, (ctx: LedgerContext) => Check> = {
   },
   "bnb-criticos": (ctx) => {
     const o = ctx.outliers;
+    const k = ctx.kitEsInt8;
+    const pct = (x: number) => `${es(100 * x, 2)} %`;
+    const real = k
+      ? `; en kit-es, ${k.withOutliers.length} de ${k.linearLayers} capas lineales tienen rasgos ` +
+        `atípicos (|x| ≥ 6)${
+          k.withOutliers.map((l) =>
+            `: ${l.name} (${l.features}), error ${pct(l.errorPlain)} → ${pct(l.errorKept)}`
+          ).join("")
+        }`
+      : "";
     return {
       kit: o
         ? `error int8 de una matriz con ${o.columns} columnas atípicas: ${es(o.errorPlain, 4)} ` +
-          `sin separarlas, ${es(o.errorKept, 4)} dejándolas en fp16`
+          `sin separarlas, ${es(o.errorKept, 4)} dejándolas en fp16${real}`
         : "sin demostración aquí",
-      origin: o ? HERE : pub(ctx, "bnb-int8-memory").label,
+      origin: o
+        ? (k ? `${HERE}; ${pub(ctx, "llm-int8-emergence").label}` : HERE)
+        : pub(ctx, "bnb-int8-memory").label,
       verdict: o ? (o.errorKept < o.errorPlain ? "correcto" : "incorrecto") : "correcto",
       why: "LLM.int8() multiplica en 16 bits las columnas con valores atípicos y el resto en " +
-        "8 bits (documentación de bitsandbytes).",
+        "8 bits (documentación de bitsandbytes)." +
+        (k
+          ? " En un modelo tan pequeño como kit-es casi no hay rasgos atípicos: el artículo de " +
+            `LLM.int8() los ve aparecer de forma sistemática a partir de unos ${
+              es(pub(ctx, "llm-int8-emergence").value, 0)
+            } M de parámetros.`
+          : ""),
     };
   },
   "offload-cpu": () => ({
