@@ -279,6 +279,35 @@ export const OTHER_CHECKS: Record<string, (ctx: LedgerContext) => Check> = {
     why: "No es que no pueda optimizar: usa lo que elige la biblioteca. El método 2 consiste en " +
       "elegir dtype y dispositivo y reutilizar lo cargado.",
   }),
+  "velocidad-limitada": (ctx) => {
+    const ref = ctx.reference?.[0];
+    const m1 = ref?.results.find((r) => r.ok && r.runtime === "kit-pipeline");
+    const m2 = ref
+      ? referenceResults(ref, "kit-webgpu", "q4").find((r) => (r.graph ?? "fused") === "fused")
+      : undefined;
+    if (!ref || !m1?.decodeTokensPerSecond || !m2?.decodeTokensPerSecond) {
+      return {
+        kit: "sin ejecución de referencia en una máquina con GPU",
+        origin: "pendiente",
+        verdict: "pendiente",
+        why:
+          "Lo decidiría el mismo modelo con los valores por defecto y con dtype y dispositivo elegidos en una GPU.",
+      };
+    }
+    const x = m2.decodeTokensPerSecond / m1.decodeTokensPerSecond;
+    return {
+      kit:
+        `valores por defecto (${m1.dtype}, ${m1.device}): ${
+          es(m1.decodeTokensPerSecond, 1)
+        } tok/s; ` +
+        `método 2 (q4, webgpu): ${es(m2.decodeTokensPerSecond, 1)} tok/s (×${es(x, 1)})`,
+      origin: ref.label,
+      verdict: x >= 2 ? "correcto" : "aproximado",
+      why:
+        "En una máquina con GPU, el pipeline con sus valores por defecto generó en la CPU y en " +
+        "fp32. No es un límite del pipeline: con { dtype, device } la misma biblioteca usa la GPU.",
+    };
+  },
   "groq-500": (ctx) => {
     const s = pub(ctx, "groq-llama3-8b-tps");
     const b = pub(ctx, "groq-llama3-70b-tps");

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../core/paths.ts";
 import type { ComparisonRow, Stat } from "./compare.ts";
-import { loadPublished, published } from "./provenance.ts";
+import { figureLabel, loadPublished, published } from "./provenance.ts";
 import type { ReferenceRun } from "./reference.ts";
 
 /** One table of the slides: its title, its header and its rows, word for word. */
@@ -125,8 +125,10 @@ export function claimsVersusMeasured(rows: ComparisonRow[], claims = loadClaims(
       setupSteps: claims.kitSetupSteps.methods[String(method)]?.length ?? 0,
       costClaim: cells[4],
       costMeasured: method === 4
-        ? `${usd.toFixed(6)} USD por ${tokensIn + tokensOut} tokens${
-          r?.mode === "offline" ? " (a precio de Groq real)" : ""
+        ? `${
+          usd.toLocaleString("es-ES", { minimumFractionDigits: 6, maximumFractionDigits: 6 })
+        } USD por ${tokensIn + tokensOut} tokens, al precio de Groq: ${
+          figureLabel({ kind: "publicado", source: "Groq, groq.com/pricing" })
         }`
         : "0 (sin coste por token)",
     };

@@ -46,5 +46,10 @@ export async function check01Pipeline(nb: Notebook): Promise<void> {
   );
   const ledger = taggedMime(nb, "ledger", "text/markdown");
   assert.match(ledger, /2K tokens = 4GB \| 1,1 GB \(FP16, lote 1\) \| fórmula \| incorrecto \|/);
+  // The pipeline's speed claim, from the reference run on a real GPU (labelled, never mixed).
+  assert.match(
+    ledger,
+    /No aprovecha hardware \| valores por defecto \(fp32, cpu\): 13,2 tok\/s; método 2 \(q4, webgpu\): 113,3 tok\/s \(×8,6\) \| medido por el kit en hardware real \(NVIDIA H200, 2026-12-01\) \| correcto \|/,
+  );
   assert.match(ledger, /Activaciones: ~15-25 GB adicionales \|.*\| incorrecto \|/);
 }

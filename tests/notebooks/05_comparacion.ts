@@ -92,7 +92,10 @@ export async function check05Comparacion(nb: Notebook): Promise<void> {
   assert.deepEqual(claims.map((r) => r[7]), ["2", "3", "4", "3"], "set-up steps per method");
   assert.match(claims[2][3], /no medible sin conexión/);
   assert.match(claims[3][3], /no medible sin conexión/);
-  assert.match(claims[3][9], /^\d+\.\d{6} USD por \d+ tokens \(a precio de Groq real\)$/);
+  assert.match(
+    claims[3][9],
+    /^\d+,\d{6} USD por \d+ tokens, al precio de Groq: publicado \(Groq, groq\.com\/pricing, sin fecha\)$/,
+  );
 
   // The committed reference run, labelled with machine and date, in Spanish, never mixed.
   const reference = taggedText(nb, "reference");
