@@ -31,6 +31,7 @@ import {
   comparisonTable,
   markdownTable,
   modeLabel,
+  protocolLines,
   serviceRows,
   streamText,
   wrapText,
@@ -111,6 +112,7 @@ try {
   console.log("\n=== Medido aquí: mediana [mínimo–máximo] ===\n");
   console.log(markdownTable(comparisonTable(rows)));
   console.log("\n" + markdownTable(serviceRows(rows)));
+  for (const line of protocolLines(rows)) console.log(wrapText(line, 110).join("\n     "));
   if (rows.some((r) => r.mode === "offline")) {
     console.log(
       "\n" + wrapText(

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ComparisonRow, Stat } from "../measure/compare.ts";
+import { type ComparisonRow, type Stat, stat } from "../measure/compare.ts";
 import {
   CLAIMS_HEADERS,
   claimsVersusMeasured,
@@ -100,6 +100,42 @@ export function serviceRows(rows: ComparisonRow[]): Record<string, string | numb
     "Memoria: cómo se midió": r.methodMemory?.how ?? "no medida",
     ...(r.error ? { "Error": r.error } : {}),
   }));
+}
+
+/**
+ * Per run, what the client measured minus what the server says it spent (Ollama's
+ * total_duration; Groq's queue + total time): HTTP, streaming and the other process. Offline
+ * this is all the stand-in rows can honestly tell about their protocol; null for a method
+ * whose service reports no total.
+ *
+ * @example
+ * ```ts
+ * protocolOverhead(rows.find((r) => r.method === 3)!)?.median; // ms
+ * ```
+ */
+export function protocolOverhead(r: ComparisonRow): Stat | null {
+  return stat(r.results.map(({ result }) => {
+    const s = result.serviceTimings ?? {};
+    const server = typeof s.total_duration === "number"
+      ? s.total_duration
+      : typeof s.totalMs === "number"
+      ? s.totalMs + (s.queueMs ?? 0)
+      : null;
+    return server === null ? null : result.timings.totalMs - server;
+  }));
+}
+
+/** One Spanish sentence per method with a service total: the protocol's cost, measured here. */
+export function protocolLines(rows: ComparisonRow[]): string[] {
+  return rows.flatMap((r) => {
+    const o = protocolOverhead(r);
+    return o
+      ? [
+        `${r.method}. ${r.name}: ${fmtEs(o)} ms por petición entre lo que mide el cliente y lo ` +
+        `que dice el servidor (HTTP, envío por partes y otro proceso; mediana [mínimo–máximo]).`,
+      ]
+      : [];
+  });
 }
 
 /** Bar chart of a statistic's median per method, with its min–max as a whisker. */
@@ -260,6 +296,7 @@ ${
 <p class="kind">Mediana [mínimo–máximo] de todas las ejecuciones. Memoria: la del propio proceso de cada método.</p>
 ${htmlTable(comparisonTable(data.rows))}
 ${htmlTable(serviceRows(data.rows))}
+${protocolLines(data.rows).map((l) => `<p class="kind">${escapeHtml(l)}</p>`).join("\n")}
 ${charts.map((c) => `<figure>${c.svg}</figure>`).join("\n")}
 <h2>La sesión frente a lo medido</h2>
 <p class="kind">Diapositiva «Comparación de Métodos», palabra por palabra, al lado de lo que midió el kit.</p>

@@ -81,6 +81,11 @@ export async function check05Comparacion(nb: Notebook): Promise<void> {
   assert.match(service[2][2], /generación \d/);
   assert.match(service[3][2], /cola \d/);
   assert.doesNotMatch(tables.join("\n"), /queueMs|promptMs|eval_duration/);
+  // What the stand-ins measure honestly offline: the protocol's cost, client minus server.
+  const protocol = taggedText(nb, "table");
+  for (const n of ["3. Ollama", "4. Groq"]) {
+    assert.match(protocol, new RegExp(`${n}: -?[\\d,]+ \\[-?[\\d,]+–-?[\\d,]+\\] ms por petición`));
+  }
 
   const charts = (taggedCell(nb, "charts").outputs ?? []).filter((o) => o.data?.["image/svg+xml"]);
   assert.equal(charts.length, 3, "tok/s, TTFT, memory");
