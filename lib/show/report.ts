@@ -10,6 +10,7 @@ import { type ComparisonRow, type Stat, stat } from "../measure/compare.ts";
 import {
   CLAIMS_HEADERS,
   claimsVersusMeasured,
+  figureLabel,
   loadPublished,
   loadReferenceRuns,
   recommendations,
@@ -269,12 +270,23 @@ export function referenceRows(runs: ReferenceRun[]): Record<string, string>[] {
   );
 }
 
+/**
+ * Published figures (data/published_figures.json) whose id starts with `prefix` (default: Groq's
+ * speeds), each with «publicado (fuente, fecha)».
+ */
+export function publishedRows(prefix = "groq-"): Record<string, string>[] {
+  return loadPublished().filter((f) => f.id.startsWith(prefix)).map((f) => ({
+    "Qué": f.what,
+    "Cifra": `${num(f.value, 0)} ${f.unit}`,
+    "Origen": figureLabel({ kind: "publicado", source: f.source, date: f.date }),
+  }));
+}
+
 /** Renders the report as one HTML document with no external resources. */
 export function reportHtml(data: ReportData): string {
   const charts = comparisonCharts(data.rows);
   const offline = data.rows.filter((r) => r.mode === "offline").map((r) => r.name);
   const reference = data.reference ?? loadReferenceRuns();
-  const pub = loadPublished().filter((f) => f.id.startsWith("groq-"));
   return `<!DOCTYPE html>
 <html lang="es"><head><meta charset="utf-8"><title>${escapeHtml(data.title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}
@@ -315,13 +327,7 @@ ${recommendations(data.rows, { reference }).map((t) => `<p>${inlineMd(t)}</p>`).
 <p class="kind">${escapeHtml(referenceStatus(reference))}</p>
 ${reference.length ? htmlTable(referenceRows(reference)) : ""}
 <h2>Publicado</h2>
-${
-    htmlTable(pub.map((f) => ({
-      "Qué": f.what,
-      "Cifra": `${num(f.value, 0)} ${f.unit}`,
-      "Origen": `publicado (${f.source}, ${f.date})`,
-    })))
-  }
+${htmlTable(publishedRows())}
 <h2>Máquina</h2>
 ${htmlTable(machineRows(data.machine).map((r) => ({ Recurso: r.item, Valor: r.value })))}
 ${(data.notes ?? []).map((n) => `<p>${escapeHtml(n)}</p>`).join("\n")}

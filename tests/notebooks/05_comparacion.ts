@@ -110,6 +110,10 @@ export async function check05Comparacion(nb: Notebook): Promise<void> {
   );
   assert.match(reference, /\| Método 2: fp16 en webgpu \(grafo fusionado\) \| 6150 \| 71,2 \|/);
   assert.doesNotMatch(reference, /kit-webgpu|python-cuda|\(fused|medido aquí|publicado \(/);
+  // Published figures in their own table, each labelled with source and date.
+  const published = rows(taggedMime(nb, "published", "text/markdown"));
+  assert.ok(published.length >= 2);
+  for (const r of published) assert.match(r[2], /^publicado \(.+, \d{4}(-\d{2})?\)$/);
   const ledger = rows(taggedMime(nb, "ledger", "text/markdown"));
   assert.ok(ledger.some((r) => /500\+ tokens\/segundo/.test(r[1]) && /publicado \(/.test(r[3])));
   assert.ok(
