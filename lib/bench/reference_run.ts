@@ -126,7 +126,8 @@ export function toReferenceRun(
       torch: python.torch ?? null,
       transformers: python.transformers ?? null,
     },
-    measured: "Generación greedy con la forma de TinyLlama-1.1B (pesos aleatorios de la forja, " +
+    measured:
+      "Generación voraz (greedy) con la forma de TinyLlama-1.1B (pesos aleatorios de la forja, " +
       "los mismos para el kit y para Python): procesado del prompt (prefill) = tokens del prompt ÷ tiempo hasta el " +
       "primer token; generación (decode) = tokens tras el primero ÷ tiempo del primero al último. Cada " +
       "configuración en su propio proceso, tras una generación de calentamiento.",
@@ -141,7 +142,7 @@ export function toReferenceRun(
     workload: {
       promptTokens: report.settings.promptTokens,
       newTokens: report.settings.newTokens,
-      decoding: "greedy, sin token de fin",
+      decoding: "voraz (greedy), sin token de fin",
     },
     gpuCopyBandwidthBytesPerSecond: report.gpuCopyBandwidthBytesPerSecond ?? null,
     configurations: results.map((r) => {
