@@ -171,9 +171,10 @@ export function comparisonChart(
 }
 
 const WHISKERS =
-  "Cada barra es la mediana de todas las ejecuciones medidas de ese método; la línea " +
-  "negra con topes va del mínimo al máximo. Si las líneas de dos métodos se solapan, la " +
-  "diferencia entre ellos no es medible con estas repeticiones: es un empate.";
+  "Cada barra es la mediana de todas las ejecuciones medidas de ese método (los prompts corto, " +
+  "medio y largo, con sus repeticiones); la línea negra con topes va del mínimo al máximo, así " +
+  "que recoge la diferencia entre prompts además del ruido. Si las líneas de dos métodos se " +
+  "solapan, la diferencia entre ellos no es medible con estas repeticiones: es un empate.";
 
 /** The subtitle saying where the figures come from, and what offline rows do not measure. */
 export function comparisonSubtitle(rows: ComparisonRow[]): string {
