@@ -33,6 +33,7 @@ import {
   engineOf,
   markdownTable,
   modeLabel,
+  protocolLines,
   serviceRows,
   streamText,
   wrapText,
@@ -68,12 +69,15 @@ Deno.addSignalListener("SIGINT", async () => {
 try {
   loadEnv();
   console.log("\n=== Cuatro formas de ejecutar un modelo Llama: demo ===\n");
+  // One line per method, its reason wrapped: a table of reasons would be far wider than a
+  // terminal.
   const modes = await methodModes();
-  console.log(markdownTable(modes, {
-    headers: { method: "#", name: "Método", mode: "Modo", reason: "Motivo" },
-  }));
+  for (const m of modes) {
+    const [head, ...rest] = wrapText(`${m.method}. ${m.name}: ${m.mode} — ${m.reason}`, 110);
+    console.log([head, ...rest.map((l) => `     ${l}`)].join("\n"));
+  }
   if (modes.some((m) => m.mode === "offline")) {
-    console.log(`\nSin conexión responde ${KIT_ES_NOTE}.`);
+    console.log(wrapText(`\nSin conexión responde ${KIT_ES_NOTE}.`, 110).join("\n"));
   }
   console.log("\nPreparando los cuatro métodos…");
   opened = await openAllBackends();
@@ -121,11 +125,12 @@ try {
       110,
     ).join("\n"),
   );
+  for (const line of protocolLines(rows)) console.log(wrapText(line, 110).join("\n     "));
   if (rows.some((r) => r.mode === "offline")) {
     console.log(
       "\n" + wrapText(
         "Sin conexión, los cuatro métodos generan con el modelo local del kit: estas cifras no " +
-          "comparan los servicios reales (la velocidad de Ollama y de Groq no es medible offline).",
+          "comparan los servicios reales (la velocidad de Ollama y de Groq no es medible sin conexión).",
         110,
       ).join("\n"),
     );

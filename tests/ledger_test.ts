@@ -154,14 +154,20 @@ Deno.test("ledger: Groq latency is pending offline and measured online; hardware
   assert.equal(cpu.origin, "medido aquí");
 });
 
-Deno.test("reference runs: machine and date read from the benchmark's JSON", () => {
+Deno.test("reference runs: machine and date read from a reference run's JSON", () => {
   const run = parseReferenceRun("h200_2026-12-01.json", {
-    date: "2026-12-01T21:00:00.000Z",
-    machine: { gpus: [{ name: "NVIDIA H200" }], cpuModel: "x" },
-    results: [{ runtime: "kit-webgpu", dtype: "fp16", ok: true, decodeTokensPerSecond: 34.5 }],
+    schema: 1,
+    date: "2026-12-01",
+    machine: { gpu: "NVIDIA H200", cpu: "x" },
+    configurations: [{
+      runtime: "kit-webgpu",
+      dtype: "fp16",
+      ok: true,
+      decodeTokensPerSecond: 34.5,
+    }],
   })!;
   assert.equal(run.label, "medido por el kit en hardware real (NVIDIA H200, 2026-12-01)");
   assert.equal(run.results[0].decodeTokensPerSecond, 34.5);
   assert.equal(run.results[0].prefillTokensPerSecond, null);
-  assert.equal(parseReferenceRun("empty.json", { results: [] }), null);
+  assert.equal(parseReferenceRun("empty.json", { schema: 1, configurations: [] }), null);
 });

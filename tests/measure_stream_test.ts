@@ -87,3 +87,31 @@ Deno.test("measureStream: reaching maxTokens reads as 'length'; source errors re
   };
   await assert.rejects(measureStream(failing).result, /se cortó/);
 });
+
+Deno.test("measureStream: leaving the loop early still settles result (no promise left pending)", async () => {
+  // Before the fix, `result` never settled here: its resolver lived only in the closed
+  // generator, so an awaiting notebook cell waited on a promise nothing could resolve (which
+  // V8 may then collect: the Deno kernel's "Promise was collected").
+  let closed = false;
+  const s = measureStream(async function* (signal): AsyncGenerator<Piece, SourceEnd> {
+    try {
+      for (const p of ["uno", " dos", " tres"]) {
+        if (signal.aborted) break;
+        yield { text: p };
+      }
+      return { tokensIn: 1, model: "m" };
+    } finally {
+      closed = true;
+    }
+  });
+  for await (const p of s) {
+    assert.equal(p, "uno");
+    break;
+  }
+  const settled = await Promise.race([s.result, sleep(2000).then(() => "pendiente")]);
+  assert.notEqual(settled, "pendiente", "result settled after the consumer left");
+  const r = settled as Awaited<typeof s.result>;
+  assert.equal(r.text, "uno");
+  assert.equal(r.stopReason, "abort");
+  assert.ok(closed, "the source was closed");
+});

@@ -298,8 +298,7 @@ Deno.test("a client that hangs up frees the server; /api/ps; keep_alive 0 unload
     options: { num_predict: 100000 },
   });
   const reader = res.body!.getReader();
-  await reader.read();
-  await reader.cancel();
+  await reader.read().then(() => reader.cancel());
   const t0 = performance.now();
   const next = await (await post(`${url}/api/generate`, {
     model: "tiny",
@@ -308,8 +307,7 @@ Deno.test("a client that hangs up frees the server; /api/ps; keep_alive 0 unload
     options: { num_predict: 3 },
   })).json();
   assert.equal(next.eval_count, 3);
-  // 100 000 tokens of tiny take minutes here: finishing well under that means the abandoned
-  // generation stopped (a loose bound, so a loaded machine cannot make it fail).
+  // 100 000 tokens take minutes: well under that, the abandoned generation has stopped.
   assert.ok(performance.now() - t0 < 30_000, "the abandoned generation did not hold the queue");
 
   const ps = await (await fetch(`${url}/api/ps`)).json();

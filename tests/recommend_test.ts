@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   claimsVersusMeasured,
   type ComparisonRow,
+  loadReferenceRuns,
   rankWithTies,
   recommendations,
   type Stat,
@@ -91,4 +92,21 @@ Deno.test("claims beside measurements: the slide's words, and offline stand-ins'
   assert.deepEqual(t.map((r) => r.costClaim), ["Gratis", "Gratis", "Gratis", "Freemium"]);
   assert.match(t[3].speedMeasured, /no medible sin conexión/);
   assert.match(t[0].speedMeasured, /medido aquí\), modelo local del kit/);
+});
+
+Deno.test("offline «máximo rendimiento» cites the reference run: method 2 on the GPU vs defaults and Python", () => {
+  const file = JSON.parse(
+    Deno.readTextFileSync(new URL("../data/reference_runs/h200_2026-12-01.json", import.meta.url)),
+  );
+  const decode = (id: string) =>
+    file.configurations.find((c: { id: string }) => c.id === id).decodeTokensPerSecond
+      .toLocaleString("es-ES", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+  const rec = recommendations([row(1, "Pipeline", "offline", s(10, 9, 11))], {
+    reference: loadReferenceRuns(),
+  })[2];
+  assert.ok(rec.startsWith("**Para máximo rendimiento: Optimizado.**"), rec);
+  assert.ok(rec.includes(`${decode("metodo2-webgpu-q4-fused")} tok/s`), rec);
+  assert.ok(rec.includes(`frente a ${decode("metodo1-cpu-fp32")} del pipeline`), rec);
+  assert.ok(rec.includes(`${decode("python-cuda-fp16")} de Python transformers fp16`), rec);
+  assert.match(rec, /\(medido por el kit en hardware real \(NVIDIA H200, 2026-12-01\)\)\.$/);
 });

@@ -1,7 +1,16 @@
 /** lib/show outside Jupyter: tables, progress lines, SVG charts. (In-cell behaviour: runner_test.) */
 import assert from "node:assert/strict";
 import { parseHTML } from "linkedom";
-import { formatCell, markdownTable, Plot, plotToSvg, progressBar } from "../lib/show/mod.ts";
+import {
+  comparisonTable,
+  formatCell,
+  markdownTable,
+  Plot,
+  plotToSvg,
+  progressBar,
+  protocolLines,
+  protocolOverhead,
+} from "../lib/show/mod.ts";
 
 /** Splits a Markdown table row into cells (an escaped pipe is "\\|", never " | "). */
 function cells(line: string): string[] {
@@ -88,4 +97,75 @@ Deno.test("plotToSvg: title, subtitle and caption are visible text, the caption 
   assert.ok(capLines.length >= 3, "the caption is wrapped over several lines");
   for (const l of capLines) assert.ok(l.length <= Math.floor((400 - 20) / 6.6), l);
   assert.equal(capLines.join(" "), caption.trim());
+});
+
+Deno.test("comparisonTable: wide but plausible figures still fit a 120-column terminal", () => {
+  const s = (median: number, min: number, max: number) => ({ median, min, max, n: 9 });
+  const row = (method: number, name: string) => ({
+    method,
+    name,
+    mode: "offline" as const,
+    model: "kit-es",
+    runs: 9,
+    ttftMs: s(1234.5, 999.9, 2500.4),
+    tokensPerSecond: s(1234.5, 100.1, 2000.2),
+    totalMs: s(12345, 9999, 25000),
+    tokensOut: s(48, 31, 48),
+    tokensIn: s(40, 20, 300),
+    peakRssBytes: null,
+    gpuBytes: null,
+    service: {},
+    methodMemory: { bytes: 1234e6, how: "proceso nuevo, q4" },
+    results: [],
+  });
+  const md = markdownTable(comparisonTable([row(2, "Optimizado"), row(3, "Ollama")]));
+  for (const line of md.split("\n")) assert.ok(line.length <= 120, `${line.length}: ${line}`);
+  assert.match(md, /\| 1235 \[1000–2500\] \|/, "TTFT in whole milliseconds");
+});
+
+Deno.test("protocolOverhead: client total minus the server's own total, per run", () => {
+  const run = (totalMs: number, serviceTimings: Record<string, number>) => ({
+    prompt: "p",
+    result: {
+      text: "",
+      tokensIn: 1,
+      tokensOut: 2,
+      stopReason: "stop" as const,
+      model: "m",
+      timings: { ttftMs: 1, totalMs, decodeMs: 1, tokensPerSecond: 1 },
+      serviceTimings,
+    },
+  });
+  const base = {
+    name: "x",
+    mode: "offline" as const,
+    model: "m",
+    runs: 3,
+    ttftMs: null,
+    tokensPerSecond: null,
+    totalMs: null,
+    tokensOut: null,
+    tokensIn: null,
+    peakRssBytes: null,
+    gpuBytes: null,
+    service: {},
+  };
+  // Ollama: total_duration; Groq: queue + total; the pipeline reports nothing.
+  const ollama = {
+    ...base,
+    method: 3,
+    results: [
+      run(100, { total_duration: 80 }),
+      run(50, { total_duration: 45 }),
+      run(70, { total_duration: 60 }),
+    ],
+  };
+  const groq = { ...base, method: 4, results: [run(30, { queueMs: 2, totalMs: 20 })] };
+  const pipe = { ...base, method: 1, results: [run(30, {})] };
+  assert.deepEqual(protocolOverhead(ollama), { median: 10, min: 5, max: 20, n: 3 });
+  assert.deepEqual(protocolOverhead(groq), { median: 8, min: 8, max: 8, n: 1 });
+  assert.equal(protocolOverhead(pipe), null);
+  const lines = protocolLines([pipe, ollama, groq]);
+  assert.equal(lines.length, 2);
+  assert.match(lines[0], /^3\. x: 10,0 \[5,0–20,0\] ms por petición/);
 });

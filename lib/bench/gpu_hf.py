@@ -77,12 +77,14 @@ def main():
     ap.add_argument("--ids", required=True)
     ap.add_argument("--new", type=int, default=128)
     ap.add_argument("--compile", action="store_true")
+    ap.add_argument("--dtype", choices=["fp16", "fp32"], default="fp16")
     ap.add_argument("--bandwidth", action="store_true")
     a = ap.parse_args()
     bandwidth = copy_bandwidth() if a.bandwidth else None
     ids_list = json.load(open(a.ids))
     t0 = time.perf_counter()
-    model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch.float16, device_map="cuda")
+    torch_dtype = torch.float32 if a.dtype == "fp32" else torch.float16
+    model = AutoModelForCausalLM.from_pretrained(a.model, dtype=torch_dtype, device_map="cuda")
     model.eval()
     if a.compile:
         # transformers compiles the forward itself when the cache is static (CompileConfig:

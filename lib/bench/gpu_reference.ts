@@ -142,6 +142,8 @@ export async function runGpuReference(o: GpuReferenceOptions): Promise<GpuReport
         idsFile,
         "--new",
         String(newTokens),
+        "--dtype",
+        c.dtype,
         ...(c.runtime === "python-cuda-compile" ? ["--compile"] : []),
         ...(first ? ["--bandwidth"] : []),
       ]);

@@ -63,13 +63,17 @@ const GRAPH_ES: Record<string, string> = {
 /** The label and method of one run, in Spanish. */
 function describe(r: GpuBenchResult): Pick<ReferenceConfiguration, "method" | "label" | "device"> {
   if (r.runtime === "python-cuda") {
-    return { method: "python", device: "cuda", label: "Python transformers fp16 (eager)" };
+    return {
+      method: "python",
+      device: "cuda",
+      label: `Python transformers ${r.dtype} (PyTorch sin compilar)`,
+    };
   }
   if (r.runtime === "python-cuda-compile") {
     return {
       method: "python",
       device: "cuda",
-      label: "Python transformers fp16 (caché estática + torch.compile)",
+      label: `Python transformers ${r.dtype} (caché estática + torch.compile)`,
     };
   }
   if (r.runtime === "kit-pipeline") {
@@ -122,9 +126,10 @@ export function toReferenceRun(
       torch: python.torch ?? null,
       transformers: python.transformers ?? null,
     },
-    measured: "Generación greedy con la forma de TinyLlama-1.1B (pesos aleatorios de la forja, " +
-      "los mismos para el kit y para Python): prefill = tokens del prompt ÷ tiempo hasta el " +
-      "primer token; decode = tokens tras el primero ÷ tiempo del primero al último. Cada " +
+    measured:
+      "Generación voraz (greedy) con la forma de TinyLlama-1.1B (pesos aleatorios de la forja, " +
+      "los mismos para el kit y para Python): procesado del prompt (prefill) = tokens del prompt ÷ tiempo hasta el " +
+      "primer token; generación (decode) = tokens tras el primero ÷ tiempo del primero al último. Cada " +
       "configuración en su propio proceso, tras una generación de calentamiento.",
     measuredBy: `deno task bench-gpu (scripts/bench_gpu.ts)${
       extra.commit ? `, commit ${extra.commit}` : ""
@@ -137,7 +142,7 @@ export function toReferenceRun(
     workload: {
       promptTokens: report.settings.promptTokens,
       newTokens: report.settings.newTokens,
-      decoding: "greedy, sin token de fin",
+      decoding: "voraz (greedy), sin token de fin",
     },
     gpuCopyBandwidthBytesPerSecond: report.gpuCopyBandwidthBytesPerSecond ?? null,
     configurations: results.map((r) => {
@@ -148,7 +153,7 @@ export function toReferenceRun(
         }${r.runtime === "python-cuda-compile" ? "-compile" : ""}`,
         ...d,
         runtime: r.runtime,
-        dtype: r.runtime.startsWith("python") ? "fp16" : String(r.extra?.dtype ?? r.dtype),
+        dtype: r.runtime.startsWith("python") ? r.dtype : String(r.extra?.dtype ?? r.dtype),
         graph: d.method === 2 ? r.graph ?? "fused" : null,
         ok: r.ok,
         ...(r.ok ? {} : { error: r.error }),

@@ -127,7 +127,7 @@ export function loadEnv(
   if (!result.found) {
     if (!toldNoEnv && !opts.quiet) {
       say(
-        "No hay archivo .env: se usan los valores por defecto (modo sin claves). " +
+        "No hay archivo .env: se usan los valores por defecto (modo sin claves).\n" +
           "Para configurar claves, copia .env.example a .env.",
       );
       toldNoEnv = true;

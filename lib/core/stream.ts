@@ -109,6 +109,33 @@ export function measureStream(source: Source, opts: GenerateOptions = {}): Gener
     let tokens = 0;
     let end: SourceEnd | undefined;
     let stop: StopReason | undefined;
+    let settled = false;
+    /** Resolves `result` with what was produced; also when the consumer left the loop early. */
+    const finish = () => {
+      if (settled) return;
+      settled = true;
+      if (signal.aborted || !end) {
+        stop = timeout.aborted && !controller.signal.aborted ? "timeout" : "abort";
+      }
+      const tokensOut = end?.tokensOut ?? tokens;
+      const timings = timingsFrom(requestAt, firstAt, lastAt, performance.now(), tokensOut);
+      if (thinkingTokens > 0) {
+        timings.answerTtftMs = answerAt === null ? null : answerAt - requestAt;
+      }
+      resolve({
+        text,
+        ...(thinkingTokens > 0 ? { thinking, thinkingTokens } : {}),
+        tokensIn: end?.tokensIn ?? 0,
+        tokensOut,
+        stopReason: stop ?? end?.stopReason ??
+          (tokensOut >= (opts.maxTokens ?? DEFAULT_MAX_TOKENS) ? "length" : "stop"),
+        timings,
+        serviceTimings: end?.serviceTimings,
+        model: end?.model ?? "",
+        memory: end?.memory,
+        details: end?.details,
+      });
+    };
     const it = source(signal);
     try {
       while (true) {
@@ -136,30 +163,17 @@ export function measureStream(source: Source, opts: GenerateOptions = {}): Gener
       }
     } catch (error) {
       if (!isAbort(error, signal)) {
+        settled = true;
         reject(error);
         throw error;
       }
     } finally {
       clearTimeout(timer);
+      // The consumer left early (return() at a yield): stop the source, keep what came.
+      if (!end && !signal.aborted && !settled) controller.abort();
       if (!end) await it.return?.(undefined as never).catch(() => {});
+      finish();
     }
-    if (signal.aborted) stop = timeout.aborted && !controller.signal.aborted ? "timeout" : "abort";
-    const tokensOut = end?.tokensOut ?? tokens;
-    const timings = timingsFrom(requestAt, firstAt, lastAt, performance.now(), tokensOut);
-    if (thinkingTokens > 0) timings.answerTtftMs = answerAt === null ? null : answerAt - requestAt;
-    resolve({
-      text,
-      ...(thinkingTokens > 0 ? { thinking, thinkingTokens } : {}),
-      tokensIn: end?.tokensIn ?? 0,
-      tokensOut,
-      stopReason: stop ?? end?.stopReason ??
-        (tokensOut >= (opts.maxTokens ?? DEFAULT_MAX_TOKENS) ? "length" : "stop"),
-      timings,
-      serviceTimings: end?.serviceTimings,
-      model: end?.model ?? "",
-      memory: end?.memory,
-      details: end?.details,
-    });
   }
 
   const gen = run();

@@ -85,6 +85,13 @@ export {
   measureKitEsQuality,
 } from "./kit_es_quality.ts";
 export {
+  type KitEsActivations,
+  kitEsActivations,
+  type KitEsInt8,
+  kitEsInt8,
+  type LinearInputs,
+} from "./kit_es_activations.ts";
+export {
   buildGguf,
   defaultGgufPath,
   ensureGguf,

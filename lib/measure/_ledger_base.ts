@@ -57,6 +57,11 @@ export interface LedgerContext {
   cpuTokensPerSecond?: Partial<Record<Dtype, number>>;
   /** The int8 outlier demonstration of notebook 02 (relative errors). */
   outliers?: { errorPlain: number; errorKept: number; columns: number };
+  /** LLM.int8() measured on kit-es's own layers (lib/forge/kit_es_activations.ts). */
+  kitEsInt8?: {
+    linearLayers: number;
+    withOutliers: { name: string; features: number; errorPlain: number; errorKept: number }[];
+  };
   /** Groq measured here (online only counts as Groq). */
   groq?: { mode: "online" | "offline"; tokensPerSecond: number | null; ttftMs: number | null };
   /** The pipeline's default dtype on this machine (notebook 01). */

@@ -181,23 +181,42 @@ export const OTHER_CHECKS: Record<string, (ctx: LedgerContext) => Check> = {
   },
   "bnb-criticos": (ctx) => {
     const o = ctx.outliers;
+    const k = ctx.kitEsInt8;
+    const pct = (x: number) => `${es(100 * x, 2)} %`;
+    const real = k
+      ? `; en kit-es, ${k.withOutliers.length} de ${k.linearLayers} capas lineales tienen rasgos ` +
+        `atípicos (|x| ≥ 6)${
+          k.withOutliers.map((l) =>
+            `: ${l.name} (${l.features}), error ${pct(l.errorPlain)} → ${pct(l.errorKept)}`
+          ).join("")
+        }`
+      : "";
     return {
       kit: o
         ? `error int8 de una matriz con ${o.columns} columnas atípicas: ${es(o.errorPlain, 4)} ` +
-          `sin separarlas, ${es(o.errorKept, 4)} dejándolas en fp16`
+          `sin separarlas, ${es(o.errorKept, 4)} dejándolas en fp16${real}`
         : "sin demostración aquí",
-      origin: o ? HERE : pub(ctx, "bnb-int8-memory").label,
+      origin: o
+        ? (k ? `${HERE}; ${pub(ctx, "llm-int8-emergence").label}` : HERE)
+        : pub(ctx, "bnb-int8-memory").label,
       verdict: o ? (o.errorKept < o.errorPlain ? "correcto" : "incorrecto") : "correcto",
       why: "LLM.int8() multiplica en 16 bits las columnas con valores atípicos y el resto en " +
-        "8 bits (documentación de bitsandbytes).",
+        "8 bits (documentación de bitsandbytes)." +
+        (k
+          ? " En un modelo tan pequeño como kit-es casi no hay rasgos atípicos: el artículo de " +
+            `LLM.int8() los ve aparecer de forma sistemática a partir de unos ${
+              es(pub(ctx, "llm-int8-emergence").value, 0)
+            } M de parámetros.`
+          : ""),
     };
   },
   "offload-cpu": () => ({
     kit: "sin equivalente en el kit",
     origin: REASON,
     verdict: "correcto",
-    why: "Accelerate (device_map) reparte capas entre GPU, CPU y disco. transformers.js y " +
-      "onnxruntime ejecutan el grafo entero en un dispositivo: el kit no puede repartir capas.",
+    why: "Accelerate (device_map) reparte capas entre GPU, CPU y disco. transformers.js admite " +
+      "un dispositivo por sesión (en modelos de varias sesiones) y onnxruntime pasa a la CPU los " +
+      "nodos que la GPU no soporta, pero un Llama es una sola sesión: no se reparten capas por memoria.",
   }),
   "checkpointing": () => ({
     kit: "—",
@@ -276,6 +295,35 @@ export const OTHER_CHECKS: Record<string, (ctx: LedgerContext) => Check> = {
     why: "No es que no pueda optimizar: usa lo que elige la biblioteca. El método 2 consiste en " +
       "elegir dtype y dispositivo y reutilizar lo cargado.",
   }),
+  "velocidad-limitada": (ctx) => {
+    const ref = ctx.reference?.[0];
+    const m1 = ref?.results.find((r) => r.ok && r.runtime === "kit-pipeline");
+    const m2 = ref
+      ? referenceResults(ref, "kit-webgpu", "q4").find((r) => (r.graph ?? "fused") === "fused")
+      : undefined;
+    if (!ref || !m1?.decodeTokensPerSecond || !m2?.decodeTokensPerSecond) {
+      return {
+        kit: "sin ejecución de referencia en una máquina con GPU",
+        origin: "pendiente",
+        verdict: "pendiente",
+        why:
+          "Lo decidiría el mismo modelo con los valores por defecto y con dtype y dispositivo elegidos en una GPU.",
+      };
+    }
+    const x = m2.decodeTokensPerSecond / m1.decodeTokensPerSecond;
+    return {
+      kit:
+        `valores por defecto (${m1.dtype}, ${m1.device}): ${
+          es(m1.decodeTokensPerSecond, 1)
+        } tok/s; ` +
+        `método 2 (q4, webgpu): ${es(m2.decodeTokensPerSecond, 1)} tok/s (×${es(x, 1)})`,
+      origin: ref.label,
+      verdict: x >= 2 ? "correcto" : "aproximado",
+      why:
+        "En una máquina con GPU, el pipeline con sus valores por defecto generó en la CPU y en " +
+        "fp32. No es un límite del pipeline: con { dtype, device } la misma biblioteca usa la GPU.",
+    };
+  },
   "groq-500": (ctx) => {
     const s = pub(ctx, "groq-llama3-8b-tps");
     const b = pub(ctx, "groq-llama3-70b-tps");

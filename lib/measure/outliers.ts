@@ -74,3 +74,67 @@ export function int8OutlierDemo(
     errorKept: err(run(true)),
   };
 }
+
+/**
+ * LLM.int8()'s matrix multiplication on real inputs: `inputs` (one vector per token) times
+ * `weight` (row-major out × in), quantized vector-wise to int8 (one absmax scale per token and
+ * one per output row), with the input features in `keep` multiplied in full precision instead
+ * (the mixed-precision decomposition). Returns ‖Y − Ŷ‖ / ‖Y‖ over all tokens.
+ *
+ * @example
+ * ```ts
+ * int8MatmulError([new Float32Array([1, 50])], new Float32Array([0.1, 0.2]), 1, 2, [1]); // ≈ 0
+ * ```
+ */
+export function int8MatmulError(
+  inputs: Float32Array[],
+  weight: Float32Array,
+  outFeatures: number,
+  inFeatures: number,
+  keep: number[] = [],
+): number {
+  const kept = new Uint8Array(inFeatures);
+  for (const i of keep) kept[i] = 1;
+  const q = (v: number, s: number) => (s === 0 ? 0 : Math.round(v / s) * s);
+  // Per output row: the int8 scale over the features that stay in int8, and the row quantized.
+  const wq = new Float32Array(weight.length);
+  for (let o = 0; o < outFeatures; o++) {
+    let m = 0;
+    for (let i = 0; i < inFeatures; i++) {
+      if (!kept[i]) m = Math.max(m, Math.abs(weight[o * inFeatures + i]));
+    }
+    for (let i = 0; i < inFeatures; i++) {
+      const v = weight[o * inFeatures + i];
+      wq[o * inFeatures + i] = kept[i] ? v : q(v, m / 127);
+    }
+  }
+  let num = 0;
+  let den = 0;
+  for (const x of inputs) {
+    let m = 0;
+    for (let i = 0; i < inFeatures; i++) if (!kept[i]) m = Math.max(m, Math.abs(x[i]));
+    const xq = x.map((v, i) => (kept[i] ? v : q(v, m / 127)));
+    for (let o = 0; o < outFeatures; o++) {
+      let y = 0;
+      let yq = 0;
+      for (let i = 0; i < inFeatures; i++) {
+        y += weight[o * inFeatures + i] * x[i];
+        yq += wq[o * inFeatures + i] * xq[i];
+      }
+      num += (y - yq) ** 2;
+      den += y * y;
+    }
+  }
+  return Math.sqrt(num / den);
+}
+
+/**
+ * The input features LLM.int8() would keep out of int8: those where some token's value
+ * reaches `threshold` in magnitude (6 in the paper), largest first.
+ */
+export function outlierFeatures(inputs: Float32Array[], threshold = 6): number[] {
+  const n = inputs[0]?.length ?? 0;
+  const max = new Float32Array(n);
+  for (const x of inputs) for (let i = 0; i < n; i++) max[i] = Math.max(max[i], Math.abs(x[i]));
+  return [...max.keys()].filter((i) => max[i] >= threshold).sort((a, b) => max[b] - max[a]);
+}

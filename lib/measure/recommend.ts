@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../core/paths.ts";
 import type { ComparisonRow, Stat } from "./compare.ts";
-import { loadPublished, published } from "./provenance.ts";
+import { figureLabel, loadPublished, published } from "./provenance.ts";
 import type { ReferenceRun } from "./reference.ts";
 
 /** One table of the slides: its title, its header and its rows, word for word. */
@@ -125,8 +125,10 @@ export function claimsVersusMeasured(rows: ComparisonRow[], claims = loadClaims(
       setupSteps: claims.kitSetupSteps.methods[String(method)]?.length ?? 0,
       costClaim: cells[4],
       costMeasured: method === 4
-        ? `${usd.toFixed(6)} USD por ${tokensIn + tokensOut} tokens${
-          r?.mode === "offline" ? " (a precio de Groq real)" : ""
+        ? `${
+          usd.toLocaleString("es-ES", { minimumFractionDigits: 6, maximumFractionDigits: 6 })
+        } USD por ${tokensIn + tokensOut} tokens, al precio de Groq: ${
+          figureLabel({ kind: "publicado", source: "Groq, groq.com/pricing" })
         }`
         : "0 (sin coste por token)",
     };
@@ -188,9 +190,15 @@ export function recommendations(
   }
   const runs = opts.reference ?? [];
   const ref = runs[0];
-  const kitGpu = ref?.results.find((r) =>
-    r.ok && r.runtime === "kit-webgpu" && r.decodeTokensPerSecond
+  // The reference run's method 2 on the GPU (q4, fused graph) against the same weights with
+  // the pipeline's defaults and with the session's Python baseline, all on the same machine.
+  const pick = (f: (r: ReferenceRun["results"][number]) => boolean) =>
+    ref?.results.find((r) => r.ok && r.decodeTokensPerSecond && f(r));
+  const kitGpu = pick((r) =>
+    r.runtime === "kit-webgpu" && r.dtype === "q4" && (r.graph ?? "fused") === "fused"
   );
+  const defaults = pick((r) => r.runtime === "kit-pipeline");
+  const python = pick((r) => r.runtime === "python-cuda" && r.dtype === "fp16");
   const groq = published("groq-llama3-8b-tps", loadPublished());
   return [
     "_Sin conexión, los cuatro métodos generan con el mismo modelo local del kit: sus velocidades " +
@@ -202,7 +210,19 @@ export function recommendations(
     }.** Es el método con menos decisiones: la biblioteca elige dtype y dispositivo (cuaderno 01).`,
     `**${src(1)}.** Elegir dtype y dispositivo y reutilizar el modelo cargado: ${
       kitGpu
-        ? `en GPU, ${f1(kitGpu.decodeTokensPerSecond!)} tok/s en ${kitGpu.dtype} (${ref.label})`
+        ? `con la misma forma de modelo, en q4 y webgpu genera ${
+          f1(kitGpu.decodeTokensPerSecond!)
+        } tok/s${
+          defaults
+            ? `, frente a ${
+              f1(defaults.decodeTokensPerSecond!)
+            } del pipeline con sus valores por defecto`
+            : ""
+        }${
+          python
+            ? ` y ${f1(python.decodeTokensPerSecond!)} de Python transformers fp16 sin compilar`
+            : ""
+        } (${ref.label})`
         : "todavía no hay ejecución de referencia en GPU en data/reference_runs/"
     }.`,
     `**${

@@ -1,8 +1,11 @@
 /**
- * Reference runs: the kit's own benchmark (`deno task bench-gpu`) run on real hardware and
- * committed as dated JSON under data/reference_runs/. Notebooks 02 and 05 and the demo report
- * show their figures labelled «medido por el kit en hardware real (máquina, fecha)», and say
- * plainly when there is none.
+ * Reference runs: the kit's own benchmark (`deno task bench-gpu`) run on real hardware,
+ * turned into a dated reference run by scripts/reference_run.ts and committed under
+ * data/reference_runs/<machine>_<date>.json (schema 1: machine, date, what was measured,
+ * one entry per configuration). Notebooks 02 and 05 and the demo report show their figures
+ * labelled «medido por el kit en hardware real (máquina, fecha)», and say plainly when there
+ * is none. The benchmark's raw output kept beside it (`*_bench_gpu.json`) is the source of a
+ * reference run, not a second one: it is not read here.
  *
  * @module
  */
@@ -14,16 +17,26 @@ import { figureLabel } from "./provenance.ts";
 /** Where reference runs live. */
 export const REFERENCE_DIR = join(ROOT, "data", "reference_runs");
 
-/** One measured case of a reference run (the fields of the GPU benchmark's results). */
+/** The benchmark's raw output, kept as the source of a reference run (not read as one). */
+export const RAW_BENCH_SUFFIX = "_bench_gpu.json";
+
+/** One measured configuration of a reference run. */
 export interface ReferenceResult {
+  /** e.g. "metodo2-webgpu-q4f16-fused". */
+  id: string;
+  /** Spanish label, e.g. "Método 2: q4f16 en webgpu (grafo fusionado)". */
+  label: string;
+  /** 1 (pipeline), 2 (optimized) or "python" (the session's Python baseline). */
+  method: 1 | 2 | "python";
   /** "kit-webgpu", "kit-cpu", "kit-pipeline", "python-cuda", … */
   runtime: string;
+  device: string;
   dtype: string;
   graph?: string;
-  preset?: string;
   ok: boolean;
   prefillTokensPerSecond: number | null;
   decodeTokensPerSecond: number | null;
+  ttftMs: number | null;
   peakGpuBytes: number | null;
   peakRssBytes: number | null;
 }
@@ -31,73 +44,122 @@ export interface ReferenceResult {
 /** A reference run as the notebooks use it. */
 export interface ReferenceRun {
   file: string;
-  /** "NVIDIA H200" (the GPUs' names), or the CPU model when there is no GPU. */
+  /** "NVIDIA H200" (the GPU), or the CPU model when there is no GPU. */
   machine: string;
   /** YYYY-MM-DD. */
   date: string;
   /** «medido por el kit en hardware real (NVIDIA H200, 2026-12-01)». */
   label: string;
+  /** What was measured, in Spanish: model, workload and how (from the file). */
+  what: string;
   results: ReferenceResult[];
 }
 
-interface RawRun {
-  date?: string;
-  machine?: { gpus?: { name?: string }[]; cpuModel?: string };
-  results?: Partial<ReferenceResult>[];
+interface RawConfiguration {
+  id?: string;
+  label?: string;
+  method?: number | string;
+  runtime?: string;
+  device?: string;
+  dtype?: string;
+  graph?: string | null;
+  ok?: boolean;
+  prefillTokensPerSecond?: unknown;
+  decodeTokensPerSecond?: unknown;
+  ttftMs?: unknown;
+  peakGpuBytes?: unknown;
+  peakRssBytes?: unknown;
 }
 
+/** A committed reference run's JSON (lib/bench/reference_run.ts writes it). */
+interface RawRun {
+  schema?: number;
+  date?: string;
+  machine?: { gpu?: string; cpu?: string };
+  measured?: string;
+  model?: { description?: string };
+  workload?: { promptTokens?: number; newTokens?: number; decoding?: string };
+  configurations?: RawConfiguration[];
+}
+
+const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : null);
+
 /**
- * Turns one benchmark JSON into a {@link ReferenceRun} (null when it has no results).
+ * Turns one committed reference run (schema 1) into a {@link ReferenceRun}; null when it has
+ * no configurations. Throws on any other JSON, so a file of the wrong kind is never skipped in
+ * silence.
  *
  * @example
  * ```ts
- * parseReferenceRun("x.json", { date: "2026-12-01T10:00:00Z", machine: { gpus: [{ name: "NVIDIA H200" }] }, results: [] });
+ * parseReferenceRun("h200_2026-12-01.json", JSON.parse(Deno.readTextFileSync(path)))!.label;
+ * // "medido por el kit en hardware real (NVIDIA H200, 2026-12-01)"
  * ```
  */
 export function parseReferenceRun(file: string, raw: RawRun): ReferenceRun | null {
-  if (!Array.isArray(raw.results) || raw.results.length === 0) return null;
-  const gpus = [...new Set((raw.machine?.gpus ?? []).map((g) => g.name).filter(Boolean))];
-  const machine = gpus.length ? gpus.join(" + ") : raw.machine?.cpuModel ?? "máquina sin nombre";
+  if (raw.schema !== 1 || (raw.configurations && !Array.isArray(raw.configurations))) {
+    throw new Error(
+      `${file} no es una ejecución de referencia (schema 1, «configurations»): ` +
+        "créala con scripts/reference_run.ts a partir de la salida de deno task bench-gpu.",
+    );
+  }
+  if (!raw.configurations?.length) return null;
+  const machine = raw.machine?.gpu || raw.machine?.cpu || "máquina sin nombre";
   const date = (raw.date ?? /(\d{4}-\d{2}-\d{2})/.exec(file)?.[1] ?? "sin fecha").slice(0, 10);
-  const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : null);
+  const w = raw.workload;
+  const what = [
+    raw.measured ?? raw.model?.description ?? "",
+    w?.promptTokens && w?.newTokens
+      ? `Prompt de ${w.promptTokens} tokens y ${w.newTokens} tokens nuevos.`
+      : "",
+  ].filter(Boolean).join(" ");
   return {
     file,
     machine,
     date,
     label: figureLabel({ kind: "referencia", machine, date }),
-    results: raw.results.map((r) => ({
-      runtime: String(r.runtime ?? "?"),
-      dtype: String(r.dtype ?? "?"),
-      ...(r.graph ? { graph: String(r.graph) } : {}),
-      ...(r.preset ? { preset: String(r.preset) } : {}),
-      ok: r.ok !== false,
-      prefillTokensPerSecond: num(r.prefillTokensPerSecond),
-      decodeTokensPerSecond: num(r.decodeTokensPerSecond),
-      peakGpuBytes: num(r.peakGpuBytes),
-      peakRssBytes: num(r.peakRssBytes),
+    what,
+    results: raw.configurations.map((c) => ({
+      id: String(c.id ?? "?"),
+      label: String(c.label ?? c.id ?? "?"),
+      method: c.method === 1 || c.method === 2 ? c.method : "python",
+      runtime: String(c.runtime ?? "?"),
+      device: String(c.device ?? "?"),
+      dtype: String(c.dtype ?? "?"),
+      ...(c.graph ? { graph: String(c.graph) } : {}),
+      ok: c.ok !== false,
+      prefillTokensPerSecond: num(c.prefillTokensPerSecond),
+      decodeTokensPerSecond: num(c.decodeTokensPerSecond),
+      ttftMs: num(c.ttftMs),
+      peakGpuBytes: num(c.peakGpuBytes),
+      peakRssBytes: num(c.peakRssBytes),
     })),
   };
 }
 
-/** Every reference run in `dir` (default data/reference_runs), newest first; [] when none. */
+/**
+ * Every reference run in `dir` (default data/reference_runs), newest first; [] when none.
+ * The benchmark's raw outputs (`*_bench_gpu.json`) are their sources and are not read.
+ */
 export function loadReferenceRuns(dir = REFERENCE_DIR): ReferenceRun[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith(".json")).sort().reverse().flatMap((f) => {
-    const run = parseReferenceRun(f, JSON.parse(readFileSync(join(dir, f), "utf8")));
-    return run ? [run] : [];
-  });
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json") && !f.endsWith(RAW_BENCH_SUFFIX))
+    .sort().reverse().flatMap((f) => {
+      const run = parseReferenceRun(f, JSON.parse(readFileSync(join(dir, f), "utf8")));
+      return run ? [run] : [];
+    });
 }
 
-/** One sentence on the reference runs available (or that there are none yet). */
+/** What the reference runs are (or that there are none yet), in Spanish. */
 export function referenceStatus(runs = loadReferenceRuns()): string {
   if (runs.length === 0) {
     return "Todavía no hay ejecuciones de referencia en hardware real en data/reference_runs/: " +
       "las únicas cifras de GPU disponibles son las medidas aquí (si esta máquina tiene GPU) y las publicadas por terceros.";
   }
-  return `Ejecuciones de referencia: ${runs.map((r) => `${r.file} (${r.label})`).join("; ")}.`;
+  return runs.map((r) => `Ejecución de referencia ${r.file}, ${r.label}. ${r.what}`).join("\n");
 }
 
-/** The successful results of a run for one runtime and dtype (any graph, preset). */
+/** The successful results of a run for one runtime and dtype (any graph). */
 export function referenceResults(
   run: ReferenceRun,
   runtime: string,

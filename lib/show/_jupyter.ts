@@ -20,16 +20,21 @@ export function newDisplayId(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${counter}`;
 }
 
-/** Shows a MIME bundle in the cell; with `update`, replaces the output with that display id. */
+/**
+ * Shows a MIME bundle in the cell; with `update`, replaces the output with that display id.
+ * Deno.jupyter.display is asynchronous: its promise is not awaited (tables and charts are
+ * shown from synchronous helpers) but never left to reject unhandled, which would end the
+ * kernel; a failure is said on stderr instead.
+ */
 export function displayBundle(
   bundle: MimeBundle,
   opts: { displayId?: string; update?: boolean } = {},
 ): void {
-  Deno.jupyter.display(bundle, {
+  Promise.resolve(Deno.jupyter.display(bundle, {
     raw: true,
     display_id: opts.displayId,
     update: opts.update ?? false,
-  });
+  })).catch((error) => console.error(`No se pudo mostrar la salida en la celda: ${error}`));
 }
 
 /** Escapes text for HTML element content and attribute values. */

@@ -68,7 +68,13 @@ export function renderPlot(options: PlotOptions): RenderedPlot {
     subtitle?: unknown;
     caption?: unknown;
   };
-  const node = Plot.plot({ ...rest, document } as PlotOptions) as unknown as DomNode;
+  const axes = rest as Record<string, unknown>;
+  const node = Plot.plot({
+    ...rest,
+    x: spanishTicks(axes.x),
+    y: spanishTicks(axes.y),
+    document,
+  } as PlotOptions) as unknown as DomNode;
   const isSvg = (n: DomNode) => n.tagName.toLowerCase() === "svg";
   const svg = isSvg(node) ? node : Array.from(node.children).filter(isSvg).at(-1);
   if (!svg) throw new Error("Observable Plot no produjo ningún <svg>.");
@@ -77,6 +83,15 @@ export function renderPlot(options: PlotOptions): RenderedPlot {
   const texts = [title, subtitle, caption].map((t) => (typeof t === "string" ? t : ""));
   if (!texts.some(Boolean)) return { svg: svg.outerHTML, html };
   return { svg: framed(svg.outerHTML, texts[0], texts[1], texts[2]), html };
+}
+
+/** Numbers on axes as Spanish writes them (1000, 2,5), unless the chart sets its own format. */
+function spanishTicks(scale: unknown): unknown {
+  const tickFormat = (v: unknown) =>
+    typeof v === "number" ? v.toLocaleString("es-ES", { maximumFractionDigits: 3 }) : String(v);
+  if (scale === undefined) return { tickFormat };
+  if (scale === null || typeof scale !== "object" || "tickFormat" in scale) return scale;
+  return { tickFormat, ...scale };
 }
 
 /** Puts a chart's SVG inside a larger SVG with its title, subtitle and caption as text. */

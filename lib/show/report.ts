@@ -6,10 +6,11 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ComparisonRow, Stat } from "../measure/compare.ts";
+import { type ComparisonRow, type Stat, stat } from "../measure/compare.ts";
 import {
   CLAIMS_HEADERS,
   claimsVersusMeasured,
+  figureLabel,
   loadPublished,
   loadReferenceRuns,
   recommendations,
@@ -47,12 +48,12 @@ export const SERVICE_TIMING_LABELS: Record<string, string> = {
 
 const num = (x: number, digits: number) =>
   x.toLocaleString("es-ES", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const fmtEs = (s: Stat | null, digits = 1, scale = 1) =>
-  s === null
-    ? "—"
-    : `${num(s.median / scale, digits)} [${num(s.min / scale, digits)}–${
-      num(s.max / scale, digits)
-    }]`;
+/** A number with `digits` decimals, or none from 100 up (where a decimal adds no information). */
+const short = (x: number, digits: number) =>
+  num(x, Math.abs(x) >= 100 ? 0 : digits).replace(/(\d)\.(\d{3})/g, "$1$2");
+/** "median [min–max]" in Spanish, narrow enough for a 120-column terminal table. */
+const fmtEs = (s: Stat | null, digits = 1) =>
+  s === null ? "—" : `${short(s.median, digits)} [${short(s.min, digits)}–${short(s.max, digits)}]`;
 
 /** A row's own memory (its process or its server's), or why it was not measured. */
 export function memoryCell(r: ComparisonRow): string {
@@ -81,7 +82,7 @@ export function comparisonTable(rows: ComparisonRow[]): Record<string, string | 
       ? "offline, local"
       : "offline, sustituto",
     "Ejec.": r.runs,
-    "TTFT (ms)": fmtEs(r.ttftMs),
+    "TTFT (ms)": fmtEs(r.ttftMs, 0),
     "tok/s": fmtEs(r.tokensPerSecond),
     "Total (ms)": fmtEs(r.totalMs, 0),
     "Tokens": r.tokensOut && r.tokensOut.min === r.tokensOut.max
@@ -109,6 +110,42 @@ export function serviceRows(rows: ComparisonRow[]): Record<string, string | numb
   }));
 }
 
+/**
+ * Per run, what the client measured minus what the server says it spent (Ollama's
+ * total_duration; Groq's queue + total time): HTTP, streaming and the other process. Offline
+ * this is all the stand-in rows can honestly tell about their protocol; null for a method
+ * whose service reports no total.
+ *
+ * @example
+ * ```ts
+ * protocolOverhead(rows.find((r) => r.method === 3)!)?.median; // ms
+ * ```
+ */
+export function protocolOverhead(r: ComparisonRow): Stat | null {
+  return stat(r.results.map(({ result }) => {
+    const s = result.serviceTimings ?? {};
+    const server = typeof s.total_duration === "number"
+      ? s.total_duration
+      : typeof s.totalMs === "number"
+      ? s.totalMs + (s.queueMs ?? 0)
+      : null;
+    return server === null ? null : result.timings.totalMs - server;
+  }));
+}
+
+/** One Spanish sentence per method with a service total: the protocol's cost, measured here. */
+export function protocolLines(rows: ComparisonRow[]): string[] {
+  return rows.flatMap((r) => {
+    const o = protocolOverhead(r);
+    return o
+      ? [
+        `${r.method}. ${r.name}: ${fmtEs(o)} ms por petición entre lo que mide el cliente y lo ` +
+        `que dice el servidor (HTTP, envío por partes y otro proceso; mediana [mínimo–máximo]).`,
+      ]
+      : [];
+  });
+}
+
 /** Bar chart of a statistic's median per method, with its min–max as a whisker. */
 export function comparisonChart(
   rows: ComparisonRow[],
@@ -126,7 +163,7 @@ export function comparisonChart(
     width: 640,
     marginLeft: 110,
     marginRight: 30,
-    x: { label: text.axis, grid: true, labelAnchor: "center", labelArrow: "none" },
+    x: { label: text.axis, grid: true, nice: true, labelAnchor: "center", labelArrow: "none" },
     y: { label: null, domain: data.map((d) => d.label) },
     marks: [
       Plot.barX(data, { x: "median", y: "label", fill: "steelblue" }),
@@ -141,16 +178,17 @@ export function comparisonChart(
 }
 
 const WHISKERS =
-  "Cada barra es la mediana de todas las ejecuciones medidas de ese método; la línea " +
-  "negra con topes va del mínimo al máximo. Si las líneas de dos métodos se solapan, la " +
-  "diferencia entre ellos no es medible con estas repeticiones: es un empate.";
+  "Cada barra es la mediana de todas las ejecuciones medidas de ese método (los prompts corto, " +
+  "medio y largo, con sus repeticiones); la línea negra con topes va del mínimo al máximo, así " +
+  "que recoge la diferencia entre prompts además del ruido. Si las líneas de dos métodos se " +
+  "solapan, la diferencia entre ellos no es medible con estas repeticiones: es un empate.";
 
 /** The subtitle saying where the figures come from, and what offline rows do not measure. */
 export function comparisonSubtitle(rows: ComparisonRow[]): string {
   const offline = rows.some((r) => r.mode === "offline");
   return offline
     ? "Medido aquí. Sin conexión: los cuatro métodos generan con el modelo local del kit, así " +
-      "que esto no compara los servicios reales (la velocidad de Ollama y Groq no es medible offline)."
+      "que esto no compara los servicios reales (la velocidad de Ollama y Groq no es medible sin conexión)."
     : "Medido aquí, contra los servicios reales.";
 }
 
@@ -172,14 +210,19 @@ export function comparisonCharts(rows: ComparisonRow[]): { title: string; svg: s
     [
       "Velocidad de generación (más es mejor)",
       (r) => r.tokensPerSecond,
-      "tokens por segundo",
+      "Tokens por segundo (tok/s)",
       WHISKERS,
     ],
-    ["Tiempo hasta el primer token (menos es mejor)", (r) => r.ttftMs, "milisegundos", WHISKERS],
+    [
+      "Tiempo hasta el primer token (menos es mejor)",
+      (r) => r.ttftMs,
+      "Milisegundos (ms)",
+      WHISKERS,
+    ],
     [
       "Memoria de cada método, medida en su propio proceso",
       memory,
-      "megabytes (MB)",
+      "Megabytes (MB)",
       "Pico de memoria residente del proceso del método (un proceso nuevo para los métodos 1 y 2; " +
       "el proceso del servidor para 3 y 4), no la del cuaderno. Una medida por método. Un método " +
       "sin barra no se pudo medir (la tabla dice por qué).",
@@ -218,19 +261,33 @@ function inlineMd(t: string): string {
   );
 }
 
-/** Rows of the reference runs' kit/Python figures, labelled with machine and date. */
+/**
+ * Rows of the reference runs' configurations (Spanish labels), each with its origin: «medido
+ * por el kit en hardware real (máquina, fecha)». Failed configurations are left out.
+ */
 export function referenceRows(runs: ReferenceRun[]): Record<string, string>[] {
+  const cell = (x: number | null, digits: number) => (x === null ? "—" : num(x, digits));
   return runs.flatMap((run) =>
     run.results.filter((r) => r.ok).map((r) => ({
-      "Ejecución": r.runtime,
-      "dtype": r.dtype + (r.graph ? ` (${r.graph})` : ""),
-      "Prefill (tok/s)": r.prefillTokensPerSecond === null ? "—" : num(r.prefillTokensPerSecond, 1),
-      "Generación (tok/s)": r.decodeTokensPerSecond === null
-        ? "—"
-        : num(r.decodeTokensPerSecond, 1),
+      "Configuración": r.label,
+      "Procesado del prompt (tok/s)": cell(r.prefillTokensPerSecond, 0),
+      "Generación (tok/s)": cell(r.decodeTokensPerSecond, 1),
+      "TTFT (ms)": cell(r.ttftMs, 0),
       "Origen": run.label,
     }))
   );
+}
+
+/**
+ * Published figures (data/published_figures.json) whose id starts with `prefix` (default: Groq's
+ * speeds), each with «publicado (fuente, fecha)».
+ */
+export function publishedRows(prefix = "groq-"): Record<string, string>[] {
+  return loadPublished().filter((f) => f.id.startsWith(prefix)).map((f) => ({
+    "Qué": f.what,
+    "Cifra": `${num(f.value, 0)} ${f.unit}`,
+    "Origen": figureLabel({ kind: "publicado", source: f.source, date: f.date }),
+  }));
 }
 
 /** Renders the report as one HTML document with no external resources. */
@@ -238,7 +295,6 @@ export function reportHtml(data: ReportData): string {
   const charts = comparisonCharts(data.rows);
   const offline = data.rows.filter((r) => r.mode === "offline").map((r) => r.name);
   const reference = data.reference ?? loadReferenceRuns();
-  const pub = loadPublished().filter((f) => f.id.startsWith("groq-"));
   return `<!DOCTYPE html>
 <html lang="es"><head><meta charset="utf-8"><title>${escapeHtml(data.title)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}
@@ -260,6 +316,7 @@ ${
 <p class="kind">Mediana [mínimo–máximo] de todas las ejecuciones. Memoria: la del propio proceso de cada método.</p>
 ${htmlTable(comparisonTable(data.rows))}
 ${htmlTable(serviceRows(data.rows))}
+${protocolLines(data.rows).map((l) => `<p class="kind">${escapeHtml(l)}</p>`).join("\n")}
 ${charts.map((c) => `<figure>${c.svg}</figure>`).join("\n")}
 <h2>La sesión frente a lo medido</h2>
 <p class="kind">Diapositiva «Comparación de Métodos», palabra por palabra, al lado de lo que midió el kit.</p>
@@ -275,19 +332,10 @@ ${
 <h2>Recomendaciones</h2>
 ${recommendations(data.rows, { reference }).map((t) => `<p>${inlineMd(t)}</p>`).join("\n")}
 <h2>Medido por el kit en hardware real</h2>
-${
-    reference.length
-      ? htmlTable(referenceRows(reference))
-      : `<p>${escapeHtml(referenceStatus(reference))}</p>`
-  }
+<p class="kind">${escapeHtml(referenceStatus(reference))}</p>
+${reference.length ? htmlTable(referenceRows(reference)) : ""}
 <h2>Publicado</h2>
-${
-    htmlTable(pub.map((f) => ({
-      "Qué": f.what,
-      "Cifra": `${num(f.value, 0)} ${f.unit}`,
-      "Origen": `publicado (${f.source}, ${f.date})`,
-    })))
-  }
+${htmlTable(publishedRows())}
 <h2>Máquina</h2>
 ${htmlTable(machineRows(data.machine).map((r) => ({ Recurso: r.item, Valor: r.value })))}
 ${(data.notes ?? []).map((n) => `<p>${escapeHtml(n)}</p>`).join("\n")}

@@ -42,9 +42,14 @@ export async function check01Pipeline(nb: Notebook): Promise<void> {
   // Method 1 is the library's defaults, and it accepts dtype and device.
   assert.match(
     taggedText(nb, "pipeline-options"),
-    /Con opciones: dtype q4, dispositivo cpu\. Por defecto: dtype fp32/,
+    /Con opciones, la sesión que creó la biblioteca: dtype q4, dispositivo cpu\. Por defecto: dtype fp32/,
   );
   const ledger = taggedMime(nb, "ledger", "text/markdown");
   assert.match(ledger, /2K tokens = 4GB \| 1,1 GB \(FP16, lote 1\) \| fórmula \| incorrecto \|/);
+  // The pipeline's speed claim, from the reference run on a real GPU (labelled, never mixed).
+  assert.match(
+    ledger,
+    /No aprovecha hardware \| valores por defecto \(fp32, cpu\): 13,2 tok\/s; método 2 \(q4, webgpu\): 113,3 tok\/s \(×8,6\) \| medido por el kit en hardware real \(NVIDIA H200, 2026-12-01\) \| correcto \|/,
+  );
   assert.match(ledger, /Activaciones: ~15-25 GB adicionales \|.*\| incorrecto \|/);
 }

@@ -93,6 +93,12 @@ export async function check02Optimizado(nb: Notebook): Promise<void> {
     /con todo en int8: ([\d.]+) %; dejando 4 columnas atípicas en alta precisión: ([\d.]+) %/
       .exec(taggedText(nb, "outliers"));
   assert.ok(o && Number(o[2]) < Number(o[1]), taggedText(nb, "outliers"));
+  // …and on kit-es itself: its forward (perplexity in the tens to low hundreds on validation
+  // text, not thousands) over its 56 linear layers, with the layers that have outliers.
+  const real = taggedText(nb, "outliers-kit-es");
+  const ppl = /perplejidad ([\d.]+)/.exec(real);
+  assert.ok(ppl && Number(ppl[1]) > 10 && Number(ppl[1]) < 400, real);
+  assert.match(real, /Capas lineales con algún rasgo atípico: \d+ de 56\./);
   // Dtypes in order, titles visible.
   assert.ok(
     svg.indexOf(">fp32<") < svg.indexOf(">fp16<") && svg.indexOf(">q8<") < svg.indexOf(">q4<"),
@@ -106,6 +112,8 @@ export async function check02Optimizado(nb: Notebook): Promise<void> {
   assert.match(ledger, /Reduce 75% memoria \| −75 % frente a FP32; −50 % frente a FP16 \|/);
   assert.match(ledger, /Checkpointing \|.*\| incorrecto \|/);
   assert.match(ledger, /LLM\.int8\(\)|columnas atípicas/);
+  assert.match(ledger, /en kit-es, \d+ de 56 capas lineales tienen rasgos atípicos/);
+  assert.match(ledger, /publicado \(Dettmers, Lewis, Belkada y Zettlemoyer/);
   // Quality claims decided by kit-es's measured perplexity, not left pending.
   assert.match(
     ledger,
