@@ -141,7 +141,10 @@ Deno.test("01_pipeline online against a hub-layout mirror (HF_ENDPOINT in .env):
     assert.match(backend, new RegExp(`Modelo: ${id} \\(Hub de Hugging Face\\)`));
     assert.doesNotMatch(backend, /Descargando/, "the backend reads what the three lines cached");
     assert.match(taggedText(nb, "pipeline-options"), /Descargando/);
-    assert.match(taggedText(nb, "pipeline-options"), /Con opciones: dtype q4/);
+    assert.match(
+      taggedText(nb, "pipeline-options"),
+      /Con opciones, la sesión que creó la biblioteca: dtype q4, dispositivo cpu\./,
+    );
     assert.ok(hub.served.has(`${id}/onnx/model.onnx`), "the model came from the mirror in .env");
     for (const [file, n] of hub.served) assert.equal(n, 1, `${file} downloaded once`);
   } finally {
