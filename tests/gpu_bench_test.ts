@@ -61,6 +61,8 @@ Deno.test("gpuRatios and gpuTable: webgpu over cpu (same dtype) and over Python"
     }),
     run({ runtime: "kit-cpu", dtype: "fp16", ok: false, error: "boom" }),
   ];
+  // Python in fp32 beside fp16: the table says fp32, and the ratio stays against fp16.
+  results.splice(2, 0, run({ runtime: "python-cuda", dtype: "fp32", decodeTokensPerSecond: 400 }));
   const ratios = gpuRatios(results);
   assert.deepEqual(ratios.map((r) => [r.pair, r.prefill, r.decode]), [
     ["kit-webgpu ÷ kit-cpu", 4, 4],
@@ -72,6 +74,7 @@ Deno.test("gpuRatios and gpuTable: webgpu over cpu (same dtype) and over Python"
     /\| tinyllama-1\.1b \| q4 \| kit-webgpu \| 1\.0 \| 1024\.0 \| 100\.0 \| 10\.00 \| 1\.00 \| 2\.00 \| 512\+128 tok \|/,
   );
   assert.match(table, /error: boom/);
+  assert.match(table, /\| tinyllama-1\.1b \| fp32 \| python-cuda \|/);
   assert.match(table, /kit-webgpu ÷ kit-cpu \| 4\.00× \| 4\.00× \|/);
 });
 

@@ -281,7 +281,7 @@ export interface GpuRatio {
 const div = (a: number | null | undefined, b: number | null | undefined) => a && b ? a / b : null;
 
 /**
- * kit-webgpu ÷ kit-cpu (same dtype) and kit-webgpu ÷ python-cuda (Python is always fp16), for
+ * kit-webgpu ÷ kit-cpu (same dtype) and kit-webgpu ÷ python-cuda in fp16 (eager), for
  * prefill and decode throughput.
  *
  * @example
@@ -296,7 +296,7 @@ export function gpuRatios(results: GpuBenchResult[]): GpuRatio[] {
       r.ok && r.preset === preset && r.runtime === runtime && (!dtype || r.dtype === dtype)
     );
   for (const gpu of results.filter((r) => r.ok && r.runtime === "kit-webgpu")) {
-    for (const [runtime, dtype] of [["kit-cpu", gpu.dtype], ["python-cuda", undefined]] as const) {
+    for (const [runtime, dtype] of [["kit-cpu", gpu.dtype], ["python-cuda", "fp16"]] as const) {
       const other = find(gpu.preset, runtime, dtype);
       if (!other) continue;
       ratios.push({
@@ -331,7 +331,7 @@ export function gpuTable(results: GpuBenchResult[]): string {
   for (const r of results) {
     const msPerToken = r.decodeTokensPerSecond ? 1000 / r.decodeTokensPerSecond : null;
     lines.push(
-      `| ${r.preset} | ${r.runtime.startsWith("python") ? "fp16" : r.dtype} | ${r.runtime}${
+      `| ${r.preset} | ${r.dtype} | ${r.runtime}${
         r.graph && r.graph !== "fused" ? ` ${r.graph}` : ""
       } | ${num(r.loadMs == null ? null : r.loadMs / 1000)} | ${num(r.prefillTokensPerSecond)} | ${
         num(r.decodeTokensPerSecond)
