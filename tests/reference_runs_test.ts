@@ -14,14 +14,14 @@ import {
 } from "../lib/measure/mod.ts";
 import { referenceRows, reportHtml } from "../lib/show/mod.ts";
 
-const FILE = new URL("../data/reference_runs/h200_2026-12-01.json", import.meta.url);
+const FILE = new URL("../data/reference_runs/h200_2026-12-02.json", import.meta.url);
 const raw = JSON.parse(readFileSync(FILE, "utf8"));
-const LABEL = "medido por el kit en hardware real (NVIDIA H200, 2026-12-01)";
+const LABEL = "medido por el kit en hardware real (NVIDIA H200, 2026-12-02)";
 
 Deno.test("reference run: every configuration read back equals the committed file", () => {
   const runs = loadReferenceRuns();
   // One run: the committed h200 file (the raw *_bench_gpu.json beside it is its source).
-  assert.deepEqual(runs.map((r) => r.file), ["h200_2026-12-01.json"]);
+  assert.deepEqual(runs.map((r) => r.file), ["h200_2026-12-02.json"]);
   const [run] = runs;
   assert.equal(run.machine, raw.machine.gpu);
   assert.equal(run.date, raw.date);
@@ -50,10 +50,10 @@ Deno.test("reference run: every configuration read back equals the committed fil
   }
   // Spot values, typed from the file by hand.
   const fp16 = run.results.find((r) => r.id === "metodo2-webgpu-fp16-fused")!;
-  assert.equal(fp16.decodeTokensPerSecond, 71.18474777299174);
+  assert.equal(fp16.decodeTokensPerSecond, 69.56424390151143);
   const py = run.results.find((r) => r.id === "python-cuda-fp16")!;
   assert.equal(py.method, "python");
-  assert.equal(py.prefillTokensPerSecond, 14209.126932962909);
+  assert.equal(py.prefillTokensPerSecond, 19803.708120570394);
 });
 
 Deno.test("reference run: a file of another kind is refused, an empty one is none", () => {
@@ -82,7 +82,7 @@ Deno.test("reference rows: Spanish labels, the file's figures, always «medido p
   assert.doesNotMatch(text, /kit-webgpu|python-cuda|fused|classic/, "no runtime ids in the table");
   assert.match(
     referenceStatus(runs),
-    new RegExp(`h200_2026-12-01\\.json, ${LABEL.replace(/[()]/g, "\\$&")}`),
+    new RegExp(`h200_2026-12-02\\.json, ${LABEL.replace(/[()]/g, "\\$&")}`),
   );
 });
 

@@ -48,7 +48,7 @@ export interface ReferenceRun {
   machine: string;
   /** YYYY-MM-DD. */
   date: string;
-  /** «medido por el kit en hardware real (NVIDIA H200, 2026-12-01)». */
+  /** «medido por el kit en hardware real (NVIDIA H200, 2026-12-02)». */
   label: string;
   /** What was measured, in Spanish: model, workload and how (from the file). */
   what: string;
@@ -91,8 +91,8 @@ const num = (x: unknown) => (typeof x === "number" && Number.isFinite(x) ? x : n
  *
  * @example
  * ```ts
- * parseReferenceRun("h200_2026-12-01.json", JSON.parse(Deno.readTextFileSync(path)))!.label;
- * // "medido por el kit en hardware real (NVIDIA H200, 2026-12-01)"
+ * parseReferenceRun("h200_2026-12-02.json", JSON.parse(Deno.readTextFileSync(path)))!.label;
+ * // "medido por el kit en hardware real (NVIDIA H200, 2026-12-02)"
  * ```
  */
 export function parseReferenceRun(file: string, raw: RawRun): ReferenceRun | null {

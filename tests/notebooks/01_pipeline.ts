@@ -1,11 +1,14 @@
 /** What notebooks/01_pipeline.ipynb must show (offline, on kit-es). */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import type { Notebook } from "../../scripts/nb.ts";
 import { taggedMime, taggedText } from "../_notebooks.ts";
 import { kitEsChatAnswer, kitEsTextCompletion } from "../_kit_es_oracle.ts";
 import { KIT_ES_NOTE } from "../../lib/forge/mod.ts";
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+const REFERENCE_FILE = new URL("../../data/reference_runs/h200_2026-12-02.json", import.meta.url);
 
 /** Asserts the key cells of the executed 01_pipeline notebook. */
 export async function check01Pipeline(nb: Notebook): Promise<void> {
@@ -47,9 +50,15 @@ export async function check01Pipeline(nb: Notebook): Promise<void> {
   const ledger = taggedMime(nb, "ledger", "text/markdown");
   assert.match(ledger, /2K tokens = 4GB \| 1,1 GB \(FP16, lote 1\) \| fórmula \| incorrecto \|/);
   // The pipeline's speed claim, from the reference run on a real GPU (labelled, never mixed).
-  assert.match(
-    ledger,
-    /No aprovecha hardware \| valores por defecto \(fp32, cpu\): 13,2 tok\/s; método 2 \(q4, webgpu\): 113,3 tok\/s \(×8,6\) \| medido por el kit en hardware real \(NVIDIA H200, 2026-12-01\) \| correcto \|/,
-  );
+  // Expected figures read from the committed reference run itself.
+  const ref = JSON.parse(readFileSync(REFERENCE_FILE, "utf8"));
+  const tps = (id: string) =>
+    ref.configurations.find((c: { id: string }) => c.id === id).decodeTokensPerSecond as number;
+  const [m1, m2] = [tps("metodo1-cpu-fp32"), tps("metodo2-webgpu-q4-fused")];
+  const es1 = (x: number) => x.toLocaleString("es-ES", { maximumFractionDigits: 1 });
+  const expected = `No aprovecha hardware | valores por defecto (fp32, cpu): ${es1(m1)} tok/s; ` +
+    `método 2 (q4, webgpu): ${es1(m2)} tok/s (×${es1(m2 / m1)}) | medido por el kit en ` +
+    `hardware real (${ref.machine.gpu}, ${ref.date}) | correcto |`;
+  assert.ok(ledger.includes(expected), `${expected}\n${ledger}`);
   assert.match(ledger, /Activaciones: ~15-25 GB adicionales \|.*\| incorrecto \|/);
 }

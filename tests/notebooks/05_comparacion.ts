@@ -1,5 +1,6 @@
 /** What notebooks/05_comparacion.ipynb must show (offline, no keys). */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import type { Notebook } from "../../scripts/nb.ts";
 import { taggedCell, taggedMime, taggedText } from "../_notebooks.ts";
 import { pidsMatching } from "../_processes.ts";
@@ -110,9 +111,25 @@ export async function check05Comparacion(nb: Notebook): Promise<void> {
   const reference = taggedText(nb, "reference");
   assert.match(
     reference,
-    /Ejecución de referencia h200_2026-12-01\.json, medido por el kit en hardware real \(NVIDIA H200, 2026-12-01\)/,
+    /Ejecución de referencia h200_2026-12-02\.json, medido por el kit en hardware real \(NVIDIA H200, 2026-12-02\)/,
   );
-  assert.match(reference, /\| Método 2: fp16 en webgpu \(grafo fusionado\) \| 6150 \| 71,2 \|/);
+  // One row against the committed file: prefill rounded to units, decode to one decimal.
+  const ref = JSON.parse(
+    readFileSync(
+      new URL("../../data/reference_runs/h200_2026-12-02.json", import.meta.url),
+      "utf8",
+    ),
+  );
+  const fp16 = ref.configurations.find((c: { id: string }) => c.id === "metodo2-webgpu-fp16-fused");
+  const es = (x: number, d: number) => x.toLocaleString("es-ES", { maximumFractionDigits: d });
+  assert.ok(
+    reference.includes(
+      `| Método 2: fp16 en webgpu (grafo fusionado) | ${es(fp16.prefillTokensPerSecond, 0)} | ${
+        es(fp16.decodeTokensPerSecond, 1)
+      } |`,
+    ),
+    reference,
+  );
   assert.doesNotMatch(reference, /kit-webgpu|python-cuda|\(fused|medido aquí|publicado \(/);
   // Published figures in their own table, each labelled with source and date.
   const published = rows(taggedMime(nb, "published", "text/markdown"));
