@@ -5,6 +5,7 @@ import {
   claimsLedger,
   loadClaims,
   loadLedgerClaims,
+  loadReferenceRuns,
   numericVerdict,
   parseReferenceRun,
 } from "../lib/measure/mod.ts";
@@ -170,4 +171,18 @@ Deno.test("reference runs: machine and date read from a reference run's JSON", (
   assert.equal(run.results[0].decodeTokensPerSecond, 34.5);
   assert.equal(run.results[0].prefillTokensPerSecond, null);
   assert.equal(parseReferenceRun("empty.json", { schema: 1, configurations: [] }), null);
+});
+
+Deno.test("ledger: «FP16 velocidad» decided from fp16 and fp32 on the reference GPU", () => {
+  const [run] = loadReferenceRuns();
+  const rate = (dtype: string, k: "decodeTokensPerSecond" | "prefillTokensPerSecond") =>
+    run.results.find((r) =>
+      r.runtime === "kit-webgpu" && r.dtype === dtype && (r.graph ?? "fused") === "fused"
+    )![k]!;
+  const x = rate("fp16", "decodeTokensPerSecond") / rate("fp32", "decodeTokensPerSecond");
+  const row = claimsLedger({ reference: [run] }).find((r) => r.id === "fp16-velocidad")!;
+  assert.equal(row.origin, run.label);
+  const es2 = (v: number) => v.toLocaleString("es-ES", { maximumFractionDigits: 2 });
+  assert.ok(row.kit.startsWith(`GPU: fp16 ${es2(x)} × la velocidad de fp32 al generar`), row.kit);
+  assert.equal(row.verdict, x >= 1.2 ? "correcto" : "aproximado");
 });
