@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { freePort, ROOT, spawnServer, type StandIn } from "../../../core/mod.ts";
 import { type OllamaBackend, ollamaBackend } from "../backend.ts";
 import { OFFLINE_MODEL } from "../mode.ts";
+import { withTag } from "../models.ts";
 
 export type { StandIn };
 
@@ -49,5 +50,3 @@ export async function openOllamaStandIn(): Promise<OpenStandIn> {
     throw error;
   }
 }
-
-const withTag = (name: string) => name.includes(":") ? name : `${name}:latest`;
