@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ROOT } from "../lib/core/paths.ts";
+import { ROOT, spawnServer } from "../lib/core/mod.ts";
 import { ollamaBackend } from "../lib/methods/ollama/mod.ts";
 import { freePort } from "./ollama_helpers.ts";
 import { kitEsContinuation } from "./_kit_es_oracle.ts";
@@ -27,9 +27,10 @@ async function importMapWithoutLlamaCpp(dir: string): Promise<string> {
 Deno.test("without llama.cpp the Ollama stand-in generates with onnxruntime and says why", async () => {
   const dir = await Deno.makeTempDir({ prefix: "ollama-no-llama-" });
   const port = freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
+  // The kit's own way to start a server process and wait until it answers.
+  const server = await spawnServer(
+    Deno.execPath(),
+    [
       "run",
       "-A",
       "--quiet",
@@ -39,21 +40,12 @@ Deno.test("without llama.cpp the Ollama stand-in generates with onnxruntime and 
       "ollama",
       "serve",
     ],
-    env: { OLLAMA_HOST: `127.0.0.1:${port}`, NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+    { OLLAMA_HOST: `127.0.0.1:${port}` },
+    `http://127.0.0.1:${port}/api/version`,
+    `http://127.0.0.1:${port}`,
+  );
   try {
-    let up = false;
-    for (let i = 0; i < 300 && !up; i++) {
-      up = await fetch(`${url}/api/version`).then(async (r) => {
-        await r.body?.cancel();
-        return r.ok;
-      }, () => false);
-      if (!up) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(up, "the stand-in answers");
-    const backend = await ollamaBackend({ model: "kit-es", host: url });
+    const backend = await ollamaBackend({ model: "kit-es", host: server.url });
     await backend.pull("kit-es", { quiet: true });
     const r = await backend.generate("La cuantización", { maxTokens: 12 });
     const engine = String(r.details?.engine);
@@ -69,8 +61,6 @@ Deno.test("without llama.cpp the Ollama stand-in generates with onnxruntime and 
     assert.equal(r.text, await kitEsContinuation("La cuantización", 12, "q4"));
     await backend.close();
   } finally {
-    child.kill("SIGTERM");
-    await child.stderr.cancel();
-    await child.status;
+    await server.stop();
   }
 });
