@@ -11,12 +11,16 @@ import { ensureModel } from "../lib/forge/mod.ts";
 /** kit-es's folder (built from the committed weights on first use). */
 export const KIT_ES_MODEL_DIR = await ensureModel("kit-es", { log: () => {} });
 
-async function load(dtype = "fp32") {
+/** transformers.js pointed at the local kit-es folder only. */
+function useLocalModels(): void {
   env.allowRemoteModels = false;
   env.localModelPath = join(KIT_ES_MODEL_DIR, "..") + "/";
-  const tokenizer = await AutoTokenizer.from_pretrained("kit-es");
-  const model = await AutoModelForCausalLM.from_pretrained("kit-es", { dtype: dtype as "fp32" });
-  return { tokenizer, model };
+}
+
+/** kit-es's tokenizer (without loading a model). */
+function loadTokenizer(): Promise<any> {
+  useLocalModels();
+  return AutoTokenizer.from_pretrained("kit-es");
 }
 
 async function greedyIds(
@@ -24,7 +28,8 @@ async function greedyIds(
   steps: number,
   dtype = "fp32",
 ): Promise<{ all: number[]; n: number }> {
-  const { model } = await load(dtype);
+  useLocalModels();
+  const model = await AutoModelForCausalLM.from_pretrained("kit-es", { dtype: dtype as "fp32" });
   const out: any = await model.generate({ ...inputs, max_new_tokens: steps, do_sample: false });
   await model.dispose();
   const all = Array.from(out.data as BigInt64Array, Number);
@@ -33,14 +38,14 @@ async function greedyIds(
 
 /** Prompt + greedy continuation of a plain prompt, decoded as the pipeline returns it. */
 export async function kitEsTextCompletion(prompt: string, steps: number): Promise<string> {
-  const { tokenizer } = await load();
+  const tokenizer = await loadTokenizer();
   const { all } = await greedyIds(tokenizer(prompt), steps);
   return tokenizer.decode(all, { skip_special_tokens: true });
 }
 
 /** Greedy continuation (generated text only) of a plain prompt, in the given dtype's ONNX file. */
 export async function kitEsContinuation(prompt: string, steps: number, dtype = "fp32") {
-  const { tokenizer } = await load();
+  const tokenizer = await loadTokenizer();
   const { all, n } = await greedyIds(tokenizer(prompt), steps, dtype);
   return tokenizer.decode(all.slice(n), { skip_special_tokens: true });
 }
@@ -51,7 +56,7 @@ export async function kitEsChatAnswer(
   steps: number,
   dtype = "fp32",
 ): Promise<string> {
-  const { tokenizer } = await load();
+  const tokenizer = await loadTokenizer();
   const inputs = tokenizer.apply_chat_template([{ role: "user", content }], {
     add_generation_prompt: true,
     return_dict: true,
