@@ -5,11 +5,11 @@
  * @module
  */
 import type { DtypeQuality } from "../forge/mod.ts";
+import { LESSON_DTYPES } from "../measure/mod.ts";
 import { Plot, renderPlot } from "./plot.ts";
 
-const ORDER = ["fp32", "fp16", "q8", "q4"];
 const byOrder = (rows: DtypeQuality[]) =>
-  [...rows].sort((a, b) => ORDER.indexOf(a.dtype) - ORDER.indexOf(b.dtype));
+  [...rows].sort((a, b) => LESSON_DTYPES.indexOf(a.dtype) - LESSON_DTYPES.indexOf(b.dtype));
 const pct = (x: number | null) =>
   x === null
     ? "— (referencia)"
