@@ -5,7 +5,7 @@
  * consistent timings, and an abort that stops the stream within one token.
  */
 import assert from "node:assert/strict";
-import type { Backend } from "../lib/core/types.ts";
+import type { Backend, GenerationStream } from "../lib/core/types.ts";
 import { chatContinuation, continuation, tokenizer } from "./_tiny_oracle.ts";
 
 /** What the oracle expects of a backend for a prompt: its text, and its prompt tokens. */
@@ -61,9 +61,15 @@ export async function contract(backend: Backend, opts: ContractOptions): Promise
   }
   // Abort: the stream stops within one token of the abort.
   const s = backend.stream("La memoria", { maxTokens: 100 });
-  let seen = 0;
-  for await (const _ of s) if (++seen === 3) s.abort();
+  await readThenAbort(s, 3);
   const aborted = await s.result;
   assert.equal(aborted.stopReason, "abort");
   assert.ok(aborted.tokensOut <= 4, `${aborted.tokensOut} tokens after abort at 3`);
+}
+
+/** Reads a stream, aborts it once `n` pieces have come, and returns every piece read. */
+export async function readThenAbort(s: GenerationStream, n: number): Promise<string[]> {
+  const pieces: string[] = [];
+  for await (const p of s) if (pieces.push(p) === n) s.abort();
+  return pieces;
 }

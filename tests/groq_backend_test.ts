@@ -5,6 +5,7 @@
  * helpers (Go durations, rate-limit headers, model choice, redaction).
  */
 import assert from "node:assert/strict";
+import { readThenAbort } from "./backend_contract.ts";
 import { chooseModel, compareTimings, groqBackend, redact } from "../lib/methods/groq/backend.ts";
 import { formatGoDuration, parseGoDuration, parseRateLimits } from "../lib/methods/groq/wire.ts";
 import { localBackend } from "../lib/methods/optimized/local.ts";
@@ -88,11 +89,7 @@ Deno.test("groq: maxTokens bounds the answer (stopReason length)", async () => {
 Deno.test("groq: abort mid-stream keeps the text so far", async () => {
   await withServer(async (_server, groq) => {
     const s = groq.stream(PROMPT, { maxTokens: 200 });
-    const pieces: string[] = [];
-    for await (const p of s) {
-      pieces.push(p);
-      if (pieces.length === 3) s.abort();
-    }
+    const pieces = await readThenAbort(s, 3);
     const r = await s.result;
     assert.equal(r.stopReason, "abort");
     assert.equal(r.text, pieces.join(""));

@@ -5,6 +5,7 @@
  * error, abort and timeout. Each test has its own server.
  */
 import assert from "node:assert/strict";
+import { readThenAbort } from "./backend_contract.ts";
 import { KitError } from "../lib/core/mod.ts";
 import { localBackend } from "../lib/methods/optimized/local.ts";
 import {
@@ -161,11 +162,7 @@ Deno.test("abort keeps the text so far; timeout reports it; the server is free a
     const first3 = (await backend.generate("El modelo", { maxTokens: 3 })).text;
 
     const s = stalling.stream("El modelo", { maxTokens: 1000 });
-    const pieces: string[] = [];
-    for await (const p of s) {
-      pieces.push(p);
-      if (pieces.length === 3) s.abort();
-    }
+    const pieces = await readThenAbort(s, 3);
     const r = await s.result;
     assert.equal(r.stopReason, "abort");
     assert.equal(r.text, pieces.join(""));
