@@ -18,9 +18,8 @@ import { ollamaMode, runScript } from "./ollama/mode.ts";
 import { openOllamaStandIn } from "./ollama/standin/process.ts";
 import { chooseOllamaModel } from "./ollama/models.ts";
 import { groqBackend } from "./groq/backend.ts";
-import { OFFLINE_PLACEHOLDER_KEY } from "./groq/connect.ts";
+import { connectOffline } from "./groq/connect.ts";
 import { groqMode } from "./groq/mode.ts";
-import { spawnGroqServer } from "./groq/standin/process.ts";
 
 export { measureMethodMemory, methodMemory } from "./memory.ts";
 
@@ -115,16 +114,13 @@ export async function openAllBackends(): Promise<OpenedBackends> {
     return backend;
   });
   await attempt(4, "Groq", async () => {
-    if ((await groqMode()).mode === "online") return await groqBackend({ notify: () => {} });
-    const server = await spawnGroqServer({ log: () => {} });
-    stops.push(() => server.close());
-    serverPids[4] = server.pid;
-    return await groqBackend({
-      baseURL: server.url,
-      apiKey: OFFLINE_PLACEHOLDER_KEY,
-      model: server.modelId,
-      notify: () => {},
-    });
+    const mode = await groqMode();
+    if (mode.mode === "online") return await groqBackend({ notify: () => {} });
+    const conn = await connectOffline(mode.reason, { notify: () => {} });
+    stops.push(() => conn.server!.close());
+    const pid = conn.server!.pid;
+    if (pid) serverPids[4] = pid;
+    return conn.backend;
   });
 
   return {

@@ -14,9 +14,8 @@ import { ollamaBackend } from "./ollama/backend.ts";
 import { ollamaMode } from "./ollama/mode.ts";
 import { openOllamaStandIn } from "./ollama/standin/process.ts";
 import { groqBackend } from "./groq/backend.ts";
-import { OFFLINE_PLACEHOLDER_KEY } from "./groq/connect.ts";
+import { connectOffline } from "./groq/connect.ts";
 import { groqMode } from "./groq/mode.ts";
-import { spawnGroqServer } from "./groq/standin/process.ts";
 
 /** The methods by their command-line names. */
 export const METHOD_NAMES = ["pipeline", "optimized", "ollama", "groq"] as const;
@@ -82,13 +81,7 @@ export async function openMethod(
   if (mode.mode === "online") {
     return done(await groqBackend({ model: opts.model, notify: () => {} }), mode);
   }
-  const server = await spawnGroqServer({ log: () => {} });
-  stops.push(() => server.close());
-  const backend = await groqBackend({
-    baseURL: server.url,
-    apiKey: OFFLINE_PLACEHOLDER_KEY,
-    model: server.modelId,
-    notify: () => {},
-  });
-  return done(backend, mode);
+  const conn = await connectOffline(mode.reason, { notify: () => {} });
+  stops.push(() => conn.server!.close());
+  return done(conn.backend, mode);
 }

@@ -23,6 +23,8 @@ export interface OfflineGroqServer {
   readonly url: string;
   readonly port: number;
   readonly modelId: string;
+  /** The server's process id when it runs as its own process (spawnGroqServer). */
+  readonly pid?: number;
   /** Queues failures to imitate (null clears the queue). */
   simulate(failure: GroqFailure | GroqFailure[] | null): Promise<void>;
   close(): Promise<void>;
