@@ -1,12 +1,12 @@
 /**
  * The decode levers of the GPU benchmark (lib/bench/gpu_levers.ts) run one by one, each in
- * its own process, on the model of the plan's first preset: rewritten copies of the q4 graph
- * (lib/bench/gpu_fuse.py), a 2-layer model, node counts after onnxruntime's optimizations.
+ * its own process, on the fused q4f16 model of the plan's first preset and a 2-layer copy, with
+ * node counts after onnxruntime's optimizations.
  * Run by lib/bench/gpu_reference.ts; `deno task bench-gpu --levers a,b` selects some.
  *
  * @module
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ForgeDtype } from "../forge/mod.ts";
 import type { Dtype } from "../measure/memory.ts";
@@ -20,7 +20,7 @@ export interface LeverSuiteContext {
   prompt: { text: string; ids: number[] };
   newTokens: number;
   only?: string[];
-  /** Builds (or reuses) a model folder of the classic graph. */
+  /** Builds (or reuses) a model folder of the fused graph. */
   model: (preset: string, dtypes: ForgeDtype[], layers?: number) => Promise<string>;
   /** Runs a child process; returns its marked JSON line and log. */
   runChild: (
@@ -51,39 +51,14 @@ export async function countNodes(path: string): Promise<Record<string, number> |
   }
 }
 
-/** A copy of `dir` whose q4 graph gpu_fuse.py rewrote with `flags` (null on failure). */
-async function rewritten(
-  ctx: LeverSuiteContext,
-  dir: string,
-  name: string,
-  flags: string[],
-): Promise<string | null> {
-  const out = `${dir}-${name}`;
-  mkdirSync(join(out, "onnx"), { recursive: true });
-  for (const f of readdirSync(dir)) {
-    if (f.endsWith(".json")) copyFileSync(join(dir, f), join(out, f));
-  }
-  const { success, stdout, stderr } = await new Deno.Command("python3", {
-    args: [
-      new URL("./gpu_fuse.py", import.meta.url).pathname,
-      join(dir, "onnx", "model_q4.onnx"),
-      join(out, "onnx", "model_q4.onnx"),
-      ...flags,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(stdout).trim();
-  ctx.nodeCounts[`rewrite ${name}`] = success
-    ? JSON.parse(text)
-    : logTail(new TextDecoder().decode(stderr));
-  return success ? out : null;
-}
-
-/** Runs the levers (all, or `ctx.only`) on the classic q4 graph of `ctx.preset`. */
+/**
+ * Runs the levers (all, or `ctx.only`) on the fused q4f16 graph of `ctx.preset` (the kit's GPU
+ * format), plus the default and raw paths on a 2-layer copy: the per-step cost that does not
+ * grow with depth.
+ */
 export async function runLeverSuite(ctx: LeverSuiteContext): Promise<void> {
-  const dtype: Dtype = "q4";
-  const full = await ctx.model(ctx.preset, ["q4"]);
+  const dtype: Dtype = "q4f16";
+  const full = await ctx.model(ctx.preset, [dtype]);
   const raw = LEVERS.find((l) => l.name === "raw-kv-gpu")!;
   const all: Lever[] = [
     ...LEVERS,
@@ -92,13 +67,10 @@ export async function runLeverSuite(ctx: LeverSuiteContext): Promise<void> {
   ];
   const runs: [Lever, string][] = [];
   for (const lever of all.filter((l) => !ctx.only || ctx.only.includes(l.name))) {
-    if (lever.name.endsWith("-2-layers")) {
-      runs.push([lever, await ctx.model(ctx.preset, ["q4"], 2)]);
-    } else if (lever.rewrite) {
-      const dir = await rewritten(ctx, full, lever.name, lever.rewrite);
-      if (dir) runs.push([lever, dir]);
-      else ctx.levers.push({ lever: lever.name, model: ctx.preset, ok: false, error: "rewrite" });
-    } else runs.push([lever, full]);
+    runs.push([
+      lever,
+      lever.name.endsWith("-2-layers") ? await ctx.model(ctx.preset, [dtype], 2) : full,
+    ]);
   }
   for (const [lever, dir] of runs) {
     const optimized = lever.path === "raw"
@@ -127,7 +99,7 @@ export async function runLeverSuite(ctx: LeverSuiteContext): Promise<void> {
           : `error: ${r.error?.slice(0, 300)}`),
     );
   }
-  ctx.nodeCounts["forge classic graph (q4)"] = await countNodes(
-    join(full, "onnx", "model_q4.onnx"),
+  ctx.nodeCounts["forge fused graph (q4f16)"] = await countNodes(
+    join(full, "onnx", "model_q4f16.onnx"),
   );
 }

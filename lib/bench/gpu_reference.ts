@@ -202,7 +202,7 @@ export async function runGpuReference(o: GpuReferenceOptions): Promise<GpuReport
 
   // 5. The levers, only when asked for (names, or "all").
   if (o.levers && prompt) {
-    console.log(`\n== Palancas de decode (${presets[0]} q4 clásico, webgpu)`);
+    console.log(`\n== Palancas de decode (${presets[0]} q4f16 fusionado, webgpu)`);
     await runLeverSuite({
       preset: presets[0],
       modelsDir,
@@ -210,12 +210,12 @@ export async function runGpuReference(o: GpuReferenceOptions): Promise<GpuReport
       newTokens,
       only: o.levers === "all" ? undefined : o.levers.split(",").map((s) => s.trim()),
       model: async (preset, dtypes, layers) => {
-        const dir = join(modelsDir, `${preset}-classic-levers${layers ? `-L${layers}` : ""}`);
+        const dir = join(modelsDir, `${preset}-fused-levers${layers ? `-L${layers}` : ""}`);
         if (!existsSync(join(dir, "forge.json"))) {
           await buildModel(preset, dir, {
             dtypes,
             safetensors: false,
-            graph: "classic",
+            graph: "fused",
             shape: layers ? { num_hidden_layers: layers } : undefined,
             log: () => {},
           });

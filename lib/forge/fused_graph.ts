@@ -3,13 +3,13 @@
  * for transformers.js are built (onnxruntime's model builder): per layer
  *
  *   SkipSimplifiedLayerNormalization (residual add + RMSNorm in one kernel)
- *   → one q/k/v projection (the three weights stacked) → Split
- *   → com.microsoft GroupQueryAttention (rotary embedding, KV-cache concat, grouped heads,
- *     causal softmax and the context in one kernel)
+ *   → one q/k/v projection (the three weights stacked)
+ *   → com.microsoft GroupQueryAttention on the packed q/k/v (the split, rotary embedding,
+ *     KV-cache concat, grouped heads, causal softmax and the context in one kernel)
  *   → o_proj → SkipSimplifiedLayerNormalization
  *   → one gate/up projection (stacked) → Split → SiLU(gate)·up → down_proj
  *
- * ≈ 12 nodes per layer against ≈ 60 in llama_graph.ts. Inputs and outputs are the same
+ * ≈ 11 nodes per layer against ≈ 60 in llama_graph.ts. Inputs and outputs are the same
  * (transformers.js feeds both alike): GroupQueryAttention gets seqlens_k = Σ attention_mask − 1
  * and total_sequence_length = attention_mask's length, computed inside the graph, and takes
  * the positions of the rotary embedding from them, as the hub's models do. position_ids stays
@@ -156,15 +156,13 @@ export function buildFusedGraph(
       undefined,
       `${a}.qkv_proj.weight`,
     );
-    const [q, k, v] = g.node("Split", [qkv, g.i64([heads * D, kv * D, kv * D])], {
-      axis: { i: -1 },
-    }, { nOut: 3 });
+    // Packed q/k/v: GroupQueryAttention splits it itself (key and value left empty).
     const [ctx] = g.node(
       "GroupQueryAttention",
       [
-        q,
-        k,
-        v,
+        qkv,
+        "",
+        "",
         `past_key_values.${i}.key`,
         `past_key_values.${i}.value`,
         seqlensK,
