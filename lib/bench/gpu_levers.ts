@@ -5,12 +5,14 @@
  * options):
  *
  * - transformers.js as the kit runs it, with onnxruntime's WebGPU options varied: Dawn's
- *   validation off, graph capture on, more dispatches per command buffer;
- * - a raw onnxruntime session with the KV cache kept as GPU buffers (IO binding, what
- *   transformers.js does for webgpu) or sent back to the CPU each step: the cost of the
- *   library above the runtime, and of moving the cache;
- * - the same raw loop with graph optimizations at "basic" instead of "all" (the fusions
- *   onnxruntime applies by itself), counting the nodes left after optimization.
+ *   validation off, more dispatches per command buffer, both;
+ * - a raw onnxruntime session with the KV cache kept as GPU buffers (what transformers.js does
+ *   for webgpu): the cost of the library above the runtime;
+ * - the same raw loop with graph optimizations at "basic" instead of "all".
+ *
+ * Graph capture (ep.webgpuexecutionprovider.enableGraphCapture=1) was tried on the H200
+ * (2026-12-02, one run): 95.8 tok/s against 106.6 without: it needs fixed input shapes, and
+ * the KV cache grows every step. Removed from the list.
  *
  * @module
  */
@@ -21,6 +23,7 @@ import { generationSettings, makeTransformersBackend } from "../methods/hf/hf_ba
 import { DTYPE_FILES } from "../methods/hf/transformers.ts";
 import type { Dtype } from "../measure/memory.ts";
 import { rawGreedyDecode } from "./raw_decode.ts";
+import { WEBGPU_SESSION_OPTIONS } from "../methods/optimized/backend.ts";
 
 /** One lever: how the session is made. */
 export interface Lever {
@@ -31,19 +34,11 @@ export interface Lever {
   path: "tjs" | "raw";
   /** Extra onnxruntime session options. */
   sessionOptions?: Record<string, unknown>;
-  /** Raw path only: where present.* go ("gpu-buffer" keeps the cache on the GPU). */
-  kvLocation?: "gpu-buffer" | "cpu";
 }
 
 const ep = (options: Record<string, string>) => ({
   extra: { ep: { webgpuexecutionprovider: options } },
 });
-
-/** Dawn's validation off and 256 dispatches per command buffer: the two runtime options. */
-const FAST_EP = {
-  executionProviders: [{ name: "webgpu", validationMode: "disabled" }],
-  ...ep({ maxNumPendingDispatches: "256" }),
-};
 
 /** The levers tried, in order (on the forge's fused graph, the kit's GPU default). */
 export const LEVERS: Lever[] = [
@@ -62,40 +57,25 @@ export const LEVERS: Lever[] = [
   },
   {
     name: "tjs-validation-off-pending-256",
-    description: "validation off + 256 dispatches per command buffer",
+    description: "the kit's WebGPU options: validation off + 256 dispatches per command buffer",
     path: "tjs",
-    sessionOptions: FAST_EP,
-  },
-  {
-    name: "tjs-graph-capture",
-    description: "WebGPU graph capture (ep.webgpuexecutionprovider.enableGraphCapture=1)",
-    path: "tjs",
-    sessionOptions: ep({ enableGraphCapture: "1" }),
+    sessionOptions: WEBGPU_SESSION_OPTIONS,
   },
   {
     name: "raw-kv-gpu",
     description: "bare session, KV cache as GPU buffers (IO binding)",
     path: "raw",
-    kvLocation: "gpu-buffer",
   },
   {
     name: "raw-kv-gpu-fast",
     description: "bare session, KV on GPU, validation off + 256 dispatches per command buffer",
     path: "raw",
-    kvLocation: "gpu-buffer",
-    sessionOptions: FAST_EP,
-  },
-  {
-    name: "raw-kv-cpu",
-    description: "bare session, KV cache copied to the CPU and back every step",
-    path: "raw",
-    kvLocation: "cpu",
+    sessionOptions: WEBGPU_SESSION_OPTIONS,
   },
   {
     name: "raw-opt-basic",
     description: "bare session, KV on GPU, graph optimizations 'basic' (no fusions)",
     path: "raw",
-    kvLocation: "gpu-buffer",
     sessionOptions: { graphOptimizationLevel: "basic" },
   },
 ];
@@ -111,6 +91,8 @@ export interface LeverResult {
   msPerToken?: number | null;
   prefillTokensPerSecond?: number | null;
   newTokens?: number;
+  /** Decode tok/s of every round (the suite's median result only). */
+  rounds?: (number | null)[];
   /** Nodes after onnxruntime's optimizations (raw levers; counted by the caller). */
   optimizedModelPath?: string;
 }
@@ -143,7 +125,7 @@ export async function runLever(lever: Lever, opts: LeverRunOptions): Promise<Lev
       {
         executionProviders: ["webgpu"],
         preferredOutputLocation: Object.fromEntries(
-          outputs.map((n) => [n, lever.kvLocation ?? "gpu-buffer"]),
+          outputs.map((n) => [n, "gpu-buffer"]),
         ),
         ...(opts.optimizedModelPath ? { optimizedModelFilePath: opts.optimizedModelPath } : {}),
         ...lever.sessionOptions,

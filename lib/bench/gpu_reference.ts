@@ -208,6 +208,7 @@ export async function runGpuReference(o: GpuReferenceOptions): Promise<GpuReport
       modelsDir,
       prompt,
       newTokens,
+      rounds: 3,
       only: o.levers === "all" ? undefined : o.levers.split(",").map((s) => s.trim()),
       model: async (preset, dtypes, layers) => {
         const dir = join(modelsDir, `${preset}-fused-levers${layers ? `-L${layers}` : ""}`);
