@@ -55,17 +55,6 @@ export interface OptimizedOptions {
   sessionOptions?: Record<string, unknown>;
 }
 
-/**
- * onnxruntime's WebGPU options the kit sets: Dawn's validation off and up to 256 dispatches
- * per command buffer (onnxruntime's default: 16 with validation on). Decode steps are
- * dispatch-bound (≈ 240 small kernels per TinyLlama step); measured on the H200 (bench-gpu
- * levers, 2026-12-02, fused q4f16 graph, one run): 139.6 tok/s against 106.6 with the defaults.
- */
-export const WEBGPU_SESSION_OPTIONS = {
-  executionProviders: [{ name: "webgpu", validationMode: "disabled" }],
-  extra: { ep: { webgpuexecutionprovider: { maxNumPendingDispatches: "256" } } },
-};
-
 /** The optimized backend: what was asked for, and why it runs elsewhere if it does. */
 export interface OptimizedBackend extends TransformersBackend {
   /** The device the caller asked for. */
@@ -164,7 +153,6 @@ export async function createOptimizedBackend(
           session_options: {
             intraOpNumThreads: opts.threads ?? navigator.hardwareConcurrency,
             graphOptimizationLevel: "all",
-            ...(device === "webgpu" ? WEBGPU_SESSION_OPTIONS : {}),
             ...opts.sessionOptions,
           },
         }),
