@@ -64,3 +64,16 @@ export async function kitEsChatAnswer(
   const { all, n } = await greedyIds(inputs, steps, dtype);
   return tokenizer.decode(all.slice(n), { skip_special_tokens: true });
 }
+
+/**
+ * The token ids of a one-message chat through kit-es's chat template (transformers.js's
+ * `apply_chat_template`, `<s>` first), with the generation prompt: what a templated prompt is.
+ */
+export async function kitEsChatIds(content: string): Promise<number[]> {
+  const tokenizer = await loadTokenizer();
+  const text = tokenizer.apply_chat_template([{ role: "user", content }], {
+    tokenize: false,
+    add_generation_prompt: true,
+  });
+  return tokenizer.encode(text, { add_special_tokens: false });
+}

@@ -16,7 +16,10 @@ export interface ContractOracle {
   tokensIn(prompt: string): number;
 }
 
-/** A plain prompt continued as is (methods 1–3: transformers.js and Ollama's /api/generate). */
+/**
+ * A plain prompt continued as is (methods 1–3: transformers.js, and Ollama's /api/generate with
+ * `raw: true`, which the kit's backend sends for a string).
+ */
 export const PLAIN_PROMPT: ContractOracle = {
   text: continuation,
   tokensIn: (prompt) => tokenizer.encode(prompt).length,

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { CACHE_DIR, ROOT } from "../lib/core/paths.ts";
 import { pidsMatchingEnv } from "./_processes.ts";
 import { bigramChain } from "./forge_reference.ts";
+import type { Token } from "node-llama-cpp";
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): number {
@@ -221,12 +222,14 @@ export interface GgufCompletion {
 
 /**
  * Oracle for the Ollama stand-in on llama.cpp: node-llama-cpp's LlamaCompletion (greedy, no
- * template) on the same GGUF file, independent of the kit's generation loop. The prompt gets a
- * leading space, as Llama-2 tokenizers (and the stand-in) read plain text.
+ * template) on the same GGUF file, independent of the kit's generation loop. A string prompt
+ * gets a leading space, as Llama-2 tokenizers (and the stand-in) read plain text; token ids
+ * (e.g. a chat templated by transformers.js's `apply_chat_template`, `<s>` first) are fed as
+ * they are, their `<s>` replaced by the one LlamaCompletion puts first itself.
  */
 export async function greedyGguf(
   path: string,
-  prompt: string,
+  prompt: string | number[],
   steps: number,
 ): Promise<GgufCompletion> {
   const { getLlama, LlamaCompletion, LlamaLogLevel } = await import("node-llama-cpp");
@@ -236,7 +239,11 @@ export async function greedyGguf(
   try {
     const completion = new LlamaCompletion({ contextSequence: context.getSequence() });
     let tokens = 0;
-    const text = await completion.generateCompletion(` ${prompt}`, {
+    const bos = model.tokens.bos;
+    const input = typeof prompt === "string"
+      ? ` ${prompt}`
+      : (prompt[0] === bos ? prompt.slice(1) : prompt) as Token[];
+    const text = await completion.generateCompletion(input, {
       maxTokens: steps,
       temperature: 0,
       onToken: (t) => (tokens += t.length),

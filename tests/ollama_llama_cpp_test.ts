@@ -17,7 +17,7 @@ import { ENGINE_HEADER } from "../lib/methods/ollama/standin/models.ts";
 import { llama2ChatText } from "../lib/methods/ollama/standin/llama_cpp_backend.ts";
 import { freePort, greedyTiny, ndjsonLines, post } from "./ollama_helpers.ts";
 import { ollamaBackend } from "../lib/methods/ollama/backend.ts";
-import { tokenizer } from "./_tiny_oracle.ts";
+import { chatContinuation, tokenizer } from "./_tiny_oracle.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "ollama-gguf-" });
 // A fresh folder: the first pull builds the GGUF.
@@ -43,9 +43,11 @@ Deno.test("ollama pull tiny on the llama.cpp stand-in: builds the GGUF while rep
 });
 
 Deno.test("generate with llama.cpp: bigram text, engine header, Ollama's counters and durations", async () => {
+  // raw: true, the prompt continued as is (the kit's backend sends it for a string prompt).
   const res = await post(`${server.url}/api/generate`, {
     model: "tiny",
     prompt: "La memoria",
+    raw: true,
     stream: false,
     options: { num_predict: 12 },
   });
@@ -54,6 +56,24 @@ Deno.test("generate with llama.cpp: bigram text, engine header, Ollama's counter
   assert.equal(body.response, await greedyTiny("La memoria", 12));
   assert.equal(body.eval_count, 12);
   assert.equal(body.prompt_eval_count, tokenizer.encode("La memoria").length);
+  // Without raw, Ollama puts the prompt through the model's chat template as a user message.
+  const templated = await (await post(`${server.url}/api/generate`, {
+    model: "tiny",
+    prompt: "La memoria",
+    stream: false,
+    options: { num_predict: 12 },
+  })).json();
+  assert.equal(templated.response, chatContinuation("La memoria", 12));
+  // (tiny's chain after the template's "[/INST]" reads like this prompt's: the counts differ.)
+  const chatText = tokenizer.apply_chat_template([{ role: "user", content: "La memoria" }], {
+    tokenize: false,
+    add_generation_prompt: true,
+  }) as unknown as string;
+  assert.equal(
+    templated.prompt_eval_count,
+    tokenizer.encode(chatText, { add_special_tokens: false }).length,
+  );
+  assert.ok(templated.prompt_eval_count > body.prompt_eval_count);
   for (const k of ["load_duration", "prompt_eval_duration", "eval_duration", "total_duration"]) {
     assert.ok(Number.isInteger(body[k]) && body[k] > 0, `${k} = ${body[k]}`);
   }

@@ -162,7 +162,7 @@ Deno.test("POST /api/show: details, template, parameters, model_info; 404 and 40
   assert.equal(typeof body.model_info["general.parameter_count"], "number");
   assert.match(body.parameters, /temperature\s+0/);
   assert.match(body.modelfile, /not a real Ollama/);
-
+  assert.match(body.template, /\{\{ \.Prompt \}\} \[\/INST\]$/, "the template generate applies");
   const missing = await post(`${url}/api/show`, { model: "nope" });
   assert.equal(missing.status, 404);
   assert.deepEqual(await missing.json(), { error: "model 'nope' not found" });

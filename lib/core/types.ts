@@ -11,7 +11,12 @@ export interface ChatMessage {
   content: string;
 }
 
-/** A plain prompt or a chat conversation. */
+/**
+ * A plain prompt or a chat conversation. A plain prompt is text to continue, without a chat
+ * template (methods 1–2 tokenize it as is; Ollama gets it with `raw: true`); only Groq, whose
+ * API is chat only, sends it as one user message. A conversation goes through the model's chat
+ * template everywhere.
+ */
 export type PromptInput = string | ChatMessage[];
 
 /** Bounds and sampling for one generation. Every generation is bounded. */

@@ -1,6 +1,7 @@
 /**
  * What notebooks/03_ollama.ipynb must show when executed offline, checked against independent
- * readings: the model files' sha256 and sizes, llama.cpp's own greedy text on the same GGUF, the
+ * readings: the model files' sha256 and sizes, llama.cpp's own greedy text on the same GGUF (for
+ * /api/generate, of the prompt in the model's chat template, as Ollama applies it), the
  * nanosecond stats, and that no `ollama serve` process is left behind.
  */
 import assert from "node:assert/strict";
@@ -12,10 +13,13 @@ import { taggedText } from "../_notebooks.ts";
 import { CACHE_DIR } from "../../lib/core/paths.ts";
 import { defaultGgufPath, GGUF_DIR } from "../../lib/forge/mod.ts";
 import { greedyGguf } from "../ollama_helpers.ts";
+import { kitEsChatIds } from "../_kit_es_oracle.ts";
 import { OLLAMA_DEFAULT_HOST } from "../../lib/core/config.ts";
 import { ollamaServePids } from "../../lib/methods/ollama/mode.ts";
 
 const PID_FILE = join(CACHE_DIR, "ollama", "ollama.pid");
+/** The prompt the notebook's REST and NDJSON cells send to /api/generate (templated). */
+const REST_PROMPT = "¿Qué es la cuantización?";
 
 /**
  * If the notebook failed before its stop cell, the server it started with nohup would outlive
@@ -93,7 +97,8 @@ export async function check03Ollama(nb: Notebook): Promise<void> {
   const rest = taggedText(nb, "rest");
   assert.match(rest, /HTTP 200 · application\/json; charset=utf-8 · X-Kit-Offline: 1/);
   const body = JSON.parse(rest.slice(rest.indexOf("{")));
-  const restOracle = await greedyGguf(gguf, "La cuantización", 20);
+  // /api/generate without raw: the prompt as a user message in kit-es's chat template.
+  const restOracle = await greedyGguf(gguf, await kitEsChatIds(REST_PROMPT), 20);
   assert.equal(body.response, restOracle.text);
   assert.equal(body.eval_count, restOracle.tokens);
   assert.equal(body.done, true);

@@ -15,6 +15,7 @@ import type { ResolvedModel } from "./catalogue.ts";
 import { hubLoadError } from "./hub_errors.ts";
 import { DTYPE_FILES, HF_CACHE_DIR } from "./transformers.ts";
 import { progressBar } from "../../show/mod.ts";
+import { idleTimeoutFetch } from "./download_idle.ts";
 
 /**
  * The kit's dtypes whose ONNX file the hub has for model `id` (transformers.js asks the hub for
@@ -42,6 +43,11 @@ export interface DownloadOptions {
   dtype?: Dtype;
   /** Which method downloads (for error messages). */
   method?: 1 | 2;
+  /**
+   * How long a file may go without a byte before its download is cut (default
+   * DOWNLOAD_IDLE_TIMEOUT_MS of download_idle.ts, 60 s); tests use a short one.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** The URL transformers.js would fetch for `file` of `id` (env.remoteHost, its path template). */
@@ -51,19 +57,38 @@ function fileUrl(id: string, file: string): string {
   return host + (path.endsWith("/") ? path : path + "/") + file;
 }
 
-/** Streams a response body to `path` through a temporary file (as transformers.js's cache does). */
-async function save(res: Response, path: string, onBytes: (n: number) => void): Promise<void> {
+/**
+ * Streams a response body to `path` through a temporary file (as transformers.js's cache does):
+ * `path` appears only once the file is whole; on an error, or when `stop` aborts (another file
+ * failed), the temporary file is removed and nothing is left.
+ */
+async function save(
+  res: Response,
+  path: string,
+  onBytes: (n: number) => void,
+  stop: AbortSignal,
+): Promise<void> {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}`;
   const file = await open(tmp, "w");
+  const reader = res.body!.getReader();
+  const stopped = new Promise<never>((_, reject) => {
+    const fail = () => reject(stop.reason);
+    if (stop.aborted) fail();
+    else stop.addEventListener("abort", fail, { once: true });
+  });
+  stopped.catch(() => {});
   try {
-    for await (const chunk of res.body!) {
-      await file.write(chunk);
-      onBytes(chunk.length);
+    while (true) {
+      const { done, value } = await Promise.race([reader.read(), stopped]);
+      if (done) break;
+      await file.write(value);
+      onBytes(value.length);
     }
     await file.close();
     renameSync(tmp, path);
   } catch (error) {
+    await reader.cancel(error).catch(() => {});
     await file.close().catch(() => {});
     rmSync(tmp, { force: true });
     throw error;
@@ -75,7 +100,9 @@ async function save(res: Response, path: string, onBytes: (n: number) => void): 
  * load (transformers.js's own list, ModelRegistry.get_pipeline_files), downloading only those
  * not cached yet, with one bar ("Descargando …") for all of them. Afterwards transformers.js
  * reads them from the cache. A file the hub does not have (404) is skipped: the library decides
- * whether it needed it. A refusal (401/403) is explained in Spanish ({@link hubLoadError}).
+ * whether it needed it. A refusal (401/403) is explained in Spanish ({@link hubLoadError}); a
+ * file that stalls (no byte for `idleTimeoutMs`) is cut with a Spanish KitError, and no part of
+ * any unfinished file stays in the cache.
  * Local models (offline) need nothing. Returns the bytes downloaded.
  *
  * @example
@@ -98,14 +125,19 @@ export async function downloadModelFiles(
     throw hubLoadError(error, model.id, method, model.entry);
   }
   const missing = files.filter((f) => !existsSync(join(HF_CACHE_DIR, model.id, f)));
-  let answers: { file: string; res: Response }[];
-  try {
-    answers = await Promise.all(
-      missing.map(async (file) => ({ file, res: await env.fetch(fileUrl(model.id, file)) })),
-    );
-  } catch (error) {
-    throw hubLoadError(error, model.id, method, model.entry);
+  // transformers.js's fetch (the kit's hubFetch), with this call's idle limit on each file.
+  const get = idleTimeoutFetch(env.fetch as typeof fetch, { idleMs: opts.idleTimeoutMs, method });
+  const asked = await Promise.allSettled(
+    missing.map(async (file) => ({ file, res: await get(fileUrl(model.id, file)) })),
+  );
+  const failed = asked.find((a) => a.status === "rejected");
+  if (failed) {
+    for (const a of asked) if (a.status === "fulfilled") await a.value.res.body?.cancel();
+    throw hubLoadError(failed.reason, model.id, method, model.entry);
   }
+  const answers = asked.map((a) =>
+    (a as PromiseFulfilledResult<{ file: string; res: Response }>).value
+  );
   const found: { file: string; res: Response }[] = [];
   let refused: unknown = null;
   for (const { file, res } of answers) {
@@ -139,16 +171,23 @@ export async function downloadModelFiles(
   const bar = progressBar(`Descargando ${model.id}`, total());
   const show = () => bar.update(sum(loaded), total(), `${mb(sum(loaded))} de ${mb(total())}`);
   show();
-  await Promise.all(
-    found.map(({ file, res }, i) =>
-      save(res, join(HF_CACHE_DIR, model.id, file), (n) => {
-        loaded[i] += n;
-        show();
-      })
-    ),
-  ).catch((error) => {
+  // The first file that fails stops the others; all have removed their partial files before
+  // the error goes out, so the next run downloads again whatever is not whole.
+  const stop = new AbortController();
+  const saves = found.map(({ file, res }, i) =>
+    save(res, join(HF_CACHE_DIR, model.id, file), (n) => {
+      loaded[i] += n;
+      show();
+    }, stop.signal)
+  );
+  try {
+    await Promise.all(saves);
+  } catch (error) {
+    stop.abort(error);
+    await Promise.allSettled(saves);
+    bar.update(sum(loaded), total(), "descarga interrumpida");
     throw hubLoadError(error, model.id, method, model.entry);
-  });
+  }
   bar.finish(`descargado: ${mb(sum(loaded))} en ${HF_CACHE_DIR}`);
   return sum(loaded);
 }

@@ -39,6 +39,7 @@ export function hubLoadError(
   method: 1 | 2,
   entry?: CatalogueEntry,
 ): unknown {
+  if (error instanceof KitError) return error; // already explained (e.g. a stalled download)
   const status = statusOf(error);
   const { hf } = kitConfig();
   const page = `${hf.endpoint}/${id}`;

@@ -11,3 +11,4 @@ export * from "./hf_backend.ts";
 export * from "./mode.ts";
 export * from "./hub_errors.ts";
 export * from "./hub_download.ts";
+export * from "./download_idle.ts";

@@ -7,6 +7,7 @@ import { kitConfig } from "../../core/config.ts";
 import { progressBar } from "../../show/mod.ts";
 import type { Dtype } from "../../measure/memory.ts";
 import type { ResolvedModel } from "./catalogue.ts";
+import { idleTimeoutFetch, type IdleTimeoutOptions } from "./download_idle.ts";
 
 /** ONNX file transformers.js loads for each dtype. */
 export const DTYPE_FILES: Record<Dtype, string> = {
@@ -23,10 +24,15 @@ export const HF_CACHE_DIR: string = join(CACHE_DIR, "hf");
 /**
  * A fetch for transformers.js that sends the HF token (given by the caller, from kitConfig) to
  * the configured hub, mirrors included: transformers.js on its own sends a token only to
- * huggingface.co.
+ * huggingface.co. Every request has an idle limit ({@link idleTimeoutFetch}: a download that
+ * stalls fails with a Spanish KitError instead of hanging); `idle` sets it (tests use a short one).
  */
-export function hubFetch(endpoint: string, token: string | undefined): typeof fetch {
-  return async (input, init) => {
+export function hubFetch(
+  endpoint: string,
+  token: string | undefined,
+  idle: IdleTimeoutOptions = {},
+): typeof fetch {
+  return idleTimeoutFetch(async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     const headers = new Headers(init?.headers);
     const ours = url.startsWith(endpoint + "/");
@@ -35,7 +41,7 @@ export function hubFetch(endpoint: string, token: string | undefined): typeof fe
     const repo = ours ? /^\/([^/]+\/[^/]+)\/resolve\//.exec(url.slice(endpoint.length)) : null;
     if (repo) hubErrorCodes.set(repo[1], res.ok ? null : res.headers.get("x-error-code"));
     return res;
-  };
+  }, idle);
 }
 
 const hubErrorCodes = new Map<string, string | null>();
@@ -54,15 +60,16 @@ export function hubErrorCode(id: string): string | null {
  * Points transformers.js at the project's caches, at the hub (HF_ENDPOINT, the convention of
  * huggingface_hub; transformers.js needs it as `env.remoteHost`) and at the model's folder.
  * Hub files land in {@link HF_CACHE_DIR}: under Deno transformers.js would otherwise use its
- * browser cache (Deno's web cache) and ignore `env.cacheDir`.
+ * browser cache (Deno's web cache) and ignore `env.cacheDir`. `method` (1 or 2) is named in the
+ * error of a download that stalls.
  */
-export function configureTransformers(model: ResolvedModel): void {
+export function configureTransformers(model: ResolvedModel, method: 1 | 2 | null = null): void {
   const { hf } = kitConfig();
   env.cacheDir = HF_CACHE_DIR;
   env.useBrowserCache = false;
   env.useFSCache = true;
   env.remoteHost = hf.endpoint + "/";
-  env.fetch = hubFetch(hf.endpoint, hf.token);
+  env.fetch = hubFetch(hf.endpoint, hf.token, { method });
   env.allowLocalModels = true;
   if (model.localModelPath) env.localModelPath = model.localModelPath + "/";
   env.allowRemoteModels = model.localModelPath === null;

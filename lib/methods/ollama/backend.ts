@@ -133,6 +133,11 @@ export async function ollamaVersion(
  * "server-down", naming the script that starts it) and reads its version: `mode` is "offline"
  * when the server says it is the kit's stand-in.
  *
+ * A plain string prompt is continued as text, as methods 1–2 continue it: it goes to
+ * /api/generate with `raw: true`, so Ollama feeds it to the model as is (without `raw`, Ollama
+ * would wrap it in the model's chat template as a user message, and the four methods would no
+ * longer answer the same question). Chat messages go to /api/chat, through the template.
+ *
  * @example
  * ```ts
  * const backend = await ollamaBackend({ model: "tiny" });
@@ -171,7 +176,7 @@ export async function ollamaBackend(opts: OllamaBackendOptions): Promise<OllamaB
       let it: AsyncIterable<GenerateResponse | ChatResponse> & { abort(): void };
       try {
         it = typeof prompt === "string"
-          ? await perCall.generate({ ...common, prompt })
+          ? await perCall.generate({ ...common, prompt, raw: true })
           : await perCall.chat({ ...common, messages: prompt });
       } catch (error) {
         throw toKitError(error, host, model);

@@ -114,7 +114,7 @@ export async function createOptimizedBackend(
   let dtype = opts.dtype ?? defaultDtype(loadCatalogue().models.find((m) => m.id === name)?.dtypes);
   checkBeforeLoading(name, dtype, device, availableMemoryBytes());
   const resolved = await resolveModel(name);
-  configureTransformers(resolved);
+  configureTransformers(resolved, 2);
   const dir = resolved.localModelPath ? join(resolved.localModelPath, resolved.id) : null;
   // A hub model's dtypes: what the hub has now (any id), else what the catalogue says.
   const available = dir

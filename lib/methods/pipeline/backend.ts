@@ -35,7 +35,7 @@ import { loadRepairing } from "../hf/repair.ts";
  */
 export async function prepareModel(name?: string, opts: { dtype?: Dtype } = {}): Promise<string> {
   const resolved = await resolveModel(name ?? (await defaultModel()));
-  configureTransformers(resolved);
+  configureTransformers(resolved, 1);
   await downloadModelFiles(resolved, { dtype: opts.dtype, method: 1 });
   return resolved.id;
 }
@@ -55,7 +55,7 @@ export async function createPipelineBackend(
   opts: { model?: string } = {},
 ): Promise<TransformersBackend> {
   const resolved = await resolveModel(opts.model ?? (await defaultModel()));
-  configureTransformers(resolved);
+  configureTransformers(resolved, 1);
   const started = performance.now();
   let generator;
   try {

@@ -24,12 +24,9 @@ import type { Backend, Dtype } from "../../../core/types.ts";
 import { createOptimizedBackend } from "../../optimized/backend.ts";
 import { llamaCppUnavailable } from "./llama_cpp.ts";
 import { llamaCppBackend } from "./llama_cpp_backend.ts";
-import { describePreset, type OfflineModel } from "./models.ts";
+import { describePreset, LLAMA2_OLLAMA_TEMPLATE, type OfflineModel } from "./models.ts";
 
-/** The Llama-2 chat template in Ollama's Go template syntax (what a Modelfile's TEMPLATE says). */
-export const LLAMA2_OLLAMA_TEMPLATE =
-  "[INST] {{ if .System }}<<SYS>>\n{{ .System }}\n<</SYS>>\n\n" +
-  "{{ end }}{{ .Prompt }} [/INST]";
+export { LLAMA2_OLLAMA_TEMPLATE } from "./models.ts";
 
 /** Stop strings of the Llama-2 chat format (Modelfile `PARAMETER stop`). */
 export const LLAMA2_STOP = ["[INST]", "[/INST]", "<<SYS>>", "<</SYS>>"];

@@ -21,6 +21,11 @@ import {
 import { countParams } from "../../../measure/memory.ts";
 import { localBackend } from "../../optimized/local.ts";
 
+/** The Llama-2 chat template in Ollama's Go template syntax (what a Modelfile's TEMPLATE says). */
+export const LLAMA2_OLLAMA_TEMPLATE =
+  "[INST] {{ if .System }}<<SYS>>\n{{ .System }}\n<</SYS>>\n\n" +
+  "{{ end }}{{ .Prompt }} [/INST]";
+
 /** A model the offline server can list, pull, show and generate with. */
 export interface OfflineModel {
   /** Full name with its tag, e.g. "tiny:latest". */
@@ -34,7 +39,11 @@ export interface OfflineModel {
   build(note: (text: string) => void): Promise<void>;
   /** Creates the backend that generates with it (its creation time is Ollama's load_duration). */
   backend?: () => Promise<Backend>;
-  /** Ollama template shown by /api/show (default "{{ .Prompt }}"). */
+  /**
+   * Ollama template shown by /api/show (default "{{ .Prompt }}"). The stand-in does not render
+   * it: chat messages (and a non-raw /api/generate prompt) go through the backend's own chat
+   * template, which this must describe.
+   */
   template?: string;
   /** Default parameters shown by /api/show ("name value" lines). */
   parameters?: Record<string, string | number>;
@@ -265,6 +274,8 @@ export function tinyModel(): OfflineModel {
     async backend() {
       return await localBackend({ model: "tiny" });
     },
-    template: "{{ .Prompt }}",
+    // tiny's tokenizer carries the Llama-2 chat template: what /api/chat and a non-raw
+    // /api/generate apply.
+    template: LLAMA2_OLLAMA_TEMPLATE,
   };
 }

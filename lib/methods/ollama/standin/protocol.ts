@@ -58,7 +58,17 @@ export function statsOf(r: GenerateResult, loadMs: number, totalMs: number): Wir
   ) as WireStats;
 }
 
-/** The prompt of a /api/generate or /api/chat body; null when empty (a load/unload request). */
+/**
+ * The prompt of a /api/generate or /api/chat body; null when empty (a load/unload request).
+ *
+ * /api/generate does what Ollama's GenerateHandler does: unless the body says `raw: true`, the
+ * prompt is a user message (after `system` as the system message, when given) and goes through
+ * the model's chat template, exactly as /api/chat with those messages; with `raw: true` the
+ * prompt goes to the model as is, to be continued. (`template` and `context` of a non-raw body
+ * are not applied by the stand-in: its models have one template each, their tokenizer's.)
+ * Raw mode combined with `template`, `system` or `context` is Ollama's 400, see
+ * {@link rawConflict}.
+ */
 export function promptOf(
   kind: "generate" | "chat",
   body: Record<string, unknown>,
@@ -67,10 +77,11 @@ export function promptOf(
     const prompt = body.prompt ?? "";
     if (typeof prompt !== "string") throw new HttpError(400, "prompt must be a string");
     if (!prompt) return null;
-    if (typeof body.system === "string" && body.system) {
-      return [{ role: "system", content: body.system }, { role: "user", content: prompt }];
-    }
-    return prompt;
+    if (isRaw(body)) return prompt;
+    const system = typeof body.system === "string" && body.system
+      ? [{ role: "system" as const, content: body.system }]
+      : [];
+    return [...system, { role: "user", content: prompt }];
   }
   const messages = body.messages ?? [];
   if (!Array.isArray(messages)) throw new HttpError(400, "messages must be an array");
@@ -82,6 +93,31 @@ export function promptOf(
     }
     return { role, content: m.content };
   });
+}
+
+/** Whether a /api/generate body asks for raw mode; `raw` that is not a boolean is Go's 400. */
+function isRaw(body: Record<string, unknown>): boolean {
+  const raw = body.raw ?? false;
+  if (typeof raw !== "boolean") {
+    throw new HttpError(
+      400,
+      `json: cannot unmarshal ${typeof raw} into Go struct field GenerateRequest.raw of type bool`,
+    );
+  }
+  return raw;
+}
+
+/**
+ * Ollama's 400 for a /api/generate body with `raw: true` and a `template`, `system` or
+ * `context` (raw mode has no template to put them in): "raw mode does not support template,
+ * system, or context". Ollama checks it after an unload request and before `think`.
+ */
+export function rawConflict(body: Record<string, unknown>): void {
+  if (!isRaw(body)) return;
+  const context = Array.isArray(body.context) ? body.context.length > 0 : !!body.context;
+  if (body.template || body.system || context) {
+    throw new HttpError(400, "raw mode does not support template, system, or context");
+  }
 }
 
 /** Ollama's 404 for a model it does not have (generate, chat, show). */

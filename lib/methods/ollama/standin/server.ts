@@ -37,6 +37,7 @@ import {
   notImplemented,
   outputShaper,
   promptOf,
+  rawConflict,
   ROUTES,
   statsOf,
   thinkingWanted,
@@ -228,11 +229,7 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
     const model = find(name);
     if (!model || !(await model.present())) throw modelNotFound(name);
     const full = fullModelName(model.name);
-    const thinks = thinkingWanted(body.think, name, model.capabilities ?? ["completion"]);
-    const asJson = jsonFormat(body.format);
-    const stream = body.stream !== false;
     const keepMs = keepAliveMs(body.keep_alive);
-    const options = (body.options ?? {}) as Record<string, unknown>;
     const input = promptOf(kind, body);
     const created = () => new Date().toISOString();
     const chunk = (content: string, done: boolean, stats: WireStats = {}, thinking = "") =>
@@ -253,12 +250,19 @@ export function startOllamaServer(opts: OllamaServerOptions): Promise<OllamaServ
           ...stats,
         } as WireGenerateChunk;
 
-    // Empty prompt / no messages: load (or with keep_alive 0, unload) the model only.
+    // In Ollama's order: an unload request first, then raw mode's conflicts, then `think`.
+    if (input === null && keepMs === 0) {
+      unload(full);
+      return json(200, chunk("", true, { done_reason: "unload" }));
+    }
+    if (kind === "generate") rawConflict(body);
+    const thinks = thinkingWanted(body.think, name, model.capabilities ?? ["completion"]);
+    const asJson = jsonFormat(body.format);
+    const stream = body.stream !== false;
+    const options = (body.options ?? {}) as Record<string, unknown>;
+
+    // Empty prompt / no messages: load the model only.
     if (input === null) {
-      if (keepMs === 0) {
-        unload(full);
-        return json(200, chunk("", true, { done_reason: "unload" }));
-      }
       await serialized(() => load(model));
       touch(full, loaded.get(full)!, keepMs);
       return json(200, chunk("", true, { done_reason: "load" }));
