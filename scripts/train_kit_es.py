@@ -32,6 +32,8 @@ import time
 
 import numpy as np
 
+from kit_es_topic import distinct_trigrams, on_topic
+
 # The kit-es shape (kept equal to the forge preset `kit-es` in lib/forge/presets.ts).
 SHAPE = dict(
     hidden_size=384,
@@ -67,6 +69,12 @@ def parse_args(argv=None):
                    help='JSON: lista de variantes a comparar, p. ej. [{"dropout":0.2}]; '
                         "se guarda la de menor pérdida de validación")
     p.add_argument("--samples", type=int, default=12, help="preguntas de validación a responder")
+    p.add_argument("--choose", choices=["val", "topic"], default="val",
+                   help="con --variants: la de menor pérdida de validación, o la que responde "
+                        "en el tema de la pregunta más veces (todas las preguntas de validación, "
+                        "regla de lib/forge/topic.ts; solo entre las que no se repiten)")
+    p.add_argument("--no-aug", action="store_true",
+                   help="sin las formulaciones hechas por regla (train_aug del dataset)")
     p.add_argument("--tokenizer", default="data/kit_es/model/tokenizer.json",
                    help="para imprimir las respuestas de muestra como texto")
     p.add_argument("--cpu", action="store_true", help="entrenar en CPU (lento)")
@@ -120,6 +128,25 @@ def epoch_blocks(examples, qa_loss, context, rng):
     return ids[idx], masks[idx]
 
 
+def training_examples(data, aug):
+    """The training examples: the corpus's, plus its questions' made phrasings when `aug`."""
+    return data["train"] + (data.get("train_aug", []) if aug else [])
+
+
+def answer_quality(model, data, device, decode):
+    """Greedy answers (48 tokens) to every validation question: share on topic, distinct
+    trigrams, and the answers."""
+    rule = data.get("topic_rule")
+    answers = []
+    for q in data.get("val_questions", []):
+        text = decode(greedy(model, q["prompt_ids"], device, data["eos_id"])) or ""
+        answers.append({"id": q["id"], "question": q["question"], "generated": text})
+    hits = [on_topic(a["id"], a["question"], a["generated"], rule) for a in answers] if rule else []
+    return {"on_topic": sum(hits) / len(hits) if hits else None,
+            "distinct_trigrams": distinct_trigrams([a["generated"] for a in answers]),
+            "answers": answers}
+
+
 def val_batches(examples, context, batch):
     """Validation: each example on its own (truncated to context), loss on its targets only
     (answers for Q&A, every token after <s> for prose), right-padded batches."""
@@ -146,7 +173,8 @@ def val_batches(examples, context, batch):
 def dry_run(args):
     data = load_dataset(args.data)
     rng = np.random.default_rng(SEED)
-    toks, mask = epoch_blocks(data["train"], args.qa_loss, data["context"], rng)
+    toks, mask = epoch_blocks(training_examples(data, not args.no_aug), args.qa_loss,
+                              data["context"], rng)
     assert toks.shape[1] == data["context"] + 1
     assert toks.max() < data["vocab_size"] and toks.min() >= 0
     assert (toks[:-1, -1] == toks[1:, 0]).all(), "blocks must overlap by one token"
@@ -238,7 +266,9 @@ def train_variant(args, data, variant, device, log):
     import torch
 
     opts = {"dropout": args.dropout, "qa_loss": args.qa_loss, "lr": args.lr,
-            "weight_decay": args.weight_decay, "steps": args.steps, **variant}
+            "weight_decay": args.weight_decay, "steps": args.steps, "aug": not args.no_aug,
+            **variant}
+    train = training_examples(data, opts["aug"])
     random.seed(SEED)
     np.random.seed(SEED)
     torch.manual_seed(SEED)
@@ -266,7 +296,8 @@ def train_variant(args, data, variant, device, log):
         return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=cuda)
 
     vbatches = val_batches(data["val"], data["context"], 64)
-    rec = {"variant": opts, "params": params, "steps": [], "evals": []}
+    rec = {"variant": opts, "params": params, "train_examples": len(train),
+           "train_tokens_per_epoch": sum(len(e["ids"]) for e in train), "steps": [], "evals": []}
     log["runs"].append(rec)
     best = {"val_loss": float("inf")}
     blocks, bmask, cursor, epoch = None, None, 0, 0
@@ -277,7 +308,7 @@ def train_variant(args, data, variant, device, log):
           f"{first['all']:.3f} (ln V = {math.log(data['vocab_size']):.3f})", flush=True)
     for step in range(steps):
         if blocks is None or cursor + args.batch > len(blocks):
-            blocks, bmask = epoch_blocks(data["train"], opts["qa_loss"], data["context"], rng)
+            blocks, bmask = epoch_blocks(train, opts["qa_loss"], data["context"], rng)
             cursor, epoch = 0, epoch + 1
         toks = torch.from_numpy(blocks[cursor:cursor + args.batch]).to(device)
         mask = torch.from_numpy(bmask[cursor:cursor + args.batch]).to(device)
@@ -411,21 +442,31 @@ def main(argv=None):
         "runs": [],
     }
     variants = json.loads(args.variants) if args.variants else [{}]
+    decode = text_decoder(args.tokenizer)
     best = None
+
+    def score(rec):
+        # Lower is better. "topic": most answers on topic among those that do not loop.
+        q = rec.get("quality") or {}
+        if args.choose == "topic" and q.get("on_topic") is not None:
+            return (0 if q["distinct_trigrams"] >= 0.85 else 1, -q["on_topic"])
+        return (0, rec["best_val_loss"])
+
     for v in variants:
         model, config, rec = train_variant(args, data, v, device, log)
         if len(variants) > 1:  # answers per variant, to compare more than the loss
-            decode = text_decoder(args.tokenizer)
-            rec["samples"] = [{"id": q["id"], "question": q["question"],
-                               "generated": decode(greedy(model, q["prompt_ids"], device,
-                                                          data["eos_id"]))}
-                              for q in data.get("val_questions", [])[: args.samples]]
-        if best is None or rec["best_val_loss"] < best[2]["best_val_loss"]:
+            quality = answer_quality(model, data, device, decode)
+            rec["quality"] = {k: quality[k] for k in ("on_topic", "distinct_trigrams")}
+            rec["samples"] = quality["answers"]
+            print(f"  [{rec['variant']}] en tema {quality['on_topic']}, trigramas distintos "
+                  f"{quality['distinct_trigrams']:.3f}", flush=True)
+        if best is None or score(rec) < score(best[2]):
             best = (model, config, rec)
         else:
             del model
     model, config, rec = best
     log["chosen"] = rec["variant"]
+    log["chosen_by"] = args.choose if len(variants) > 1 else "only variant"
     log["params"] = rec["params"]
     near = rec["steps"][max(0, rec["best_step"] - 10):rec["best_step"]]
     log["final_train_loss"] = round(sum(x["train_loss"] for x in near) / len(near), 4)

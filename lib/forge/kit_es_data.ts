@@ -10,6 +10,8 @@ import { basename, dirname, join } from "node:path";
 import { trainBpe } from "./bpe.ts";
 import { ForgeError } from "./errors.ts";
 import type { KitEsCorpus, KitEsSplit, QaGroup } from "./kit_es_corpus.ts";
+import { normalizedQuestion, questionVariants } from "./kit_es_augment.ts";
+import { DECLINE_PHRASES, NOT_TOPIC, OUT_OF_SCOPE_PREFIX } from "./topic.ts";
 import { specialTokensMapJson, tokenizerConfigJson, tokenizerJson } from "./tokenizer_files.ts";
 
 /** Tokens of the kit-es tokenizer (within the issue's 4 096–8 192). */
@@ -110,9 +112,9 @@ function systemFor(g: QaGroup, i: number): string | null {
  * (add_generation_prompt) is not a prefix of the full conversation: training and inference
  * would then see different tokens.
  */
-export function qaExamples(tok: ChatTokenizer, g: QaGroup): Example[] {
+export function qaExamples(tok: ChatTokenizer, g: QaGroup, first = 0): Example[] {
   return g.preguntas.map((q, i) => {
-    const sys = systemFor(g, i);
+    const sys = systemFor(g, first + i);
     const prompt: ChatMessage[] = sys
       ? [{ role: "system", content: sys }, { role: "user", content: q }]
       : [{ role: "user", content: q }];
@@ -137,6 +139,34 @@ export function corpusExamples(tok: ChatTokenizer, c: KitEsCorpus): Example[] {
   return out;
 }
 
+/** New phrasings made per training phrasing ({@link augmentedGroups}). */
+export const AUGMENT_PER_QUESTION = 2;
+
+/**
+ * The training groups with only their made phrasings (lib/forge/kit_es_augment.ts): up to
+ * {@link AUGMENT_PER_QUESTION} per phrasing, none equal (letters and digits, any case) to a
+ * phrasing of the corpus, training or validation.
+ */
+export function augmentedGroups(split: KitEsSplit): QaGroup[] {
+  const taken = new Set(
+    [...split.train.groups, ...split.val.groups].flatMap((g) =>
+      g.preguntas.map(normalizedQuestion)
+    ),
+  );
+  return split.train.groups.map((g) => {
+    const made: string[] = [];
+    g.preguntas.forEach((q, i) => {
+      for (const v of questionVariants(q, `${g.id}/${i}`, AUGMENT_PER_QUESTION)) {
+        const key = normalizedQuestion(v);
+        if (taken.has(key)) continue;
+        taken.add(key);
+        made.push(v);
+      }
+    });
+    return { ...g, preguntas: made };
+  }).filter((g) => g.preguntas.length > 0);
+}
+
 /** The dataset file the training script reads. */
 export interface KitEsDataset {
   vocab_size: number;
@@ -144,7 +174,11 @@ export interface KitEsDataset {
   bos_id: number;
   eos_id: number;
   train: Example[];
+  /** Made phrasings of the training questions (the script's `aug` option adds them). */
+  train_aug: Example[];
   val: Example[];
+  /** lib/forge/topic.ts's rule, for the training script's choice among variants. */
+  topic_rule: { stopwords: string[]; declines: string[]; outOfScopePrefix: string };
   /** Validation questions (first phrasing) with their reference answers, for samples. */
   val_questions: { id: string; question: string; answer: string; prompt_ids: number[] }[];
 }
@@ -157,7 +191,13 @@ export function buildDataset(tok: ChatTokenizer, split: KitEsSplit): KitEsDatase
     bos_id: 1,
     eos_id: tok.eosId,
     train: corpusExamples(tok, split.train),
+    train_aug: augmentedGroups(split).flatMap((g) => qaExamples(tok, g, 1)),
     val: corpusExamples(tok, split.val),
+    topic_rule: {
+      stopwords: [...NOT_TOPIC],
+      declines: DECLINE_PHRASES,
+      outOfScopePrefix: OUT_OF_SCOPE_PREFIX,
+    },
     val_questions: split.val.groups.map((g) => ({
       id: g.id,
       question: g.preguntas[0],

@@ -13,7 +13,7 @@
 export const OUT_OF_SCOPE_PREFIX = "b-out";
 
 /** Function words and words every course question shares: they say nothing about the topic. */
-const NOT_TOPIC = new Set(
+export const NOT_TOPIC: ReadonlySet<string> = new Set(
   ("que qué cómo como cual cuál cuáles cuanto cuánto cuánta cuántos cuántas por para con sin " +
     "una uno unos unas los las del el la en es son se su sus al lo le mi me te tu tus más menos " +
     "muy esta este esto estos estas eso esa ese esos esas hay tiene tienen ser está están " +
@@ -22,8 +22,18 @@ const NOT_TOPIC = new Set(
     "necesito debería hago explica explícame dime").split(" "),
 );
 
-/** Answers that decline or state what the model knows (the corpus's out-of-scope replies). */
-const DECLINES = /(?<!\p{L})(solo sé|sólo sé|solo conozco|no sé|no puedo|no tengo)(?!\p{L})/iu;
+/** Phrases of answers that decline or state what the model knows (out-of-scope replies). */
+export const DECLINE_PHRASES = [
+  "solo sé",
+  "sólo sé",
+  "solo conozco",
+  "no sé",
+  "no puedo",
+  "no tengo",
+];
+
+/** {@link DECLINE_PHRASES} as whole words, any case. */
+const DECLINES = new RegExp(`(?<!\\p{L})(${DECLINE_PHRASES.join("|")})(?!\\p{L})`, "iu");
 
 /**
  * The topic words of a text: lower-case runs of letters and digits with at least one letter
