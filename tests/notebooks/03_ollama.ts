@@ -20,6 +20,8 @@ import { ollamaServePids } from "../../lib/methods/ollama/mode.ts";
 const PID_FILE = join(CACHE_DIR, "ollama", "ollama.pid");
 /** The prompt the notebook's REST and NDJSON cells send to /api/generate (templated). */
 const REST_PROMPT = "¿Qué es la cuantización?";
+/** The question the streaming cell asks with chat messages. */
+const STREAM_QUESTION = "¿Qué ocupa la memoria de la GPU?";
 
 /**
  * If the notebook failed before its stop cell, the server it started with nohup would outlive
@@ -128,7 +130,8 @@ export async function check03Ollama(nb: Notebook): Promise<void> {
   assert.match(notFound, /model 'modelo-que-no-existe:1b' not found/);
 
   const stream = taggedText(nb, "stream");
-  const streamOracle = await greedyGguf(gguf, "La memoria de la GPU", 40);
+  // Chat messages: /api/chat, the question in kit-es's chat template.
+  const streamOracle = await greedyGguf(gguf, await kitEsChatIds(STREAM_QUESTION), 40);
   assert.ok(stream.includes(`Respuesta: ${streamOracle.text}`), stream);
   assert.match(
     stream,
