@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { bytesOf, toFloat16Bytes } from "./quantize.ts";
+import { bytesOf, halfToFloat, toFloat16Bytes } from "./quantize.ts";
 
 const QK = 32;
 const f = Math.fround;
@@ -99,23 +99,13 @@ export function quantizeQ4_0(x: Float32Array): Uint8Array {
   return out;
 }
 
-function halfToFloat(lo: number, hi: number): number {
-  const h = lo | (hi << 8);
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
 /** Float32 values back from Q8_0 blocks (x = q · d). */
 export function dequantizeQ8_0(b: Uint8Array): Float32Array {
   const nb = b.length / 34;
   const out = new Float32Array(nb * QK);
   const q = new Int8Array(b.buffer, b.byteOffset, b.length);
   for (let i = 0; i < nb; i++) {
-    const d = halfToFloat(b[i * 34], b[i * 34 + 1]);
+    const d = halfToFloat(b[i * 34] | (b[i * 34 + 1] << 8));
     for (let j = 0; j < QK; j++) out[i * QK + j] = q[i * 34 + 2 + j] * d;
   }
   return out;
@@ -126,7 +116,7 @@ export function dequantizeQ4_0(b: Uint8Array): Float32Array {
   const nb = b.length / 18;
   const out = new Float32Array(nb * QK);
   for (let i = 0; i < nb; i++) {
-    const d = halfToFloat(b[i * 18], b[i * 18 + 1]);
+    const d = halfToFloat(b[i * 18] | (b[i * 18 + 1] << 8));
     for (let j = 0; j < QK / 2; j++) {
       const byte = b[i * 18 + 2 + j];
       out[i * QK + j] = ((byte & 0xf) - 8) * d;

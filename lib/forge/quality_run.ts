@@ -17,6 +17,7 @@ import {
   words,
 } from "./quality.ts";
 import { onTopicRatio } from "./topic.ts";
+import { halfToFloat } from "./quantize.ts";
 
 /** A question to answer greedily: its chat-template prompt ids. */
 export interface QualityQuestion {
@@ -40,16 +41,9 @@ export interface QualityOptions {
   log?: (line: string) => void;
 }
 
-function half(h: number): number {
-  const s = h & 0x8000 ? -1 : 1, e = (h >> 10) & 0x1f, f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
 function floats(data: any): Float32Array {
   if (data instanceof Float32Array) return data;
-  if (data instanceof Uint16Array) return Float32Array.from(data, half);
+  if (data instanceof Uint16Array) return Float32Array.from(data, (h: number) => halfToFloat(h));
   return Float32Array.from(data as ArrayLike<number>);
 }
 

@@ -18,6 +18,25 @@ export function transpose(w: Float32Array, rows: number, cols: number): Float32A
 const F16 = (globalThis as { Float16Array?: new (a: ArrayLike<number>) => ArrayBufferView })
   .Float16Array;
 
+/**
+ * The number an IEEE 754 half-precision bit pattern stands for (subnormals, ±Infinity and NaN
+ * included).
+ *
+ * @example
+ * ```ts
+ * halfToFloat(0x3c00); // 1
+ * halfToFloat(0xc000); // -2
+ * ```
+ */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
 function f32ToF16Bits(x: number, f32: Float32Array, u32: Uint32Array): number {
   f32[0] = x;
   const b = u32[0];

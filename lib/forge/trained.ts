@@ -13,6 +13,7 @@ import { ForgeError } from "./errors.ts";
 import type { LlamaShape } from "./presets.ts";
 import { llamaTensors } from "./tensors.ts";
 import type { WeightSource } from "./weights.ts";
+import { halfToFloat } from "./quantize.ts";
 
 /** File names inside a trained preset's folder. */
 export const TRAINED_FILES = {
@@ -77,15 +78,6 @@ export async function readVerifiedWeights(dir: string): Promise<Uint8Array> {
     );
   }
   return bytes;
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
 }
 
 /**
