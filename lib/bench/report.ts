@@ -79,12 +79,16 @@ export function benchTables(r: BenchResults): { title: string; markdown: string 
   if (r.llamaCpp) out.push(llamaCppTable(r.llamaCpp));
   if (r.overhead) {
     out.push({
-      title: "2. Kit overhead: Optimized backend vs raw onnxruntime-node loop (same process)",
+      title: "2. Kit overhead: Optimized backend vs raw onnxruntime-node loop (same process, " +
+        "both load orders)",
       markdown: markdownTable(r.overhead.map((x) => ({
         dtype: x.dtype,
         "kit tok/s": x.kit.map((v) => v.toFixed(1)).join(" "),
         "raw tok/s": x.raw.map((v) => v.toFixed(1)).join(" "),
         "kit ÷ raw (median of rounds)": fixed(x.ratio, 3),
+        "kit loaded first / raw first": `${fixed(x.byLoadOrder.kitFirst, 3)} / ${
+          fixed(x.byLoadOrder.rawFirst, 3)
+        }`,
         "overhead": `${x.overheadPercent.toFixed(1)} %`,
         "best kit ÷ best raw": fixed(x.bestRatio, 3),
         "others' load (cores, median)": fixed(median(x.othersLoad), 2),
