@@ -22,13 +22,17 @@ const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
  */
 export function llamaCppTable(rows: EngineRow[]): { title: string; markdown: string } {
   return {
-    title: "llama.cpp (Ollama's engine) vs the kit, same weights, interleaved in one process",
+    title: "llama.cpp (Ollama's engine) vs the kit, same weights, interleaved in one process " +
+      "(two processes: the kit loaded first, then last)",
     markdown: markdownTable(rows.map((r) => ({
       "kit / GGUF": `${r.dtype} / ${r.variant}`,
       "decode tok/s kit": f1(r.kit.decodeMedian),
       "decode llama.cpp": f1(r.llama.decodeMedian),
       "decode llama.cpp 1 thread": f1(r.llama1.decodeMedian),
       "kit ÷ llama.cpp decode (1 thread)": `${f2(r.decodeRatio)} (${f2(r.decodeRatio1)})`,
+      "decode ratio, kit loaded first / last": `${f2(r.decodeRatioByLoadOrder.kitFirst)} / ${
+        f2(r.decodeRatioByLoadOrder.kitLast)
+      }`,
       "prefill tok/s kit": f1(r.kit.prefillMedian),
       "prefill llama.cpp": f1(r.llama.prefillMedian),
       "kit ÷ llama.cpp prefill (1 thread)": `${f2(r.prefillRatio)} (${f2(r.prefillRatio1)})`,

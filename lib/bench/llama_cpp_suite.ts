@@ -61,8 +61,13 @@ export interface EngineRow {
   kit: EngineFigures;
   llama: EngineFigures;
   llama1: EngineFigures;
-  /** Median over rounds of kit ÷ llama.cpp (same round, same process). */
+  /**
+   * Median over rounds of kit ÷ llama.cpp (same round, same process), over two processes: one
+   * loading the kit first, one loading it last (the session loaded first runs slower).
+   */
   decodeRatio: number;
+  /** decodeRatio of the process that loaded the kit first, and of the one that loaded it last. */
+  decodeRatioByLoadOrder: { kitFirst: number; kitLast: number };
   prefillRatio: number;
   /** The same against llama.cpp on 1 thread (its spinning threads suffer most on a busy CPU). */
   decodeRatio1: number;
@@ -143,6 +148,19 @@ function figures(
   };
 }
 
+/**
+ * Two workers' reports as one: the second's rounds renumbered after the first's, bandwidth
+ * passes of both, the first's load times.
+ */
+export function mergeRounds(a: WorkerReport, b: WorkerReport): WorkerReport {
+  const after = Math.max(0, ...a.runs.map((x) => x.round)) + 1;
+  return {
+    ...a,
+    runs: [...a.runs, ...b.runs.map((x) => ({ ...x, round: x.round + after }))],
+    bandwidth: [...a.bandwidth, ...b.bandwidth],
+  };
+}
+
 function roundRatios(
   r: WorkerReport,
   of: (x: WorkerRun) => number,
@@ -180,12 +198,17 @@ export async function llamaCppSuite(
     const kit: Runner = { label: "kit", impl: "kit" };
     o.log(`llama.cpp: ${preset} ${dtype} / ${variant}, kit and llama.cpp taking turns…`);
     const base = { modelDir: dir, dtype, prompt, maxTokens: newTokens };
-    const r = await runWorker({
-      ...base,
-      repeats: Math.max(o.repeats, 2),
-      runners: [kit, llama, llama1],
-      bandwidth: true,
-    }, 40 * 60_000);
+    const order = (runners: Runner[]) =>
+      runWorker({
+        ...base,
+        repeats: Math.max(o.repeats, 2),
+        runners,
+        bandwidth: true,
+      }, 40 * 60_000);
+    const kitFirst = await order([kit, llama, llama1]);
+    o.log(`llama.cpp: ${dtype} / ${variant}, the same with the kit loaded last…`);
+    const kitLast = await order([llama, llama1, kit]);
+    const r = mergeRounds(kitFirst, kitLast);
     o.log(`llama.cpp: ${dtype} / ${variant}, peak RSS of each engine alone…`);
     const alone = async (runner: Runner) =>
       peakRss(
@@ -205,6 +228,10 @@ export async function llamaCppSuite(
       llama: figures(r, "llama.cpp", gg.perToken, bandwidth, llamaRss, gg.weights),
       llama1: figures(r, "llama.cpp 1 thread", gg.perToken, bandwidth, llamaRss, gg.weights),
       decodeRatio: roundRatios(r, (x) => x.tokensPerSecond ?? NaN),
+      decodeRatioByLoadOrder: {
+        kitFirst: roundRatios(kitFirst, (x) => x.tokensPerSecond ?? NaN),
+        kitLast: roundRatios(kitLast, (x) => x.tokensPerSecond ?? NaN),
+      },
       prefillRatio: roundRatios(r, prefillOf),
       decodeRatio1: roundRatios(r, (x) => x.tokensPerSecond ?? NaN, llama1.label),
       prefillRatio1: roundRatios(r, prefillOf, llama1.label),
