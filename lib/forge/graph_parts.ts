@@ -26,11 +26,16 @@ import type { WeightSource } from "./weights.ts";
 
 /**
  * Block size of the 4-bit weights (one scale per this many weights along K). Measured on this
- * 2-core machine (2026-12-02, TinyLlama-1.1B shape, raw onnxruntime loop, 32 new tokens, three
- * rounds): decode 24.3 tok/s with blocks of 32 (llama.cpp's Q4_0 and the hub's usual export),
- * 26.9 with 64, 29.8 with 128; on kit-es, 128 against 64 changes q4's agreement with fp32 from
- * 90.3 to 89.5 % of tokens and 76.5 to 75.3 % of answers. 64 stays: closer to what students
- * download, and not measured on a GPU at 128.
+ * 2-core machine (2026-12-02): TinyLlama-1.1B shape, raw onnxruntime loop, 32 new tokens, three
+ * rounds: decode 24.3 tok/s with blocks of 32 (llama.cpp's Q4_0 and the hub's usual export),
+ * 26.9 with 64, 29.8 with 128. Llama-2-7B shape, q4, raw session: peak RSS 4.68 GB = 1.22 × its
+ * 3.85 GB of weights with 64, 4.08 GB = 1.12 × 3.64 GB with 128 (MatMulNBits at accuracy level
+ * 4 keeps a float per block and column beside the packed weights), decode 3.78 against 4.43
+ * tok/s. On kit-es, 128 against 64 moves q4's agreement with fp32 from 90.3 to 89.5 % of tokens
+ * and 76.5 to 75.3 % of answers, and on `tiny` the largest q4 logit error from 5 to 10.7 % of
+ * the logits' range. 128 would meet the 7B memory target (≤ 1.25 × weights) and decode faster
+ * on CPU; it stays 64 until 128 is measured on a GPU too (the reference run of 2026-12-02 is at
+ * 64) — the next lever.
  */
 export const Q4_BLOCK_SIZE: number = 64;
 
