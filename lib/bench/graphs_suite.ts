@@ -15,7 +15,7 @@ import { markdownTable } from "../show/table.ts";
 import { runWorker } from "./run.ts";
 import { median } from "./stats.ts";
 import type { Runner, WorkerRun } from "./worker_protocol.ts";
-import { NEW_TOKENS, PROMPT, type SuiteOptions, TINY } from "./suite_common.ts";
+import { NEW_TOKENS, PROMPT, sameRoundRatios, type SuiteOptions, TINY } from "./suite_common.ts";
 
 /** The graph variants compared. */
 export type Variant = "classic" | "fused" | "fused-acc0";
@@ -60,13 +60,7 @@ export async function variantDir(
 }
 
 const roundRatios = (runs: WorkerRun[], a: string, b: string, pick: (r: WorkerRun) => number) =>
-  median(
-    [...new Set(runs.map((r) => r.round))].map((round) => {
-      const of = (label: string) => runs.find((r) => r.round === round && r.label === label);
-      const x = of(a), y = of(b);
-      return x && y ? pick(x) / pick(y) : NaN;
-    }).filter(Number.isFinite),
-  );
+  median(sameRoundRatios(runs, a, b, pick));
 
 /** Suite: per dtype, classic and fused (and for q4 fused level 0) in one worker, alternating. */
 export async function graphsSuite(o: SuiteOptions): Promise<GraphsRow[]> {

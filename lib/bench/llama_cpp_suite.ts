@@ -25,7 +25,13 @@ import type { BandwidthResult } from "./bandwidth.ts";
 import { bytesPerDecodeToken, weightBytes } from "./model_bytes.ts";
 import { forgeModelDir, runWorker } from "./run.ts";
 import { highest, median } from "./stats.ts";
-import { bestBandwidth, peakRss, type SuiteOptions, TINY } from "./suite_common.ts";
+import {
+  bestBandwidth,
+  peakRss,
+  sameRoundRatios,
+  type SuiteOptions,
+  TINY,
+} from "./suite_common.ts";
 import type { Runner, WorkerReport, WorkerRun } from "./worker_protocol.ts";
 
 /** The kit's dtype and the GGUF variant holding the same weights. */
@@ -166,14 +172,7 @@ function roundRatios(
   of: (x: WorkerRun) => number,
   other = "llama.cpp",
 ): number {
-  const rounds = [...new Set(r.runs.map((x) => x.round))];
-  return median(
-    rounds.map((round) => {
-      const get = (label: string) => r.runs.find((x) => x.round === round && x.label === label);
-      const kit = get("kit"), llama = get(other);
-      return kit && llama ? of(kit) / of(llama) : NaN;
-    }).filter(Number.isFinite),
-  );
+  return median(sameRoundRatios(r.runs, "kit", other, of));
 }
 
 /**

@@ -7,7 +7,14 @@ import type { ForgeDtype } from "../forge/mod.ts";
 import { forgeModelDir, runWorker } from "./run.ts";
 import type { WorkerRun } from "./worker_protocol.ts";
 import { highest, median } from "./stats.ts";
-import { NEW_TOKENS, PROMPT, type SuiteOptions, TINY, tokensPerSecond } from "./suite_common.ts";
+import {
+  NEW_TOKENS,
+  PROMPT,
+  sameRoundRatios,
+  type SuiteOptions,
+  TINY,
+  tokensPerSecond,
+} from "./suite_common.ts";
 
 /** One dtype of the overhead suite. */
 export interface OverheadRow {
@@ -58,11 +65,7 @@ export async function overheadSuite(o: SuiteOptions): Promise<OverheadRow[]> {
         repeats: Math.max(o.repeats, 3),
         runners: order === "kitFirst" ? [kit, raw] : [raw, kit],
       });
-      const rounds = [...new Set(r.runs.map((x) => x.round))];
-      orders[order] = rounds.map((round) => {
-        const of = (label: string) => r.runs.find((x) => x.round === round && x.label === label);
-        return (of("kit")?.tokensPerSecond ?? NaN) / (of("raw")?.tokensPerSecond ?? NaN);
-      }).filter(Number.isFinite);
+      orders[order] = sameRoundRatios(r.runs, "kit", "raw", (x) => x.tokensPerSecond ?? NaN);
       runs.push(...r.runs);
     }
     const reference = JSON.stringify(runs[0].ids);

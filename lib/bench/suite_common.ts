@@ -46,3 +46,27 @@ export function bestBandwidth(results: BandwidthResult[]): BandwidthResult {
 export function peakRss(r: WorkerReport): number {
   return Math.max(r.loadPeakRssBytes, r.generatePeakRssBytes);
 }
+
+/**
+ * `pick(a) ÷ pick(b)` for every round in which both runners `a` and `b` ran (same process,
+ * same round, so the same machine noise), rounds where either is missing or not finite left out.
+ *
+ * @example
+ * ```ts
+ * const run = (label: string, round: number, tps: number) => ({ label, round, tokensPerSecond: tps });
+ * sameRoundRatios([run("kit", 1, 20), run("raw", 1, 25)] as WorkerRun[], "kit", "raw",
+ *   (r) => r.tokensPerSecond ?? NaN); // [0.8]
+ * ```
+ */
+export function sameRoundRatios(
+  runs: WorkerRun[],
+  a: string,
+  b: string,
+  pick: (r: WorkerRun) => number,
+): number[] {
+  return [...new Set(runs.map((r) => r.round))].map((round) => {
+    const of = (label: string) => runs.find((r) => r.round === round && r.label === label);
+    const x = of(a), y = of(b);
+    return x && y ? pick(x) / pick(y) : NaN;
+  }).filter(Number.isFinite);
+}
