@@ -25,6 +25,22 @@ export function freePort(): number {
   return port;
 }
 
+/** A Backend around a stream function (generate = the stream's result; close does nothing). */
+export function streamBackend(
+  name: string,
+  method: Backend["method"],
+  stream: Backend["stream"],
+): Backend {
+  return {
+    name,
+    method,
+    mode: "offline",
+    stream,
+    generate: (p, o) => stream(p, o).result,
+    close: () => Promise.resolve(),
+  };
+}
+
 /** Wraps a backend so that its stream throws after `after` pieces (0: before any). */
 export function failingAfter(inner: Backend, after: number, message: string): Backend {
   const stream: Backend["stream"] = (prompt, opts) =>
@@ -37,14 +53,7 @@ export function failingAfter(inner: Backend, after: number, message: string): Ba
       }
       return { tokensIn: 0, model: "flaky" };
     }, opts);
-  return {
-    name: "flaky",
-    method: 2,
-    mode: "offline",
-    stream,
-    generate: (p, o) => stream(p, o).result,
-    close: () => Promise.resolve(),
-  };
+  return streamBackend("flaky", 2, stream);
 }
 
 /**
@@ -68,14 +77,7 @@ export function stallingAfter(inner: Backend, after: number): Backend {
       });
       return { tokensIn, model: "stalling" };
     }, opts);
-  return {
-    name: "stalling",
-    method: 2,
-    mode: "offline",
-    stream,
-    generate: (p, o) => stream(p, o).result,
-    close: () => Promise.resolve(),
-  };
+  return streamBackend("stalling", 2, stream);
 }
 
 /**

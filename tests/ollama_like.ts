@@ -11,7 +11,7 @@ import type { Backend } from "../lib/core/types.ts";
 import { tinyModel } from "../lib/methods/ollama/standin/models.ts";
 import { startOllamaServer } from "../lib/methods/ollama/standin/server.ts";
 import { ensureModel } from "../lib/forge/mod.ts";
-import { freePort } from "./ollama_helpers.ts";
+import { freePort, streamBackend } from "./ollama_helpers.ts";
 
 /** The thinking model's thinking and answer, one token a piece. */
 export const THINK = ["Pienso", " en", " la", " memoria", "."];
@@ -28,14 +28,7 @@ export function thinkingBackend(): Backend {
       }
       return { tokensIn: 9, model: "qwen3" };
     }, opts);
-  return {
-    name: "qwen3-guion",
-    method: 3,
-    mode: "offline",
-    stream,
-    generate: (p, o) => stream(p, o).result,
-    close: () => Promise.resolve(),
-  };
+  return streamBackend("qwen3-guion", 3, stream);
 }
 
 /** Starts the stand-in and the proxy; `url` is the proxy's. */

@@ -14,7 +14,7 @@ import { chooseFromTags, chooseOllamaModel } from "../lib/methods/ollama/models.
 import { tinyModel } from "../lib/methods/ollama/standin/models.ts";
 import { startOllamaServer } from "../lib/methods/ollama/standin/server.ts";
 import { ensureModel } from "../lib/forge/mod.ts";
-import { freePort, ndjsonLines, post } from "./ollama_helpers.ts";
+import { freePort, ndjsonLines, post, streamBackend } from "./ollama_helpers.ts";
 
 const THINK = ["Pienso", " en", " la", " pregunta", "."];
 const ANSWER = ["La", " respuesta", " es", " 42", "."];
@@ -32,14 +32,7 @@ function scripted(script = SCRIPT): Backend {
       }
       return { tokensIn: 7, model: "pensador" };
     }, opts);
-  return {
-    name: "scripted",
-    method: 3,
-    mode: "offline",
-    stream,
-    generate: (p, o) => stream(p, o).result,
-    close: () => Promise.resolve(),
-  };
+  return streamBackend("scripted", 3, stream);
 }
 
 await ensureModel("tiny", { log: () => {} });
