@@ -150,3 +150,20 @@ export async function startHubLike(
     },
   };
 }
+
+/** A server that accepts connections and never answers (a hub that hangs). */
+export function startSilentServer(): { url: string; close(): Promise<void> } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const c of listener) conns.push(c);
+  })();
+  return {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    close: async () => {
+      listener.close();
+      await accepting.catch(() => {});
+      for (const c of conns) c.close();
+    },
+  };
+}

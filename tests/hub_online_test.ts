@@ -18,7 +18,7 @@ import { hubDtypes } from "../lib/methods/hf/hub_download.ts";
 import { resolveModel } from "../lib/methods/hf/catalogue.ts";
 import { hubMode } from "../lib/methods/hf/mode.ts";
 import { defaultModelDir } from "../lib/forge/mod.ts";
-import { HUB_TOKEN, type HubLike, startHubLike } from "./hub_like.ts";
+import { HUB_TOKEN, type HubLike, startHubLike, startSilentServer } from "./hub_like.ts";
 import { captureConsole, withEnv } from "./groq_helpers.ts";
 
 const OPEN = "kit-test/tiny-hub";
@@ -271,12 +271,8 @@ Deno.test("a hub that does not answer: a Spanish network error (what failed, wha
 });
 
 Deno.test("hubDtypes: a hub that accepts the connection but never answers → null (the catalogue decides) within its time limit", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  const accepting = (async () => {
-    for await (const c of listener) conns.push(c);
-  })();
-  const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  const silent = startSilentServer();
+  const url = silent.url;
   try {
     await withEnv(
       { KIT_OFFLINE: undefined, KIT_ENV_FILE: "/nonexistent/.env", HF_ENDPOINT: url },
@@ -286,9 +282,7 @@ Deno.test("hubDtypes: a hub that accepts the connection but never answers → nu
       },
     );
   } finally {
-    listener.close();
-    await accepting.catch(() => {});
-    for (const c of conns) c.close();
+    await silent.close();
     await new Promise((r) => setTimeout(r, 50)); // let the abandoned requests fail
   }
 });

@@ -15,7 +15,7 @@ import { configureTransformers, HF_CACHE_DIR, hubFetch } from "../lib/methods/hf
 import { downloadModelFiles } from "../lib/methods/hf/hub_download.ts";
 import { resolveModel } from "../lib/methods/hf/catalogue.ts";
 import { defaultModelDir } from "../lib/forge/mod.ts";
-import { type HubLike, startHubLike } from "./hub_like.ts";
+import { type HubLike, startHubLike, startSilentServer } from "./hub_like.ts";
 import { captureConsole } from "./groq_helpers.ts";
 import { withEnv } from "./_env.ts";
 
@@ -109,20 +109,14 @@ Deno.test("hubFetch: a body that stops after its first KiB fails with a Spanish 
 });
 
 Deno.test("hubFetch: a server that accepts the connection and never answers fails the same way", async () => {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  const accepting = (async () => {
-    for await (const c of listener) conns.push(c);
-  })();
-  const url = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+  const silent = startSilentServer();
+  const url = silent.url;
   try {
     const f = hubFetch(url, undefined, { idleMs: IDLE_MS, method: 2 });
     const e = await f(`${url}/${ID}/resolve/main/${FILE}`).then(() => null, (x) => x);
     assertStalled(e);
   } finally {
-    listener.close();
-    await accepting.catch(() => {});
-    for (const c of conns) c.close();
+    await silent.close();
   }
 });
 
