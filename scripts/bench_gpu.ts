@@ -10,6 +10,7 @@
  *   deno task bench-gpu [--models tinyllama-1.1b] [--no-python] [--no-cpu] [--levers a,b]
  *                       [--prompt-tokens 512] [--new 128] [--models-dir DIR] [--json FILE]
  *                       [--deadline-s 570] [--runtimes kit-webgpu,python-cuda-compile,…]
+ *                       [--dtypes q4,q4f16]
  *   deno task bench-gpu --prepare-carry     (here: what the device run carries, in .carry/)
  *   deno task bench-gpu --dry-run           (no GPU needed: the whole plan on `tiny-random`;
  *                                            the GPU runs fail and are reported as such)
@@ -48,6 +49,7 @@ const { values } = parseArgs({
     "dry-run": { type: "boolean", default: false },
     levers: { type: "string" },
     runtimes: { type: "string" },
+    dtypes: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -56,7 +58,7 @@ if (values.help) {
   console.log(
     "deno task bench-gpu [--models a,b] [--no-python] [--no-cpu] [--levers a,b] " +
       "[--prompt-tokens 512] [--new 128] [--models-dir DIR] [--json FILE] [--deadline-s N] " +
-      "[--runtimes a,b] " +
+      "[--runtimes a,b] [--dtypes a,b] " +
       "| --prepare-carry | --dry-run",
   );
   Deno.exit(0);
@@ -78,9 +80,10 @@ const jsonPath = values.json ??
 const dryRun = values["dry-run"];
 const presets = dryRun ? ["tiny-random"] : values.models?.split(",").map((s) => s.trim()) ??
   ["tinyllama-1.1b"];
-const runtimes = values.runtimes?.split(",").map((s) => s.trim());
+const list = (v?: string) => v?.split(",").map((s) => s.trim());
+const runtimes = list(values.runtimes), dtypes = list(values.dtypes);
 const cases = presets.flatMap(referenceCases).filter((c) =>
-  (!runtimes || runtimes.includes(c.runtime)) &&
+  (!runtimes || runtimes.includes(c.runtime)) && (!dtypes || dtypes.includes(c.dtype)) &&
   !(values["no-python"] && c.runtime.startsWith("python")) &&
   !(values["no-cpu"] && (c.runtime === "kit-cpu" || c.runtime === "kit-pipeline"))
 );
