@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ROOT } from "../lib/core/mod.ts";
-import { loadKitEsCorpus, splitKitEs } from "../lib/forge/mod.ts";
-import { normalizedQuestion, questionVariants } from "../lib/forge/kit_es_augment.ts";
+import { loadKitEsCorpus, normalizeQuestion, splitKitEs } from "../lib/forge/mod.ts";
+import { questionVariants } from "../lib/forge/kit_es_augment.ts";
 import { AUGMENT_PER_QUESTION, augmentedGroups } from "../lib/forge/kit_es_data.ts";
 import {
   DECLINE_PHRASES,
@@ -60,9 +60,7 @@ Deno.test("made phrasings: training groups only, never a corpus phrasing (valida
   const groups = augmentedGroups(split);
   const trainIds = new Set(split.train.groups.map((g) => g.id));
   const corpus = new Set(
-    [...split.train.groups, ...split.val.groups].flatMap((g) =>
-      g.preguntas.map(normalizedQuestion)
-    ),
+    [...split.train.groups, ...split.val.groups].flatMap((g) => g.preguntas.map(normalizeQuestion)),
   );
   const seen = new Set<string>();
   for (const g of groups) {
@@ -70,7 +68,7 @@ Deno.test("made phrasings: training groups only, never a corpus phrasing (valida
     const answer = split.train.groups.find((t) => t.id === g.id)!.respuesta;
     assert.equal(g.respuesta, answer);
     for (const q of g.preguntas) {
-      const n = normalizedQuestion(q);
+      const n = normalizeQuestion(q);
       assert.ok(!corpus.has(n), `«${q}» is a corpus phrasing`);
       assert.ok(!seen.has(n), `«${q}» made twice`);
       seen.add(n);

@@ -115,8 +115,3 @@ export function questionVariants(question: string, key: string, n: number): stri
     .slice(0, n)
     .map((x) => x.v);
 }
-
-/** Phrasings compared for leaks: lower case, letters and digits only. */
-export function normalizedQuestion(s: string): string {
-  return (s.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ");
-}

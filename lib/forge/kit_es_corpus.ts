@@ -140,9 +140,12 @@ export const isValGroup = (g: QaGroup): boolean => hashUnit("qa:" + g.id) < VAL_
 export const isValParagraph = (p: ProseParagraph): boolean =>
   hashUnit("prose:" + p.text) < VAL_FRACTIONS.prose;
 
-/** A question reduced for comparison: lower case, no punctuation, single spaces. */
+/**
+ * A question reduced for comparison: lower case, its runs of letters and digits joined by single
+ * spaces (punctuation, hyphens and quotes ignored: «Llama-2-7B» equals «llama 2 7b»).
+ */
 export function normalizeQuestion(q: string): string {
-  return q.toLowerCase().replace(/[¿?¡!.,;:«»"()]/g, "").replace(/\s+/g, " ").trim();
+  return (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ");
 }
 
 /**

@@ -9,8 +9,13 @@
 import { basename, dirname, join } from "node:path";
 import { trainBpe } from "./bpe.ts";
 import { ForgeError } from "./errors.ts";
-import type { KitEsCorpus, KitEsSplit, QaGroup } from "./kit_es_corpus.ts";
-import { normalizedQuestion, questionVariants } from "./kit_es_augment.ts";
+import {
+  type KitEsCorpus,
+  type KitEsSplit,
+  normalizeQuestion,
+  type QaGroup,
+} from "./kit_es_corpus.ts";
+import { questionVariants } from "./kit_es_augment.ts";
 import { DECLINE_PHRASES, NOT_TOPIC, OUT_OF_SCOPE_PREFIX } from "./topic.ts";
 import { specialTokensMapJson, tokenizerConfigJson, tokenizerJson } from "./tokenizer_files.ts";
 
@@ -149,15 +154,13 @@ export const AUGMENT_PER_QUESTION = 2;
  */
 export function augmentedGroups(split: KitEsSplit): QaGroup[] {
   const taken = new Set(
-    [...split.train.groups, ...split.val.groups].flatMap((g) =>
-      g.preguntas.map(normalizedQuestion)
-    ),
+    [...split.train.groups, ...split.val.groups].flatMap((g) => g.preguntas.map(normalizeQuestion)),
   );
   return split.train.groups.map((g) => {
     const made: string[] = [];
     g.preguntas.forEach((q, i) => {
       for (const v of questionVariants(q, `${g.id}/${i}`, AUGMENT_PER_QUESTION)) {
-        const key = normalizedQuestion(v);
+        const key = normalizeQuestion(v);
         if (taken.has(key)) continue;
         taken.add(key);
         made.push(v);

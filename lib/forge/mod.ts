@@ -47,6 +47,7 @@ export {
   KIT_ES_DIR,
   type KitEsCorpus,
   loadKitEsCorpus,
+  normalizeQuestion,
   type QaGroup,
   splitKitEs,
   splitManifest,
