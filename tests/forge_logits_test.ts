@@ -63,15 +63,17 @@ for (const preset of ["tiny-random", "tiny"]) {
     const spread = Math.max(...base.flat()) - Math.min(...base.flat());
     // Bounds (max |Δlogit| / spread of the fp32 logits), set from what was measured here with
     // some margin. fp16 ~0.1%. q8 (int8 per-column weights, per-tensor dynamic uint8
-    // activations): 0.4% on tiny, 2.4% on tiny-random. q4 (blocks of 64, symmetric): 5% on
-    // tiny, 22% on tiny-random, whose 64-wide dot products of uniform ±0.25 weights do not
+    // activations): 0.4% on tiny, 2.4% on tiny-random. q4 (symmetric, one scale per block of
+    // Q4_BLOCK_SIZE weights): 5% on tiny with blocks of 64, 10.7% with 128 (a block's scale
+    // follows its largest weight, so larger blocks round the others more coarsely), 22% on
+    // tiny-random with 64, whose 64-wide dot products of uniform ±0.25 weights do not
     // average out the ~7% per-weight rounding noise of 4 bits. That is the quantization error
     // itself, not a graph error (the q4 graph matches its dequantized weights to 1e-4, test
     // below); acceptable because these are 2-layer toy models where 4-bit noise is largest in
     // relative terms, and what a lesson shows is the trend fp16 < q8 < q4, which the printed
     // argmax agreement with fp32 makes visible.
     const bounds: Record<string, number> = preset === "tiny"
-      ? { fp16: 0.005, q8: 0.02, q4: 0.1 }
+      ? { fp16: 0.005, q8: 0.02, q4: 0.15 }
       : { fp16: 0.005, q8: 0.05, q4: 0.3 };
     for (const dtype of ["fp16", "q8", "q4"] as ForgeDtype[]) {
       const model = await AutoModelForCausalLM.from_pretrained(id, { dtype });

@@ -25,19 +25,22 @@ import {
 import type { WeightSource } from "./weights.ts";
 
 /**
- * Block size of the 4-bit weights (one scale per this many weights along K). Measured on this
- * 2-core machine (2026-12-02): TinyLlama-1.1B shape, raw onnxruntime loop, 32 new tokens, three
- * rounds: decode 24.3 tok/s with blocks of 32 (llama.cpp's Q4_0 and the hub's usual export),
- * 26.9 with 64, 29.8 with 128. Llama-2-7B shape, q4, raw session: peak RSS 4.68 GB = 1.22 × its
- * 3.85 GB of weights with 64, 4.08 GB = 1.12 × 3.64 GB with 128 (MatMulNBits at accuracy level
- * 4 keeps a float per block and column beside the packed weights), decode 3.78 against 4.43
- * tok/s. On kit-es, 128 against 64 moves q4's agreement with fp32 from 90.3 to 89.5 % of tokens
- * and 76.5 to 75.3 % of answers, and on `tiny` the largest q4 logit error from 5 to 10.7 % of
- * the logits' range. 128 would meet the 7B memory target (≤ 1.25 × weights) and decode faster
- * on CPU; it stays 64 until 128 is measured on a GPU too (the reference run of 2026-12-02 is at
- * 64) — the next lever.
+ * Block size of the 4-bit weights (one scale per this many weights along K), chosen by
+ * measurement (2026-12-02). This 2-core machine, TinyLlama-1.1B shape, raw onnxruntime loop, 32
+ * new tokens, three rounds: decode 24.3 tok/s with blocks of 32 (llama.cpp's Q4_0 and the hub's
+ * usual export), 26.9 with 64, 29.8 with 128. Llama-2-7B shape, q4, raw session: peak RSS 4.68
+ * GB = 1.22 × its 3.85 GB of weights with 64, 4.08 GB = 1.12 × 3.64 GB with 128 (MatMulNBits at
+ * accuracy level 4 keeps a float per block and column beside the packed weights), decode 3.78
+ * against 4.43 tok/s. H200, webgpu, fused graph, five interleaved rounds (`bench-gpu --dtypes
+ * q4,q4f16`): decode 128 ÷ 64 per round, median 1.01 for q4f16 (0.66–1.08) and 0.84 for q4
+ * (0.68–1.30) — within the rounds' spread, the GPU's decode is bound by its ~240 kernel launches
+ * per step, not by the weights' layout; prefill 0.96 (q4f16) and 0.99 (q4). Quality on kit-es
+ * (`eval-model`, 112 questions): q4's tokens equal to fp32 89.9 % with 128 against 90.8 % with
+ * 64, identical answers 70.5 against 69.6 %; on `tiny` the largest q4 logit error grows from 5
+ * to 10.7 % of the logits' range. 128 meets the 7B
+ * memory target (≤ 1.25 × weights) and decodes faster on CPU, for that small quality cost.
  */
-export const Q4_BLOCK_SIZE: number = 64;
+export const Q4_BLOCK_SIZE: number = 128;
 
 /** An initializer's name, type and dims (its bytes come later from a {@link WeightGroup}). */
 export interface InitializerInfo {
