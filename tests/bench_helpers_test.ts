@@ -4,6 +4,9 @@ import { argmaxRange, decodeTokensPerSecond } from "../lib/bench/raw_decode.ts";
 import { sumSlice } from "../lib/bench/bandwidth.ts";
 import { parseRssSplit } from "../lib/measure/rss.ts";
 import { windowRates } from "../lib/bench/scaling_suite.ts";
+import { forgeModelDir } from "../lib/bench/run.ts";
+import { ensureModel, forgeContentHash } from "../lib/forge/mod.ts";
+import { join } from "node:path";
 import { machineBusyJiffies, othersLoad, processJiffies } from "../lib/bench/cpu_load.ts";
 
 Deno.test("best, median and spread of repeated measurements", () => {
@@ -60,4 +63,16 @@ Deno.test("cpu load: busy jiffies, process jiffies and the others' share", () =>
     self: 100,
   });
   assert.equal(load, 0.5);
+});
+
+Deno.test("forgeModelDir rebuilds a folder made by other forge code, keeping its variants", async () => {
+  const dir = await ensureModel("tiny-random", { dtypes: ["fp32", "q4"], log: () => {} });
+  const stampPath = join(dir, "forge.json");
+  const stamp = JSON.parse(await Deno.readTextFile(stampPath));
+  // As if an older forge (another graph or block size) had written it.
+  await Deno.writeTextFile(stampPath, JSON.stringify({ ...stamp, hash: "0".repeat(64) }));
+  const out = await forgeModelDir("tiny-random", ["q4"]);
+  const after = JSON.parse(await Deno.readTextFile(join(out, "forge.json")));
+  assert.equal(after.hash, await forgeContentHash("tiny-random"));
+  assert.deepEqual([...after.dtypes].sort(), [...stamp.dtypes].sort());
 });

@@ -106,8 +106,9 @@ export function ggufDecodeBytes(
 
 /**
  * The preset's GGUF in `variant`: a complete file the forge wrote (its stamp's size matches) is
- * used as it is even when the forge's code changed since, as {@link forgeModelDir} does for the
- * ONNX files (a rebuild costs minutes per GB); only a missing one is built.
+ * used as it is even when the forge's code changed since (the GGUF writer's output depends on
+ * the weights, not on the ONNX graph; a rebuild costs minutes per GB); only a missing one is
+ * built.
  */
 export async function benchGgufPath(
   preset: string,
