@@ -44,6 +44,11 @@ const PERMISSION_HINTS: [RegExp, string][] = [
   [/\bimport access\b/, "importar módulos de internet"],
 ];
 
+/** What a Deno permission error ("Requires net access to …") says the code tried, in Spanish. */
+export function attemptedAction(message: string): string {
+  return PERMISSION_HINTS.find(([re]) => re.test(message))?.[1] ?? "hacer algo";
+}
+
 /**
  * Turns whatever a test threw into feedback for the student: a failed check's own message,
  * the "sin implementar" stub, a forbidden operation, or the error the student's code threw.
@@ -59,8 +64,8 @@ export function describeFailure(error: unknown): string {
     const name = error.name;
     const message = String(error.message).split("\n")[0].slice(0, 300);
     if (name === "NotCapable" || name === "PermissionDenied") {
-      const what = PERMISSION_HINTS.find(([re]) => re.test(message))?.[1] ?? "hacer algo";
-      return `tu código intentó ${what}, y eso no está permitido en los ejercicios (${message}).`;
+      return `tu código intentó ${attemptedAction(message)}, y eso no está permitido en los ` +
+        `ejercicios (${message}).`;
     }
     return `tu código lanzó un error: ${name}: ${message}`;
   }

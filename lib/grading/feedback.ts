@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { attemptedAction } from "./checks.ts";
 import type { HarnessEvent, SandboxLimits, SandboxRun } from "./sandbox.ts";
 
 /** One test's outcome. */
@@ -41,18 +42,6 @@ export function loadFeedback(message: string, at: string): string {
   return `tu celda lanzó un error al ejecutarse${at}: ${message}`;
 }
 
-/** Spanish hints for Deno's permission errors on stderr ("Requires net access to …"). */
-const PERMISSIONS: [RegExp, string][] = [
-  [/\bnet access\b/, "usar la red"],
-  [/\bwrite access\b/, "escribir o borrar archivos"],
-  [/\bread access\b/, "leer archivos"],
-  [/\benv access\b/, "leer variables de entorno"],
-  [/\brun access\b/, "ejecutar otros programas"],
-  [/\bffi access\b/, "cargar bibliotecas nativas (FFI)"],
-  [/\bsys access\b/, "leer información del sistema"],
-  [/\bimport access\b/, "importar módulos"],
-];
-
 /**
  * Why a process ended without reporting, read from its exit status and stderr: a permission
  * error, an uncaught error (in a Worker or elsewhere), a signal, or an unexpected exit.
@@ -62,9 +51,8 @@ export function exitCause(run: SandboxRun): string {
   const stderr = run.stderr.replace(/\x1b\[[0-9;]*m/g, "");
   const permission = /Requires (\w+) access[^\n]*/.exec(stderr);
   if (permission) {
-    const what = PERMISSIONS.find(([re]) => re.test(permission[0]))?.[1] ?? "hacer algo";
-    return `el proceso terminó porque tu código intentó ${what}, y eso no está permitido ` +
-      `(${permission[0].slice(0, 160)})`;
+    return `el proceso terminó porque tu código intentó ${attemptedAction(permission[0])}, ` +
+      `y eso no está permitido (${permission[0].slice(0, 160)})`;
   }
   const uncaught = /error: Uncaught (\(in worker[^)]*\) )?([^\n]*)/.exec(stderr);
   if (uncaught) {
