@@ -37,8 +37,10 @@ import type { WeightSource } from "./weights.ts";
  * per step, not by the weights' layout; prefill 0.96 (q4f16) and 0.99 (q4). Quality on kit-es
  * (`eval-model`, 112 questions): q4's tokens equal to fp32 89.9 % with 128 against 90.8 % with
  * 64, identical answers 70.5 against 69.6 %; on `tiny` the largest q4 logit error grows from 5
- * to 10.7 % of the logits' range. 128 meets the 7B
- * memory target (≤ 1.25 × weights) and decodes faster on CPU, for that small quality cost.
+ * to 10.7 % of the logits' range. The kit with 128, `deno task bench --only 7b,llamacpp,overhead
+ * --quick` here: Llama-2-7B q4 peak RSS 4.28 GB = 1.17 × its weights (1.28 with 64; target
+ * ≤ 1.25); TinyLlama q4 decode kit ÷ llama.cpp Q4_0 0.86 (0.80 with 64), 59 % of the bandwidth
+ * roofline (53 %). Faster on CPU and within the memory target, for that small quality cost.
  */
 export const Q4_BLOCK_SIZE: number = 128;
 
