@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { getPreset } from "../lib/forge/mod.ts";
+import { Q4_BLOCK_SIZE } from "../lib/forge/graph_parts.ts";
 import {
   bytesPerDecodeToken,
   kvReadBytes,
@@ -25,8 +26,15 @@ Deno.test("weight bytes come from the forge's graph: fp32 is 4 bytes per paramet
 Deno.test("q4 counts packed nibbles and fp32 block scales; q8 int8 plus row scales", () => {
   const q4 = weightBytes(seven, "q4");
   const q8 = weightBytes(seven, "q8");
-  // Per parameter of the quantized linears: 0.5 + 4/64 bytes (q4), 1 + 4/K (q8).
-  assert.ok(q4.total / 6.74e9 > 0.55 && q4.total / 6.74e9 < 0.6, `${q4.total}`);
+  // Llama-2-7B's linears counted by hand: per output row, K/B blocks of B/2 bytes of nibbles
+  // and one fp32 scale (B = Q4_BLOCK_SIZE); the int8 embedding with a scale per row; fp32
+  // norms; the fused graph's cos/sin tables (4096 positions × 64).
+  const [h, ff, vocab, layers, B] = [4096, 11008, 32000, 32, Q4_BLOCK_SIZE];
+  const linear = (n: number, k: number) => n * Math.ceil(k / B) * (B / 2 + 4);
+  const perLayer = linear(3 * h, h) + linear(h, h) + linear(2 * ff, h) + linear(h, ff);
+  const expected = layers * perLayer + linear(vocab, h) + vocab * h + vocab * 4 +
+    (2 * layers + 1) * h * 4 + 2 * 4096 * 64 * 4;
+  assert.equal(q4.total, expected);
   assert.ok(q8.total / 6.74e9 > 0.99 && q8.total / 6.74e9 < 1.01, `${q8.total}`);
   // The int8 embedding table: one row (4096 bytes) and its scale are read per token.
   assert.equal(q4.embedding, 32000 * 4096 + 32000 * 4);
