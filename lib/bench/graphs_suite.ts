@@ -12,10 +12,9 @@ import { join } from "node:path";
 import { CACHE_DIR } from "../core/paths.ts";
 import { buildModel, type ForgeDtype, type GraphKind } from "../forge/mod.ts";
 import { markdownTable } from "../show/table.ts";
-import { runWorker } from "./run.ts";
 import { median } from "./stats.ts";
 import type { Runner, WorkerRun } from "./worker_protocol.ts";
-import { NEW_TOKENS, PROMPT, sameRoundRatios, type SuiteOptions, TINY } from "./suite_common.ts";
+import { runWorkload, sameRoundRatios, type SuiteOptions, TINY } from "./suite_common.ts";
 
 /** The graph variants compared. */
 export type Variant = "classic" | "fused" | "fused-acc0";
@@ -75,11 +74,9 @@ export async function graphsSuite(o: SuiteOptions): Promise<GraphsRow[]> {
       runners.push({ label: v, impl: "kit", modelDir: await variantDir(TINY, v, [dtype], o.log) });
     }
     o.log(`graphs: ${TINY} ${dtype}, ${variants.join(" vs ")}…`);
-    const r = await runWorker({
+    const r = await runWorkload({
       modelDir: runners[0].modelDir!,
       dtype,
-      prompt: PROMPT,
-      maxTokens: NEW_TOKENS,
       repeats: Math.max(o.repeats, 3),
       runners,
     });

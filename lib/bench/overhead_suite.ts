@@ -4,12 +4,11 @@
  * @module
  */
 import type { ForgeDtype } from "../forge/mod.ts";
-import { forgeModelDir, runWorker } from "./run.ts";
+import { forgeModelDir } from "./run.ts";
 import type { WorkerRun } from "./worker_protocol.ts";
 import { highest, median } from "./stats.ts";
 import {
-  NEW_TOKENS,
-  PROMPT,
+  runWorkload,
   sameRoundRatios,
   type SuiteOptions,
   TINY,
@@ -57,11 +56,9 @@ export async function overheadSuite(o: SuiteOptions): Promise<OverheadRow[]> {
       o.log(`overhead: ${TINY} ${dtype}, kit vs raw onnxruntime-node (${order})…`);
       const kit = { label: "kit", impl: "kit" } as const;
       const raw = { label: "raw", impl: "raw" } as const;
-      const r = await runWorker({
+      const r = await runWorkload({
         modelDir: dir,
         dtype,
-        prompt: PROMPT,
-        maxTokens: NEW_TOKENS,
         repeats: Math.max(o.repeats, 3),
         runners: order === "kitFirst" ? [kit, raw] : [raw, kit],
       });

@@ -12,7 +12,7 @@ import {
   measureOrtBandwidth,
 } from "./bandwidth.ts";
 import { bytesPerDecodeToken, rooflineTokensPerSecond, weightBytes } from "./model_bytes.ts";
-import { forgeModelDir, runWorker } from "./run.ts";
+import { forgeModelDir } from "./run.ts";
 import { loadOrt } from "./_ort.ts";
 import { highest, median } from "./stats.ts";
 import type { RssSplit } from "./worker_protocol.ts";
@@ -20,7 +20,7 @@ import {
   bestBandwidth,
   NEW_TOKENS,
   peakRss,
-  PROMPT,
+  runWorkload,
   type SuiteOptions,
   TINY,
   tokensPerSecond,
@@ -81,11 +81,9 @@ export async function rooflineSuite(o: SuiteOptions): Promise<RooflineRow[]> {
   const rows: RooflineRow[] = [];
   for (const dtype of dtypes) {
     o.log(`roofline: ${TINY} ${dtype}…`);
-    const r = await runWorker({
+    const r = await runWorkload({
       modelDir: dir,
       dtype,
-      prompt: PROMPT,
-      maxTokens: NEW_TOKENS,
       repeats: o.repeats,
       runners: [{ label: "kit", impl: "kit" }],
       bandwidth: true,

@@ -5,14 +5,13 @@
  */
 import { type ForgeDtype, getPreset } from "../forge/mod.ts";
 import { kvReadBytes, rooflineTokensPerSecond, weightBytes } from "./model_bytes.ts";
-import { forgeModelDir, runWorker } from "./run.ts";
+import { forgeModelDir } from "./run.ts";
 import { median } from "./stats.ts";
 import type { Runner } from "./worker_protocol.ts";
 import {
   bestBandwidth,
-  NEW_TOKENS,
   peakRss,
-  PROMPT,
+  runWorkload,
   type SuiteOptions,
   TINY,
   tokensPerSecond,
@@ -89,21 +88,17 @@ export async function scalingSuite(o: SuiteOptions): Promise<ScalingResult> {
   for (const dtype of dtypes) {
     o.log(`scaling: ${TINY} ${dtype}, threads ${counts.join(" vs ")}…`);
     const runners: Runner[] = counts.map((t) => ({ label: `${t}`, impl: "kit", threads: t }));
-    const r = await runWorker({
+    const r = await runWorkload({
       modelDir: dir,
       dtype,
-      prompt: PROMPT,
-      maxTokens: NEW_TOKENS,
       repeats: o.repeats,
       runners,
     });
     const one = median(tokensPerSecond(r.runs, "1"));
     for (const t of counts) {
-      const alone = await runWorker({
+      const alone = await runWorkload({
         modelDir: dir,
         dtype,
-        prompt: PROMPT,
-        maxTokens: NEW_TOKENS,
         repeats: 1,
         runners: [{ label: `${t}`, impl: "kit", threads: t }],
       });
@@ -123,10 +118,9 @@ export async function scalingSuite(o: SuiteOptions): Promise<ScalingResult> {
   const maxTokens = o.quick ? 128 : 1024;
   const window = 32;
   o.log(`scaling: ${TINY} ${dtype}, context up to ${maxTokens} generated tokens…`);
-  const r = await runWorker({
+  const r = await runWorkload({
     modelDir: dir,
     dtype,
-    prompt: PROMPT,
     maxTokens,
     repeats: 1,
     runners: [{ label: "kit", impl: "kit" }],

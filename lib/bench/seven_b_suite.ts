@@ -7,12 +7,12 @@ import { readFileSync } from "node:fs";
 import { type ForgeDtype, getPreset } from "../forge/mod.ts";
 import type { BandwidthResult } from "./bandwidth.ts";
 import { bytesPerDecodeToken, rooflineTokensPerSecond, weightBytes } from "./model_bytes.ts";
-import { forgeModelDir, runWorker } from "./run.ts";
+import { forgeModelDir } from "./run.ts";
 import {
   bestBandwidth,
   NEW_TOKENS,
   peakRss,
-  PROMPT,
+  runWorkload,
   SEVEN_B,
   type SuiteOptions,
 } from "./suite_common.ts";
@@ -53,10 +53,9 @@ export async function sevenBSuite(o: SuiteOptions): Promise<SevenBRow[]> {
   const rows: SevenBRow[] = [];
   for (const dtype of dtypes) {
     o.log(`7b: ${SEVEN_B} ${dtype} (minutes)…`);
-    const r = await runWorker({
+    const r = await runWorkload({
       modelDir: dir,
       dtype,
-      prompt: PROMPT,
       maxTokens: o.quick ? 8 : NEW_TOKENS,
       repeats: 1,
       runners: [{ label: "kit", impl: "kit" }],

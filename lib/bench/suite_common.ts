@@ -9,7 +9,8 @@
  * @module
  */
 import type { BandwidthResult } from "./bandwidth.ts";
-import type { WorkerReport, WorkerRun } from "./worker_protocol.ts";
+import { runWorker } from "./run.ts";
+import type { WorkerArgs, WorkerReport, WorkerRun } from "./worker_protocol.ts";
 
 /** What every suite gets from the command line. */
 export interface SuiteOptions {
@@ -23,6 +24,19 @@ export interface SuiteOptions {
 export const PROMPT = "La memoria de un modelo de lenguaje";
 /** New tokens per timed generation (the issue's 32). */
 export const NEW_TOKENS = 32;
+
+/**
+ * {@link runWorker} on the suites' workload: {@link PROMPT} and {@link NEW_TOKENS} unless
+ * `args` sets its own.
+ */
+export function runWorkload(
+  args:
+    & Omit<WorkerArgs, "prompt" | "maxTokens">
+    & Partial<Pick<WorkerArgs, "prompt" | "maxTokens">>,
+  timeoutMs?: number,
+): Promise<WorkerReport> {
+  return runWorker({ prompt: PROMPT, maxTokens: NEW_TOKENS, ...args }, timeoutMs);
+}
 
 /** The small preset most suites load. */
 export const TINY = "tinyllama-1.1b";

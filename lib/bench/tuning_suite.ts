@@ -4,16 +4,9 @@
  * @module
  */
 import type { ForgeDtype } from "../forge/mod.ts";
-import { forgeModelDir, runWorker } from "./run.ts";
+import { forgeModelDir } from "./run.ts";
 import { highest, median } from "./stats.ts";
-import {
-  NEW_TOKENS,
-  peakRss,
-  PROMPT,
-  type SuiteOptions,
-  TINY,
-  tokensPerSecond,
-} from "./suite_common.ts";
+import { peakRss, runWorkload, type SuiteOptions, TINY, tokensPerSecond } from "./suite_common.ts";
 
 /** A session-options variant of the tuning suite. */
 export interface TuningVariant {
@@ -64,22 +57,18 @@ export async function tuningSuite(o: SuiteOptions): Promise<TuningRow[]> {
   const rows: TuningRow[] = [];
   for (const dtype of dtypes) {
     o.log(`tuning: ${TINY} ${dtype}, ${variants.length} session-option variants…`);
-    const r = await runWorker({
+    const r = await runWorkload({
       modelDir: dir,
       dtype,
-      prompt: PROMPT,
-      maxTokens: NEW_TOKENS,
       repeats: Math.max(o.repeats, 3),
       runners: variants.map((v) => ({ impl: "raw", ...v })),
     });
     const base = median(tokensPerSecond(r.runs, variants[0].label));
     for (const [i, v] of variants.entries()) {
       const memory = i === 0 || v.label === "arena off"
-        ? await runWorker({
+        ? await runWorkload({
           modelDir: dir,
           dtype,
-          prompt: PROMPT,
-          maxTokens: NEW_TOKENS,
           repeats: 1,
           runners: [{ label: v.label, impl: "raw", sessionOptions: v.sessionOptions }],
         })
