@@ -70,8 +70,9 @@ def parse_args(argv=None):
                         "(más entrenados: repiten mejor las respuestas del corpus)")
     p.add_argument("--max-minutes", type=float, default=9.0, help="tope de tiempo de entrenamiento")
     p.add_argument("--variants", default="",
-                   help='JSON: lista de variantes a comparar, p. ej. [{"dropout":0.2}]; '
-                        "se guarda la de menor pérdida de validación")
+                   help='JSON: lista de variantes a comparar, p. ej. [{"dropout":0.2}, '
+                        '{"seed":7}, {"num_hidden_layers":10}] (opciones, semilla o forma); '
+                        "se guarda la elegida por --choose")
     p.add_argument("--samples", type=int, default=12, help="preguntas de validación a responder")
     p.add_argument("--choose", choices=["val", "topic"], default="val",
                    help="con --variants: la de menor pérdida de validación, o la que responde "
@@ -196,13 +197,19 @@ def dry_run(args):
 
 # --------------------------------------------------------------------------- model (PyTorch)
 
-def build_model(vocab_size, dropout):
+def variant_shape(opts):
+    """SHAPE with the variant's overrides (any SHAPE key, e.g. num_hidden_layers)."""
+    return {k: opts.get(k, v) for k, v in SHAPE.items()}
+
+
+def build_model(vocab_size, dropout, shape=None):
     import torch.nn.functional as F
     from transformers import LlamaConfig, LlamaForCausalLM
 
+    shape = shape or SHAPE
     config = LlamaConfig(vocab_size=vocab_size, tie_word_embeddings=False, attention_bias=False,
                          mlp_bias=False, hidden_act="silu", bos_token_id=1, eos_token_id=2,
-                         head_dim=SHAPE["hidden_size"] // SHAPE["num_attention_heads"], **SHAPE)
+                         head_dim=shape["hidden_size"] // shape["num_attention_heads"], **shape)
     model = LlamaForCausalLM(config)
 
     # Residual dropout through hooks, so the module and its tensor names stay HF's Llama.
@@ -271,13 +278,14 @@ def train_variant(args, data, variant, device, log):
 
     opts = {"dropout": args.dropout, "qa_loss": args.qa_loss, "lr": args.lr,
             "weight_decay": args.weight_decay, "steps": args.steps, "aug": not args.no_aug,
-            **variant}
+            "seed": SEED, **variant}
     train = training_examples(data, opts["aug"])
-    random.seed(SEED)
-    np.random.seed(SEED)
-    torch.manual_seed(SEED)
-    rng = np.random.default_rng(SEED)
-    model, config = build_model(data["vocab_size"], opts["dropout"])
+    seed = opts["seed"]
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model, config = build_model(data["vocab_size"], opts["dropout"], variant_shape(opts))
     model.to(device)
     params = sum(p.numel() for p in model.parameters())
     fwd = torch.compile(model) if args.compile else model
@@ -458,18 +466,20 @@ def main(argv=None):
 
     for v in variants:
         model, config, rec = train_variant(args, data, v, device, log)
-        if len(variants) > 1:  # answers per variant, to compare more than the loss
-            quality = answer_quality(model, data, device, decode)
-            rec["quality"] = {k: quality[k] for k in ("on_topic", "distinct_trigrams")}
-            rec["samples"] = quality["answers"]
-            print(f"  [{rec['variant']}] en tema {quality['on_topic']}, trigramas distintos "
-                  f"{quality['distinct_trigrams']:.3f}", flush=True)
+        # Answers per variant, to compare more than the loss (and to log the chosen one's).
+        quality = answer_quality(model, data, device, decode)
+        rec["quality"] = {k: quality[k] for k in ("on_topic", "distinct_trigrams")}
+        rec["samples"] = quality["answers"]
+        print(f"  [{rec['variant']}] en tema {quality['on_topic']}, trigramas distintos "
+              f"{quality['distinct_trigrams']:.3f}", flush=True)
         if best is None or score(rec) < score(best[2]):
             best = (model, config, rec)
         else:
             del model
     model, config, rec = best
     log["chosen"] = rec["variant"]
+    log["seed"] = rec["variant"]["seed"]
+    log["shape"] = variant_shape(rec["variant"])
     log["chosen_by"] = args.choose if len(variants) > 1 else "only variant"
     log["params"] = rec["params"]
     near = rec["steps"][max(0, rec["best_step"] - 10):rec["best_step"]]
