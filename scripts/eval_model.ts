@@ -1,7 +1,7 @@
 /**
  * Quality of kit-es per dtype, measured on its validation split (never seen in training):
  *
- *   deno task eval-model [--weights DIR] [--dtypes fp32,fp16,q8,q4] [--questions N]
+ *   deno task eval-model [--weights DIR] [--dtypes fp32,fp16,q8,q4] [--questions N|all]
  *                        [--sequences N] [--tokens 48] [--out FILE]
  *
  * Prints a table (perplexity, argmax agreement with fp32, identical greedy answers, distinct
@@ -74,8 +74,19 @@ async function spanishChecker(): Promise<(w: string[]) => Promise<Set<string>>> 
 
 const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(1)} %`);
 
+/** `--questions`: a positive whole number, or "all" (every phrasing of every validation group). */
+function questionCount(text: string): number {
+  if (text === "all") return Infinity;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ForgeError(`--questions debe ser un entero positivo o «all», no «${text}».`);
+  }
+  return n;
+}
+
 try {
   const dtypes = values.dtypes!.split(",") as ForgeDtype[];
+  const questionsAsked = questionCount(values.questions!);
   const t0 = performance.now();
   let dir: string;
   if (values.weights) {
@@ -86,7 +97,7 @@ try {
   const { rows, questions, referenceAnswers: refs, sequences } = await measureKitEsQuality({
     dir,
     dtypes,
-    questions: Number(values.questions),
+    questions: questionsAsked,
     sequences: values.sequences ? Number(values.sequences) : undefined,
     maxNewTokens: Number(values.tokens),
     unknownWords,

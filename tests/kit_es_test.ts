@@ -20,6 +20,7 @@ import {
   splitKitEs,
   splitManifest,
   TRAINED_FILES,
+  validationQuestions,
 } from "../lib/forge/mod.ts";
 import { qaExamples } from "../lib/forge/kit_es_data.ts";
 import { safetensorsWeights } from "../lib/forge/trained.ts";
@@ -49,6 +50,27 @@ Deno.test("kit-es split: whole Q&A groups, ≥ 10 % for validation, equal to dat
   assert.ok(val.paragraphs.length > 0);
   const committed = JSON.parse(await Deno.readTextFile(join(KIT_ES_DIR, "split.json")));
   assert.deepEqual(committed, JSON.parse(JSON.stringify(splitManifest({ train, val }))));
+});
+
+Deno.test("kit-es validation questions: every validation phrasing once, groups first, never a training phrasing", async () => {
+  const { train, val } = splitKitEs(await loadKitEsCorpus());
+  const qs = validationQuestions(val);
+  const expected = val.groups.flatMap((g) => g.preguntas.map((q) => `${g.id}|${q}|${g.respuesta}`));
+  assert.deepEqual(qs.map((q) => `${q.id}|${q.question}|${q.answer}`).sort(), expected.sort());
+  // The first round is one question per group, in the groups' order.
+  assert.deepEqual(qs.slice(0, val.groups.length).map((q) => q.id), val.groups.map((g) => g.id));
+  const trainQuestions = new Set(train.groups.flatMap((g) => g.preguntas));
+  assert.ok(qs.every((q) => !trainQuestions.has(q.question)));
+  // A made-up split: groups with 1, 3 and 2 phrasings come back in rounds.
+  const toy = validationQuestions({
+    paragraphs: [],
+    groups: [
+      { id: "a", tema: "t", preguntas: ["a1"], respuesta: "A" },
+      { id: "b", tema: "t", preguntas: ["b1", "b2", "b3"], respuesta: "B" },
+      { id: "c", tema: "t", preguntas: ["c1", "c2"], respuesta: "C" },
+    ],
+  } as any);
+  assert.deepEqual(toy.map((q) => q.question), ["a1", "b1", "c1", "b2", "c2", "b3"]);
 });
 
 Deno.test("kit-es chat examples are the tokens of the Llama-2 template string the model sees", async () => {

@@ -171,6 +171,37 @@ export function splitKitEs(c: KitEsCorpus): KitEsSplit {
   };
 }
 
+/** One validation question: a phrasing of a validation group, with that group's answer. */
+export interface ValQuestion {
+  id: string;
+  question: string;
+  answer: string;
+}
+
+/**
+ * Every phrasing of the validation groups, taken in rounds: each group's first phrasing, then
+ * each group's second, and so on. The first N are N different groups while N ≤ the groups; all
+ * of them (about three per group) measure "on topic" with a third of the sampling noise of one
+ * phrasing per group.
+ *
+ * @example
+ * ```ts
+ * validationQuestions(splitKitEs(await loadKitEsCorpus()).val).slice(0, 12);
+ * ```
+ */
+export function validationQuestions(val: KitEsCorpus): ValQuestion[] {
+  const out: ValQuestion[] = [];
+  const rounds = Math.max(0, ...val.groups.map((g) => g.preguntas.length));
+  for (let r = 0; r < rounds; r++) {
+    for (const g of val.groups) {
+      if (r < g.preguntas.length) {
+        out.push({ id: g.id, question: g.preguntas[r], answer: g.respuesta });
+      }
+    }
+  }
+  return out;
+}
+
 /** The split as written to data/kit_es/split.json (reproducible, reviewable). */
 export function splitManifest(s: KitEsSplit): Record<string, unknown> {
   const words = (c: KitEsCorpus) =>

@@ -14,6 +14,7 @@ import {
   type KitEsSplit,
   normalizeQuestion,
   type QaGroup,
+  validationQuestions,
 } from "./kit_es_corpus.ts";
 import { questionVariants } from "./kit_es_augment.ts";
 import { DECLINE_PHRASES, NOT_TOPIC, OUT_OF_SCOPE_PREFIX } from "./topic.ts";
@@ -201,11 +202,9 @@ export function buildDataset(tok: ChatTokenizer, split: KitEsSplit): KitEsDatase
       declines: DECLINE_PHRASES,
       outOfScopePrefix: OUT_OF_SCOPE_PREFIX,
     },
-    val_questions: split.val.groups.map((g) => ({
-      id: g.id,
-      question: g.preguntas[0],
-      answer: g.respuesta,
-      prompt_ids: tok.chat([{ role: "user", content: g.preguntas[0] }], true),
+    val_questions: validationQuestions(split.val).map((q) => ({
+      ...q,
+      prompt_ids: tok.chat([{ role: "user", content: q.question }], true),
     })),
   };
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { ensureModel } from "./ensure.ts";
-import { loadKitEsCorpus, splitKitEs } from "./kit_es_corpus.ts";
+import { loadKitEsCorpus, splitKitEs, validationQuestions } from "./kit_es_corpus.ts";
 import { loadChatTokenizer, valSequences } from "./kit_es_data.ts";
 import type { ForgeDtype } from "./presets.ts";
 import { type DtypeQuality, unknownSpanishWords } from "./quality.ts";
@@ -20,7 +20,10 @@ export interface KitEsQualityOptions {
   dtypes?: ForgeDtype[];
   /** At most this many validation sequences (default: all). */
   sequences?: number;
-  /** Validation questions answered greedily (default 40). */
+  /**
+   * Validation questions answered greedily (default 40): the first of
+   * {@link validationQuestions} (one phrasing per group first, then the groups' other phrasings).
+   */
   questions?: number;
   /** New tokens per answer (default 48). */
   maxNewTokens?: number;
@@ -54,11 +57,11 @@ export async function measureKitEsQuality(opts: KitEsQualityOptions = {}): Promi
   const split = splitKitEs(await loadKitEsCorpus());
   const tok = await loadChatTokenizer(dir);
   const sequences = valSequences(tok, split.val).slice(0, opts.sequences);
-  const groups = split.val.groups.slice(0, opts.questions ?? 40);
-  const questions = groups.map((g) => ({
-    id: g.id,
-    question: g.preguntas[0],
-    promptIds: tok.chat([{ role: "user", content: g.preguntas[0] }], true),
+  const asked = validationQuestions(split.val).slice(0, opts.questions ?? 40);
+  const questions = asked.map((q) => ({
+    id: q.id,
+    question: q.question,
+    promptIds: tok.chat([{ role: "user", content: q.question }], true),
   }));
   const rows = await measureQuality(dir, {
     dtypes: opts.dtypes ?? ["fp32", "fp16", "q8", "q4"],
@@ -72,7 +75,7 @@ export async function measureKitEsQuality(opts: KitEsQualityOptions = {}): Promi
     dir,
     rows,
     questions,
-    referenceAnswers: groups.map((g) => g.respuesta),
+    referenceAnswers: asked.map((q) => q.answer),
     sequences: sequences.length,
   };
 }

@@ -51,6 +51,8 @@ export {
   type QaGroup,
   splitKitEs,
   splitManifest,
+  validationQuestions,
+  type ValQuestion,
 } from "./kit_es_corpus.ts";
 export {
   buildDataset,
