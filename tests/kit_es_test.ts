@@ -17,6 +17,7 @@ import {
   KIT_ES_NOTE,
   loadChatTokenizer,
   loadKitEsCorpus,
+  normalizeQuestion,
   splitKitEs,
   splitManifest,
   TRAINED_FILES,
@@ -71,6 +72,23 @@ Deno.test("kit-es validation questions: every validation phrasing once, groups f
     ],
   } as any);
   assert.deepEqual(toy.map((q) => q.question), ["a1", "b1", "c1", "b2", "c2", "b3"]);
+});
+
+Deno.test("kit-es corpus: no phrasing belongs to two training groups (one wording, one answer)", async () => {
+  const { train } = splitKitEs(await loadKitEsCorpus());
+  const owner = new Map<string, string>();
+  const twice: string[] = [];
+  for (const g of train.groups) {
+    for (const q of new Set(g.preguntas.map(normalizeQuestion))) {
+      const o = owner.get(q);
+      if (o !== undefined) twice.push(`«${q}»: ${o}, ${g.id}`);
+      else owner.set(q, g.id);
+    }
+  }
+  assert.deepEqual(twice, []);
+  // The comparison ignores case and punctuation, not what names a different thing.
+  assert.equal(normalizeQuestion("¿Qué es Llama-2-7B?"), normalizeQuestion("qué es llama 2 7b"));
+  assert.notEqual(normalizeQuestion("¿Qué es %%deno?"), normalizeQuestion("¿Qué es Deno?"));
 });
 
 Deno.test("kit-es chat examples are the tokens of the Llama-2 template string the model sees", async () => {

@@ -141,11 +141,12 @@ export const isValParagraph = (p: ProseParagraph): boolean =>
   hashUnit("prose:" + p.text) < VAL_FRACTIONS.prose;
 
 /**
- * A question reduced for comparison: lower case, its runs of letters and digits joined by single
- * spaces (punctuation, hyphens and quotes ignored: «Llama-2-7B» equals «llama 2 7b»).
+ * A question reduced for comparison: lower case, its runs of letters, digits and «%» joined by
+ * single spaces (punctuation, hyphens and quotes ignored: «Llama-2-7B» equals «llama 2 7b»; «%»
+ * kept, so the cell magic «%%deno» is not «Deno»).
  */
 export function normalizeQuestion(q: string): string {
-  return (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).join(" ");
+  return (q.toLowerCase().match(/[\p{L}\p{N}%]+/gu) ?? []).join(" ");
 }
 
 /**
