@@ -189,20 +189,38 @@ async function list(): Promise<number> {
   return 0;
 }
 
-async function ps(): Promise<number> {
-  const { models } = await (await request("/api/ps")).json() as { models: WirePsModel[] };
-  const rows = [["NAME", "ID", "SIZE", "PROCESSOR", "UNTIL"]];
+/**
+ * The rows `ollama ps` prints for /api/ps's models, with the columns of Ollama since 0.9.6
+ * (ollama/ollama#11331, 2025-07): NAME, ID, SIZE, PROCESSOR, CONTEXT (the loaded context
+ * length), UNTIL.
+ */
+export function psRows(models: WirePsModel[], now = Date.now()): string[][] {
+  const rows = [["NAME", "ID", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL"]];
   for (const m of models) {
-    const processor = m.size_vram > 0 ? "100% GPU" : "100% CPU";
     rows.push([
       m.name,
       m.digest.slice(0, 12),
       humanBytes(m.size),
-      processor,
-      humanTime(m.expires_at),
+      processorShare(m.size, m.size_vram),
+      m.context_length ? String(m.context_length) : "",
+      humanTime(m.expires_at, now),
     ]);
   }
-  console.log(columns(rows));
+  return rows;
+}
+
+/** PROCESSOR as Ollama's CLI prints it: "100% CPU", "100% GPU" or "48%/52% CPU/GPU". */
+function processorShare(size: number, vram: number): string {
+  if (vram === 0) return "100% CPU";
+  if (vram === size) return "100% GPU";
+  if (vram > size || size === 0) return "Unknown";
+  const cpu = Math.round((100 * (size - vram)) / size);
+  return `${cpu}%/${100 - cpu}% CPU/GPU`;
+}
+
+async function ps(): Promise<number> {
+  const { models } = await (await request("/api/ps")).json() as { models: WirePsModel[] };
+  console.log(columns(psRows(models)));
   return 0;
 }
 
