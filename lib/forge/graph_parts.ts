@@ -41,6 +41,12 @@ import type { WeightSource } from "./weights.ts";
  * --quick` here: Llama-2-7B q4 peak RSS 4.28 GB = 1.17 × its weights (1.28 with 64; target
  * ≤ 1.25); TinyLlama q4 decode kit ÷ llama.cpp Q4_0 0.86 (0.80 with 64), 59 % of the bandwidth
  * roofline (53 %). Faster on CPU and within the memory target, for that small quality cost.
+ * Blocks of 256, tried on this machine (2026-12-02): raw loop, five interleaved rounds, decode
+ * 40.3 against 34.9 tok/s with 128 (median ratio 1.15, rounds 1.14–1.19); `deno task bench
+ * --only llamacpp --quick` run back to back, kit ÷ llama.cpp Q4_0 0.83 against 0.75, peak RSS
+ * 1.18 against 1.24 × weights. Not adopted yet: the webgpu MatMulNBits kernel was not run with
+ * 256 (no GPU here), and kit-es's K = 384 pads to two blocks of 256 (its q4 file 11.0 MB
+ * against 9.3 MB).
  */
 export const Q4_BLOCK_SIZE: number = 128;
 
