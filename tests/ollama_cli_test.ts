@@ -1,6 +1,6 @@
 /**
  * The offline `ollama` stand-in's `ps` table: the columns and cells real Ollama prints (since
- * 0.9.6, ollama/ollama#11331: NAME, ID, SIZE, PROCESSOR, CONTEXT, UNTIL), from /api/ps entries.
+ * July 2025, ollama/ollama#11331: NAME, ID, SIZE, PROCESSOR, CONTEXT, UNTIL), from /api/ps entries.
  */
 import assert from "node:assert/strict";
 import { psRows } from "../lib/methods/ollama/standin/cli.ts";

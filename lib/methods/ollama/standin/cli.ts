@@ -190,8 +190,8 @@ async function list(): Promise<number> {
 }
 
 /**
- * The rows `ollama ps` prints for /api/ps's models, with the columns of Ollama since 0.9.6
- * (ollama/ollama#11331, 2025-07): NAME, ID, SIZE, PROCESSOR, CONTEXT (the loaded context
+ * The rows `ollama ps` prints for /api/ps's models, with the columns real Ollama has printed
+ * since July 2025 (ollama/ollama#11331): NAME, ID, SIZE, PROCESSOR, CONTEXT (the loaded context
  * length), UNTIL.
  */
 export function psRows(models: WirePsModel[], now = Date.now()): string[][] {
