@@ -204,11 +204,10 @@ def variant_shape(opts):
     return {k: opts.get(k, v) for k, v in SHAPE.items()}
 
 
-def build_model(vocab_size, dropout, shape=None):
+def build_model(vocab_size, dropout, shape):
     import torch.nn.functional as F
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    shape = shape or SHAPE
     config = LlamaConfig(vocab_size=vocab_size, tie_word_embeddings=False, attention_bias=False,
                          mlp_bias=False, hidden_act="silu", bos_token_id=1, eos_token_id=2,
                          head_dim=shape["hidden_size"] // shape["num_attention_heads"], **shape)
@@ -449,7 +448,7 @@ def main(argv=None):
     log = {
         "hardware": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu",
         "torch": torch.__version__, "transformers": transformers.__version__,
-        "seed": SEED, "shape": SHAPE, "vocab_size": data["vocab_size"],
+        "vocab_size": data["vocab_size"],
         "context": data["context"], "batch": args.batch,
         "train_tokens_per_epoch": sum(len(e["ids"]) for e in data["train"]),
         "val_tokens": sum(len(e["ids"]) for e in data["val"]),
