@@ -64,6 +64,8 @@ def parse_args(argv=None):
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--dropout", type=float, default=0.2)
     p.add_argument("--weight-decay", type=float, default=0.1)
+    p.add_argument("--q-drop", type=float, default=0.0,
+                   help="probabilidad de quitar cada token de la pregunta al entrenar (0 = nunca)")
     p.add_argument("--qa-loss", choices=["answer", "all"], default="answer",
                    help="pérdida en las respuestas solamente o en toda la conversación")
     p.add_argument("--eval-every", type=int, default=25)
@@ -113,8 +115,40 @@ def example_targets(ex, qa_loss):
     return ids, mask
 
 
-def epoch_blocks(examples, qa_loss, context, rng):
-    """One epoch: shuffled examples concatenated, cut into blocks of context+1 tokens.
+def question_span(examples):
+    """(p, s): every Q&A example's first p tokens and the s tokens just before its answer are the
+    chat template's (the longest prefix and suffix all questions share); the question is between."""
+    heads = [ex["ids"][:ex["lossFrom"]] for ex in examples if ex["kind"] == "qa"]
+    if not heads:
+        return 0, 0
+    shortest = min(len(h) for h in heads)
+    p = 0
+    while p < shortest and all(h[p] == heads[0][p] for h in heads):
+        p += 1
+    s = 0
+    while s < shortest - p and all(h[-1 - s] == heads[0][-1 - s] for h in heads):
+        s += 1
+    return p, s
+
+
+def drop_question_tokens(ids, mask, ex, span, p, rng):
+    """Word dropout on the question: each of its tokens is left out with probability p (never
+    all of them), so the model answers from the question's content, not its exact wording."""
+    lo, hi = span[0], ex["lossFrom"] - span[1]
+    if hi - lo < 2:
+        return ids, mask
+    drop = rng.random(hi - lo) < p
+    if drop.all():
+        return ids, mask
+    keep = np.ones(len(ids), dtype=bool)
+    keep[lo:hi] = ~drop
+    return ids[keep], mask[keep]
+
+
+def epoch_blocks(examples, qa_loss, context, rng, q_drop=0.0, span=(0, 0)):
+    """One epoch: shuffled examples concatenated, cut into blocks of context+1 tokens; with
+    q_drop > 0, each Q&A example's question tokens are dropped at that rate (see
+    drop_question_tokens).
 
     Returns (tokens [n, context+1], mask [n, context+1]); mask[i, j] says whether token j is a
     prediction target. The last partial block is dropped.
@@ -123,6 +157,8 @@ def epoch_blocks(examples, qa_loss, context, rng):
     ids, masks = [], []
     for i in order:
         a, m = example_targets(examples[i], qa_loss)
+        if q_drop > 0 and examples[i]["kind"] == "qa":
+            a, m = drop_question_tokens(a, m, examples[i], span, q_drop, rng)
         ids.append(a)
         masks.append(m)
     ids = np.concatenate(ids)
@@ -279,8 +315,9 @@ def train_variant(args, data, variant, device, log):
 
     opts = {"dropout": args.dropout, "qa_loss": args.qa_loss, "lr": args.lr,
             "weight_decay": args.weight_decay, "steps": args.steps, "aug": not args.no_aug,
-            "seed": SEED, **variant}
+            "seed": SEED, "q_drop": args.q_drop, **variant}
     train = training_examples(data, opts["aug"])
+    span = question_span(train)
     seed = opts["seed"]
     random.seed(seed)
     np.random.seed(seed)
@@ -321,7 +358,8 @@ def train_variant(args, data, variant, device, log):
           f"{first['all']:.3f} (ln V = {math.log(data['vocab_size']):.3f})", flush=True)
     for step in range(steps):
         if blocks is None or cursor + args.batch > len(blocks):
-            blocks, bmask = epoch_blocks(train, opts["qa_loss"], data["context"], rng)
+            blocks, bmask = epoch_blocks(train, opts["qa_loss"], data["context"], rng,
+                                         opts["q_drop"], span)
             cursor, epoch = 0, epoch + 1
         toks = torch.from_numpy(blocks[cursor:cursor + args.batch]).to(device)
         mask = torch.from_numpy(bmask[cursor:cursor + args.batch]).to(device)

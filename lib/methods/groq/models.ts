@@ -18,11 +18,11 @@ export const GROQ_MODELS_DOC = "https://console.groq.com/docs/models";
 /**
  * Production models named in Groq's documentation, in the kit's order of preference: the
  * session's Llama family first (small and fast first), then OpenAI's open-weight reasoning
- * models. Only ids that `models.list()` returns are ever used.
+ * models. Only ids that `models.list()` returns are ever used. llama-3.3-70b-versatile is not
+ * here: Groq decommissioned it on 2026-08-16.
  */
 export const GROQ_PREFERENCE: readonly string[] = [
   "llama-3.1-8b-instant",
-  "llama-3.3-70b-versatile",
   "openai/gpt-oss-20b",
   "openai/gpt-oss-120b",
 ];
