@@ -1,0 +1,98 @@
+/**
+ * The training script's question-token dropout (scripts/train_kit_es.py: question_span,
+ * drop_question_tokens), run by python3 on made-up examples whose template, question and answer
+ * tokens are known: the template and the answer are never touched, the question keeps its
+ * order and never loses every token, and the share dropped matches the probability asked.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { ROOT } from "../lib/core/mod.ts";
+
+const PREFIX = [1, 7, 8], SUFFIX = [9];
+const QUESTION = [20, 21, 22, 23, 24], ANSWER = [30, 31, 32, 2];
+const qa = (q: number[], a: number[]) => ({
+  kind: "qa",
+  ids: [...PREFIX, ...q, ...SUFFIX, ...a],
+  lossFrom: PREFIX.length + q.length + SUFFIX.length,
+});
+const EXAMPLES = [
+  qa(QUESTION, ANSWER),
+  qa([25, 26], [33, 34, 2]),
+  qa([27], [35, 2]),
+  { kind: "prose", ids: [1, 40, 41, 42, 2] },
+];
+
+/** Runs the script's functions on EXAMPLES; returns what the Python side reports. */
+async function runPython(p: number, draws: number) {
+  const code = [
+    "import importlib.util, json, sys",
+    "import numpy as np",
+    `sys.path.insert(0, ${JSON.stringify(join(ROOT, "scripts"))})`,
+    "spec = importlib.util.spec_from_file_location('t', " +
+    `${JSON.stringify(join(ROOT, "scripts", "train_kit_es.py"))})`,
+    "t = importlib.util.module_from_spec(spec); spec.loader.exec_module(t)",
+    "d = json.load(sys.stdin)",
+    "exs = d['examples']; span = t.question_span(exs); rng = np.random.default_rng(0)",
+    "out = {'span': list(span), 'draws': [], 'short': None}",
+    "for _ in range(d['draws']):",
+    "    ids, mask = t.example_targets(exs[0], 'answer')",
+    "    a, m = t.drop_question_tokens(ids, mask, exs[0], span, d['p'], rng)",
+    "    out['draws'].append({'ids': a.tolist(), 'mask': m.tolist()})",
+    "ids, mask = t.example_targets(exs[2], 'answer')",
+    "out['short'] = t.drop_question_tokens(ids, mask, exs[2], span, 0.99, rng)[0].tolist()",
+    "print(json.dumps(out))",
+  ].join("\n");
+  const child = new Deno.Command("python3", {
+    args: ["-c", code],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const w = child.stdin.getWriter();
+  await w.write(new TextEncoder().encode(JSON.stringify({ examples: EXAMPLES, p, draws })));
+  await w.close();
+  const out = await child.output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    span: [number, number];
+    draws: { ids: number[]; mask: number[] }[];
+    short: number[];
+  };
+}
+
+Deno.test("train_kit_es: question_span finds the chat template around every question", async () => {
+  const r = await runPython(0, 1);
+  assert.deepEqual(r.span, [PREFIX.length, SUFFIX.length]);
+  // p = 0 leaves the example as it is.
+  assert.deepEqual(r.draws[0].ids, EXAMPLES[0].ids);
+});
+
+Deno.test("train_kit_es: question-token dropout keeps template and answer, drops at its rate", async () => {
+  const p = 0.3, draws = 3000;
+  const r = await runPython(p, draws);
+  const answerMask = [...ANSWER.map(() => 1)];
+  let dropped = 0;
+  for (const { ids, mask } of r.draws) {
+    const q = ids.slice(PREFIX.length, ids.length - SUFFIX.length - ANSWER.length);
+    assert.deepEqual(ids.slice(0, PREFIX.length), PREFIX);
+    assert.deepEqual(ids.slice(-SUFFIX.length - ANSWER.length), [...SUFFIX, ...ANSWER]);
+    // Only the answer is a target, before and after.
+    assert.deepEqual(mask.slice(-ANSWER.length), answerMask);
+    assert.equal(mask.reduce((a, b) => a + b, 0), ANSWER.length);
+    // What is left of the question is a non-empty, in-order part of it.
+    assert.ok(q.length >= 1);
+    let j = 0;
+    for (const tok of q) {
+      while (j < QUESTION.length && QUESTION[j] !== tok) j++;
+      assert.ok(j < QUESTION.length, `token ${tok} out of order or foreign`);
+      j++;
+    }
+    dropped += QUESTION.length - q.length;
+  }
+  // Binomial(15 000, 0.3) less the rare all-dropped draws (0.3^5 = 0.24 %): about 0.299;
+  // its standard deviation is 0.004.
+  const rate = dropped / (draws * QUESTION.length);
+  assert.ok(Math.abs(rate - p) < 0.02, `rate ${rate}`);
+  // A one-token question is never emptied.
+  assert.deepEqual(r.short, EXAMPLES[2].ids);
+});
