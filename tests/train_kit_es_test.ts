@@ -70,7 +70,7 @@ Deno.test("train_kit_es: question_span finds the chat template around every ques
 Deno.test("train_kit_es: question-token dropout keeps template and answer, drops at its rate", async () => {
   const p = 0.3, draws = 3000;
   const r = await runPython(p, draws);
-  const answerMask = [...ANSWER.map(() => 1)];
+  const answerMask = ANSWER.map(() => 1);
   let dropped = 0;
   for (const { ids, mask } of r.draws) {
     const q = ids.slice(PREFIX.length, ids.length - SUFFIX.length - ANSWER.length);
