@@ -195,3 +195,31 @@ Deno.test({
   fn: async () => await Deno.remove(root, { recursive: true }),
   sanitizeResources: false,
 });
+
+Deno.test("a static KV cache (one buffer per layer, written in place) decodes the same tokens as the growing one; the classic graph refuses it", async () => {
+  const ort = await import("onnxruntime-node");
+  const { rawGreedyDecode } = await import("../lib/bench/raw_decode.ts");
+  const fused = await model("fused");
+  const config = JSON.parse(await Deno.readTextFile(join(fused, "config.json")));
+  const opts = { promptIds: PROMPT_IDS, maxNewTokens: 24 };
+  // The float32-KV files (the raw loop cannot feed float16 KV back under Deno: raw_decode.ts).
+  for (const file of ["model.onnx", "model_quantized.onnx", "model_q4.onnx"]) {
+    const s = await ort.InferenceSession.create(join(fused, "onnx", file));
+    try {
+      const growing = await rawGreedyDecode(ort, s, config, opts);
+      const fixed = await rawGreedyDecode(ort, s, config, { ...opts, staticKv: true });
+      assert.equal(growing.ids.length, 24, file);
+      assert.deepEqual(fixed.ids, growing.ids, file);
+    } finally {
+      await s.release();
+    }
+  }
+  const classic = await ort.InferenceSession.create(
+    join(await model("classic"), "onnx/model.onnx"),
+  );
+  try {
+    await assert.rejects(rawGreedyDecode(ort, classic, config, { ...opts, staticKv: true }));
+  } finally {
+    await classic.release();
+  }
+});

@@ -142,16 +142,17 @@ async function runKit(
 }
 
 // deno-lint-ignore no-explicit-any
-async function runRaw(session: any, label: string, round: number): Promise<WorkerRun> {
+async function runRaw(session: any, runner: Runner, round: number): Promise<WorkerRun> {
   const rss: [number, number][] = [];
   const r = await rawGreedyDecode(ort, session, config, {
     promptIds,
     maxNewTokens: args.maxTokens,
     eosTokenId: generation.eos_token_id,
     onToken: args.trace ? (i) => sample(rss, i + 1) : undefined,
+    staticKv: runner.staticKv,
   });
   return {
-    label,
+    label: runner.label,
     impl: "raw",
     round,
     tokensPerSecond: r.tokensPerSecond,
@@ -169,8 +170,7 @@ for (let round = 0; round < (args.repeats ?? 1); round++) {
     gc();
     const quietBefore = args.waitForQuiet === false ? null : await waitForQuiet();
     const a = cpuSample();
-    const run =
-      await (kit ? runKit(kit, runner.label, round) : runRaw(session, runner.label, round));
+    const run = await (kit ? runKit(kit, runner.label, round) : runRaw(session, runner, round));
     const b = cpuSample();
     report.runs.push({ ...run, quietBefore, othersLoad: a && b ? othersLoad(a, b) : null });
   }

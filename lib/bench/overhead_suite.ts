@@ -32,7 +32,13 @@ export interface OverheadRow {
   bestRatio: number;
   /** Other processes' CPU load during each run (cores), kit and raw runs together. */
   othersLoad: number[];
-  /** Whether every generation of both produced the same token ids (else the suite throws). */
+  /**
+   * The raw loop with a static KV cache (one buffer per layer written in place, raw_decode.ts's
+   * `staticKv`): its tok/s, and its ratio to the growing cache's raw loop (median of rounds).
+   */
+  rawStatic: number[];
+  staticRatio: number;
+  /** Whether every generation of all three produced the same token ids (else the suite throws). */
   sameTokens: boolean;
   tokens: number;
 }
@@ -44,6 +50,14 @@ export interface OverheadRow {
  * session loaded first decodes slower (this machine, 2026-12-02: loaded first, the kit ran
  * 24.6 against transformers.js's 25.8 tok/s; loaded second, 26.0 against 24.3), so either
  * order alone shows that bias as "overhead". The ratio is the median over both orders' rounds.
+ *
+ * A third runner is the raw loop with a static KV cache (one buffer per layer, written in place
+ * by GroupQueryAttention; the first step of WebGPU graph capture, which needs fixed shapes).
+ * On this suite's short prompt it gains nothing (this machine, 2026-12-02, `--quick`: static ÷
+ * growing 0.95, rounds 0.87–1.10); with a 512-token prompt and 32 new tokens, three
+ * interleaved rounds of the same raw loops on the same q4 file: 23.5 against 21.4 tok/s, 1.10
+ * (rounds 1.096–1.104), because the growing cache is copied into a new present tensor at every
+ * step and the static one is not.
  */
 export async function overheadSuite(o: SuiteOptions): Promise<OverheadRow[]> {
   const dtypes: ForgeDtype[] = o.quick ? ["q4"] : ["q4", "q8"];
@@ -51,24 +65,28 @@ export async function overheadSuite(o: SuiteOptions): Promise<OverheadRow[]> {
   const rows: OverheadRow[] = [];
   for (const dtype of dtypes) {
     const orders: Record<"kitFirst" | "rawFirst", number[]> = { kitFirst: [], rawFirst: [] };
+    const staticRatios: number[] = [];
     const runs: WorkerRun[] = [];
     for (const order of ["kitFirst", "rawFirst"] as const) {
       o.log(`overhead: ${TINY} ${dtype}, kit vs raw onnxruntime-node (${order})…`);
       const kit = { label: "kit", impl: "kit" } as const;
       const raw = { label: "raw", impl: "raw" } as const;
+      const fixed = { label: "raw static KV", impl: "raw", staticKv: true } as const;
       const r = await runWorkload({
         modelDir: dir,
         dtype,
         repeats: Math.max(o.repeats, 3),
-        runners: order === "kitFirst" ? [kit, raw] : [raw, kit],
+        runners: order === "kitFirst" ? [kit, raw, fixed] : [raw, fixed, kit],
       });
-      orders[order] = sameRoundRatios(r.runs, "kit", "raw", (x) => x.tokensPerSecond ?? NaN);
+      const tps = (x: WorkerRun) => x.tokensPerSecond ?? NaN;
+      orders[order] = sameRoundRatios(r.runs, "kit", "raw", tps);
+      staticRatios.push(...sameRoundRatios(r.runs, "raw static KV", "raw", tps));
       runs.push(...r.runs);
     }
     const reference = JSON.stringify(runs[0].ids);
     if (!runs.every((x) => JSON.stringify(x.ids) === reference)) {
       throw new Error(
-        `overhead ${dtype}: the kit and the raw loop produced different tokens: ` +
+        `overhead ${dtype}: the kit and the raw loops produced different tokens: ` +
           runs.map((x) => `${x.label} ${x.ids.slice(0, 8)}`).join("; "),
       );
     }
@@ -78,6 +96,8 @@ export async function overheadSuite(o: SuiteOptions): Promise<OverheadRow[]> {
       dtype,
       kit: tokensPerSecond(runs, "kit"),
       raw: tokensPerSecond(runs, "raw"),
+      rawStatic: tokensPerSecond(runs, "raw static KV"),
+      staticRatio: median(staticRatios),
       roundRatios,
       byLoadOrder: { kitFirst: median(orders.kitFirst), rawFirst: median(orders.rawFirst) },
       ratio,

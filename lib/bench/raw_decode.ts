@@ -28,6 +28,15 @@ export interface RawDecodeOptions {
   eosTokenId?: number | number[];
   /** Called after every new token with its index (0-based) and id. */
   onToken?: (index: number, id: number) => void;
+  /**
+   * A static KV cache: one buffer per layer for the prompt and every new token, fed as
+   * past_key_values and bound as the present output (onnxruntime writes the new positions in
+   * place; GroupQueryAttention shares past and present when they are one buffer), with an
+   * attention_mask of that fixed length, zeros past the tokens so far. Only graphs built on
+   * GroupQueryAttention (the forge's fused graph) accept it; a Concat-based graph's present
+   * is longer than the buffer, and onnxruntime rejects the run.
+   */
+  staticKv?: boolean;
 }
 
 /** One greedy generation: the ids and when each arrived. */
@@ -83,7 +92,10 @@ const int64 = (ort: Ort, values: number[], dims: number[]) =>
 
 /**
  * Greedy decoding with a raw session: one run for the prompt, then one run per new token with
- * the KV cache fed back.
+ * the KV cache fed back (or, with `staticKv`, written in place). On the CPU the KV cache must
+ * be float32 (fp32, q8, q4 graphs): under Deno, onnxruntime-node 1.30 turns float16 data into
+ * a Float16Array it then cannot read back as an input ("not enough space: expected N, got 0");
+ * on webgpu the cache stays in GPU buffers and any type works.
  *
  * @example
  * ```ts
@@ -115,10 +127,23 @@ export async function rawGreedyDecode(
       0,
       headDim,
     ]);
+  const capacity = opts.promptIds.length + opts.maxNewTokens;
+  const staticKv = () =>
+    new ort.Tensor(
+      kvType,
+      kvType === "float16"
+        ? new Uint16Array(kvHeads * capacity * headDim)
+        : new Float32Array(kvHeads * capacity * headDim),
+      [1, kvHeads, capacity, headDim],
+    );
   let past: Record<string, unknown> = {};
+  const fetches: Record<string, unknown> = { logits: null };
   for (let i = 0; i < layers; i++) {
-    past[`past_key_values.${i}.key`] = emptyKv();
-    past[`past_key_values.${i}.value`] = emptyKv();
+    for (const kv of ["key", "value"]) {
+      const buffer = opts.staticKv ? staticKv() : emptyKv();
+      past[`past_key_values.${i}.${kv}`] = buffer;
+      fetches[`present.${i}.${kv}`] = opts.staticKv ? buffer : null;
+    }
   }
   const ids: number[] = [];
   const tokenAt: number[] = [];
@@ -130,12 +155,17 @@ export async function rawGreedyDecode(
     const feeds: Record<string, unknown> = { ...past };
     feeds.input_ids = int64(ort, step, [1, s]);
     if (inputNames.has("attention_mask")) {
-      feeds.attention_mask = int64(ort, new Array(total + s).fill(1), [1, total + s]);
+      feeds.attention_mask = opts.staticKv
+        ? int64(ort, Array.from({ length: capacity }, (_, j) => (j < total + s ? 1 : 0)), [
+          1,
+          capacity,
+        ])
+        : int64(ort, new Array(total + s).fill(1), [1, total + s]);
     }
     if (inputNames.has("position_ids")) {
       feeds.position_ids = int64(ort, Array.from({ length: s }, (_, j) => total + j), [1, s]);
     }
-    const out = await session.run(feeds);
+    const out = opts.staticKv ? await session.run(feeds, fetches) : await session.run(feeds);
     const logits = out.logits;
     const vocab = logits.dims[2];
     const next = argmaxRange(logits.data, (s - 1) * vocab, vocab);
@@ -143,10 +173,12 @@ export async function rawGreedyDecode(
     tokenAt.push(performance.now());
     opts.onToken?.(ids.length - 1, next);
     total += s;
-    past = {};
-    for (let i = 0; i < layers; i++) {
-      past[`past_key_values.${i}.key`] = out[`present.${i}.key`];
-      past[`past_key_values.${i}.value`] = out[`present.${i}.value`];
+    if (!opts.staticKv) {
+      past = {};
+      for (let i = 0; i < layers; i++) {
+        past[`past_key_values.${i}.key`] = out[`present.${i}.key`];
+        past[`past_key_values.${i}.value`] = out[`present.${i}.value`];
+      }
     }
     if (eos.has(next)) break;
     step = [next];

@@ -93,6 +93,8 @@ export function benchTables(r: BenchResults): { title: string; markdown: string 
         "best kit ÷ best raw": fixed(x.bestRatio, 3),
         "others' load (cores, median)": fixed(median(x.othersLoad), 2),
         "round ratios": x.roundRatios.map((v) => v.toFixed(2)).join(" "),
+        "raw static KV tok/s": x.rawStatic.map((v) => v.toFixed(1)).join(" "),
+        "static ÷ growing KV (raw, median of rounds)": fixed(x.staticRatio, 3),
         "same token ids": x.sameTokens ? `yes (${x.tokens})` : "NO",
       }))),
     });

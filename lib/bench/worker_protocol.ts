@@ -22,6 +22,8 @@ export interface Runner {
   impl: Impl;
   /** Raw runners only: onnxruntime session options (default {@link KIT_SESSION_OPTIONS}). */
   sessionOptions?: Record<string, unknown>;
+  /** Raw runners only: a static KV cache written in place (raw_decode.ts's `staticKv`). */
+  staticKv?: boolean;
   /** Kit and llama.cpp runners: the number of CPU threads. */
   threads?: number;
   /** Kit runners only: another model folder of the same model (e.g. another graph). */
