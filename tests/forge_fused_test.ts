@@ -190,12 +190,6 @@ Deno.test("transformers.js generates the same greedy tokens with the fused and t
   assert.deepEqual(await gen("fused"), await gen("classic"));
 });
 
-Deno.test({
-  name: "fused test models removed",
-  fn: async () => await Deno.remove(root, { recursive: true }),
-  sanitizeResources: false,
-});
-
 Deno.test("a static KV cache (one buffer per layer, written in place) decodes the same tokens as the growing one; the classic graph refuses it", async () => {
   const ort = await import("onnxruntime-node");
   const { rawGreedyDecode } = await import("../lib/bench/raw_decode.ts");
@@ -222,4 +216,10 @@ Deno.test("a static KV cache (one buffer per layer, written in place) decodes th
   } finally {
     await classic.release();
   }
+});
+
+Deno.test({
+  name: "fused test models removed",
+  fn: async () => await Deno.remove(root, { recursive: true }),
+  sanitizeResources: false,
 });
