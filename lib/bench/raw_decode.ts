@@ -120,27 +120,18 @@ export async function rawGreedyDecode(
   const kvType =
     session.inputMetadata?.find?.((m: { name: string }) => m.name === "past_key_values.0.key")
       ?.type ?? "float32";
-  const emptyKv = () =>
-    new ort.Tensor(kvType, kvType === "float16" ? new Uint16Array(0) : new Float32Array(0), [
-      1,
-      kvHeads,
-      0,
-      headDim,
-    ]);
-  const capacity = opts.promptIds.length + opts.maxNewTokens;
-  const staticKv = () =>
-    new ort.Tensor(
-      kvType,
-      kvType === "float16"
-        ? new Uint16Array(kvHeads * capacity * headDim)
-        : new Float32Array(kvHeads * capacity * headDim),
-      [1, kvHeads, capacity, headDim],
-    );
+  // The cache's length: none yet (it grows), or room for the prompt and every new token.
+  const capacity = opts.staticKv ? opts.promptIds.length + opts.maxNewTokens : 0;
+  const kvBuffer = () => {
+    const n = kvHeads * capacity * headDim;
+    const data = kvType === "float16" ? new Uint16Array(n) : new Float32Array(n);
+    return new ort.Tensor(kvType, data, [1, kvHeads, capacity, headDim]);
+  };
   let past: Record<string, unknown> = {};
   const fetches: Record<string, unknown> = { logits: null };
   for (let i = 0; i < layers; i++) {
     for (const kv of ["key", "value"]) {
-      const buffer = opts.staticKv ? staticKv() : emptyKv();
+      const buffer = kvBuffer();
       past[`past_key_values.${i}.${kv}`] = buffer;
       fetches[`present.${i}.${kv}`] = opts.staticKv ? buffer : null;
     }
