@@ -9,7 +9,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AutoModelForCausalLM, env, Tensor } from "@huggingface/transformers";
 import { CACHE_DIR } from "../lib/core/paths.ts";
+import * as ort from "onnxruntime-node";
 import { buildModel, type ForgeDtype } from "../lib/forge/mod.ts";
+import { rawGreedyDecode } from "../lib/bench/raw_decode.ts";
 import { readOnnxInitializers, type RefConfig, referenceForward } from "./forge_reference.ts";
 import { q4WeightGetter } from "./forge_reference.ts";
 import { unstackInitializers } from "./forge_stacked.ts";
@@ -191,8 +193,6 @@ Deno.test("transformers.js generates the same greedy tokens with the fused and t
 });
 
 Deno.test("a static KV cache (one buffer per layer, written in place) decodes the same tokens as the growing one; the classic graph refuses it", async () => {
-  const ort = await import("onnxruntime-node");
-  const { rawGreedyDecode } = await import("../lib/bench/raw_decode.ts");
   const fused = await model("fused");
   const config = JSON.parse(await Deno.readTextFile(join(fused, "config.json")));
   const opts = { promptIds: PROMPT_IDS, maxNewTokens: 24 };
