@@ -39,6 +39,7 @@ import time
 
 import numpy as np
 
+from kit_es_dropout import question_keep, question_span
 from kit_es_topic import distinct_trigrams, on_topic
 
 # The kit-es shape (kept equal to the forge preset `kit-es` in lib/forge/presets.ts).
@@ -116,33 +117,13 @@ def example_targets(ex, qa_loss):
     return ids, mask
 
 
-def question_span(examples):
-    """(p, s): every Q&A example's first p tokens and the s tokens just before its answer are the
-    chat template's (the longest prefix and suffix all questions share); the question is between."""
-    heads = [ex["ids"][:ex["lossFrom"]] for ex in examples if ex["kind"] == "qa"]
-    if not heads:
-        return 0, 0
-    shortest = min(len(h) for h in heads)
-    p = 0
-    while p < shortest and all(h[p] == heads[0][p] for h in heads):
-        p += 1
-    s = 0
-    while s < shortest - p and all(h[-1 - s] == heads[0][-1 - s] for h in heads):
-        s += 1
-    return p, s
-
-
 def drop_question_tokens(ids, mask, ex, span, p, rng):
     """Word dropout on the question: each of its tokens is left out with probability p (never
     all of them), so the model answers from the question's content, not its exact wording."""
-    lo, hi = span[0], ex["lossFrom"] - span[1]
-    if hi - lo < 2:
+    keep = question_keep(ex, len(ids), span, p, rng.random)
+    if keep is None:
         return ids, mask
-    drop = rng.random(hi - lo) < p
-    if drop.all():
-        return ids, mask
-    keep = np.ones(len(ids), dtype=bool)
-    keep[lo:hi] = ~drop
+    keep = np.asarray(keep, dtype=bool)
     return ids[keep], mask[keep]
 
 

@@ -1,6 +1,7 @@
 /**
- * The training script's question-token dropout (scripts/train_kit_es.py: question_span,
- * drop_question_tokens), run by python3 on made-up examples whose template, question and answer
+ * The training script's question-token dropout (scripts/kit_es_dropout.py: question_span,
+ * question_keep, which scripts/train_kit_es.py applies), run by python3 with no numpy (CI has
+ * none) on made-up examples whose template, question and answer
  * tokens are known: the template and the answer are never touched, the question keeps its
  * order and never loses every token, and the share dropped matches the probability asked.
  */
@@ -25,21 +26,24 @@ const EXAMPLES = [
 /** Runs the script's functions on EXAMPLES; returns what the Python side reports. */
 async function runPython(p: number, draws: number) {
   const code = [
-    "import importlib.util, json, sys",
-    "import numpy as np",
+    "import json, random, sys",
     `sys.path.insert(0, ${JSON.stringify(join(ROOT, "scripts"))})`,
-    "spec = importlib.util.spec_from_file_location('t', " +
-    `${JSON.stringify(join(ROOT, "scripts", "train_kit_es.py"))})`,
-    "t = importlib.util.module_from_spec(spec); spec.loader.exec_module(t)",
+    "from kit_es_dropout import question_keep, question_span",
     "d = json.load(sys.stdin)",
-    "exs = d['examples']; span = t.question_span(exs); rng = np.random.default_rng(0)",
+    "exs = d['examples']; span = question_span(exs); rng = random.Random(0)",
+    "uniforms = lambda n: [rng.random() for _ in range(n)]",
+    "def targets(ex):  # as train_kit_es.example_targets with qa_loss 'answer'",
+    "    return ex['ids'], [0] * ex['lossFrom'] + [1] * (len(ex['ids']) - ex['lossFrom'])",
+    "def drop(ex, p):",
+    "    ids, mask = targets(ex)",
+    "    keep = question_keep(ex, len(ids), span, p, uniforms)",
+    "    if keep is None: return ids, mask",
+    "    return [t for t, k in zip(ids, keep) if k], [m for m, k in zip(mask, keep) if k]",
     "out = {'span': list(span), 'draws': [], 'short': None}",
     "for _ in range(d['draws']):",
-    "    ids, mask = t.example_targets(exs[0], 'answer')",
-    "    a, m = t.drop_question_tokens(ids, mask, exs[0], span, d['p'], rng)",
-    "    out['draws'].append({'ids': a.tolist(), 'mask': m.tolist()})",
-    "ids, mask = t.example_targets(exs[2], 'answer')",
-    "out['short'] = t.drop_question_tokens(ids, mask, exs[2], span, 0.99, rng)[0].tolist()",
+    "    a, m = drop(exs[0], d['p'])",
+    "    out['draws'].append({'ids': a, 'mask': m})",
+    "out['short'] = drop(exs[2], 0.99)[0]",
     "print(json.dumps(out))",
   ].join("\n");
   const child = new Deno.Command("python3", {
