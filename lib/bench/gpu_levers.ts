@@ -25,6 +25,7 @@ import { basename, dirname, join } from "node:path";
 import { generationSettings, makeTransformersBackend } from "../methods/hf/hf_backend.ts";
 import { DTYPE_FILES } from "../methods/hf/transformers.ts";
 import type { Dtype } from "../measure/memory.ts";
+import { capturedGreedyDecode } from "./gpu_capture.ts";
 import { rawGreedyDecode } from "./raw_decode.ts";
 
 /** One lever: how the session is made. */
@@ -32,8 +33,13 @@ export interface Lever {
   name: string;
   /** What it changes (English, for the benchmark's report). */
   description: string;
-  /** "tjs": the kit's transformers.js path; "raw": a bare onnxruntime session. */
-  path: "tjs" | "raw";
+  /**
+   * "tjs": the kit's transformers.js path; "raw": a bare onnxruntime session; "static": a bare
+   * session with a static KV cache and fixed GPU buffers (lib/bench/gpu_capture.ts).
+   */
+  path: "tjs" | "raw" | "static";
+  /** "static" only: record the decode step once and replay it (WebGPU graph capture). */
+  capture?: boolean;
   /** Extra onnxruntime session options. */
   sessionOptions?: Record<string, unknown>;
 }
@@ -86,6 +92,17 @@ export const LEVERS: Lever[] = [
     path: "raw",
     sessionOptions: { graphOptimizationLevel: "basic" },
   },
+  {
+    name: "raw-static-kv-gpu",
+    description: "bare session, static KV cache, every decode input and output in a fixed GPU buffer",
+    path: "static",
+  },
+  {
+    name: "raw-static-kv-capture",
+    description: "the same, decode step recorded once and replayed (WebGPU graph capture)",
+    path: "static",
+    capture: true,
+  },
 ];
 
 /** What one lever measured. */
@@ -99,6 +116,10 @@ export interface LeverResult {
   msPerToken?: number | null;
   prefillTokensPerSecond?: number | null;
   newTokens?: number;
+  /** The first 32 new token ids (to compare levers: they decode the same model greedily). */
+  ids?: number[];
+  /** "static" levers: the largest logit of the first 32 steps (stale replays repeat them). */
+  maxLogits?: number[];
   /** Decode tok/s of every round (the suite's median result only). */
   rounds?: (number | null)[];
   /** Nodes after onnxruntime's optimizations (raw levers; counted by the caller). */
@@ -120,6 +141,29 @@ export interface LeverRunOptions {
 export async function runLever(lever: Lever, opts: LeverRunOptions): Promise<LeverResult> {
   const base = { lever: lever.name, model: basename(opts.dir) };
   const started = performance.now();
+  if (lever.path === "static") {
+    const { default: ort } = await import("onnxruntime-node");
+    const config = JSON.parse(readFileSync(join(opts.dir, "config.json"), "utf8"));
+    const run = (n: number) =>
+      capturedGreedyDecode(ort, join(opts.dir, "onnx", DTYPE_FILES[opts.dtype]), config, {
+        promptIds: opts.promptIds,
+        maxNewTokens: n,
+        capture: lever.capture ?? false,
+        sessionOptions: lever.sessionOptions,
+      });
+    await run(4);
+    const r = await run(opts.newTokens);
+    return {
+      ...base,
+      ok: true,
+      prefillTokensPerSecond: (opts.promptIds.length * 1000) / (r.tokenAt[0] - r.startedAt),
+      newTokens: r.ids.length,
+      decodeTokensPerSecond: r.tokensPerSecond,
+      msPerToken: r.tokensPerSecond ? 1000 / r.tokensPerSecond : null,
+      ids: r.ids.slice(0, 32),
+      maxLogits: r.maxLogits.slice(0, 32).map((x) => Math.round(x * 1000) / 1000),
+    };
+  }
   if (lever.path === "raw") {
     // The version transformers.js 4.3.1 pins (deno.json's import map).
     const { default: ort } = await import("onnxruntime-node");
@@ -153,6 +197,7 @@ export async function runLever(lever: Lever, opts: LeverRunOptions): Promise<Lev
       newTokens: r.ids.length,
       decodeTokensPerSecond: r.tokensPerSecond,
       msPerToken: r.tokensPerSecond ? 1000 / r.tokensPerSecond : null,
+      ids: r.ids.slice(0, 32),
       optimizedModelPath: opts.optimizedModelPath,
     };
   }

@@ -135,6 +135,12 @@ export async function runLeverSuite(ctx: LeverSuiteContext): Promise<void> {
       description: lever.description,
     });
   }
+  // Greedy tokens of the full model, each lever against the growing-cache raw loop's.
+  const ref = ctx.levers.find((l) => l.lever === "raw-kv-gpu")?.ids;
+  for (const l of ctx.levers.filter((l) => l.ids && !l.lever.endsWith("-2-layers"))) {
+    const same = ref ? l.ids!.filter((id, i) => id === ref[i]).length : null;
+    console.log(`${l.lever}: ${same ?? "?"} of ${l.ids!.length} tokens equal to raw-kv-gpu's`);
+  }
   ctx.save();
   ctx.nodeCounts["forge fused graph (q4f16)"] = await countNodes(
     join(full, "onnx", "model_q4f16.onnx"),
