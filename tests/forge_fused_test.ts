@@ -12,6 +12,7 @@ import { CACHE_DIR } from "../lib/core/paths.ts";
 import * as ort from "onnxruntime-node";
 import { buildModel, type ForgeDtype } from "../lib/forge/mod.ts";
 import { rawGreedyDecode } from "../lib/bench/raw_decode.ts";
+import { capturedGreedyDecode } from "../lib/bench/gpu_capture.ts";
 import { readOnnxInitializers, type RefConfig, referenceForward } from "./forge_reference.ts";
 import { q4WeightGetter } from "./forge_reference.ts";
 import { unstackInitializers } from "./forge_stacked.ts";
@@ -216,6 +217,54 @@ Deno.test("a static KV cache (one buffer per layer, written in place) decodes th
   } finally {
     await classic.release();
   }
+});
+
+Deno.test("the GPU benchmark's fixed-buffer decode loop (upload, static KV, argmax sessions) gives the raw loop's tokens and logits", async () => {
+  const fused = await model("fused");
+  const config = JSON.parse(await Deno.readTextFile(join(fused, "config.json")));
+  const opts = { promptIds: PROMPT_IDS, maxNewTokens: 24 };
+  for (const file of ["model.onnx", "model_q4.onnx"]) {
+    const path = join(fused, "onnx", file);
+    const s = await ort.InferenceSession.create(path);
+    const maxLogits: number[] = [];
+    let growing;
+    try {
+      // The oracle: the growing-cache raw loop, reading each step's largest logit.
+      const oracle = {
+        inputNames: s.inputNames,
+        inputMetadata: s.inputMetadata,
+        run: async (feeds: Parameters<typeof s.run>[0]) => {
+          const out = await s.run(feeds);
+          const v = out.logits.dims[2], at = (out.logits.dims[1] - 1) * v;
+          const row = Array.from(out.logits.data as Float32Array).slice(at, at + v);
+          maxLogits.push(Math.max(...row));
+          return out;
+        },
+      };
+      growing = await rawGreedyDecode(ort, oracle, config, opts);
+    } finally {
+      await s.release();
+    }
+    const fixed = await capturedGreedyDecode(ort, path, config, {
+      ...opts,
+      capture: false,
+      device: "cpu",
+    });
+    assert.deepEqual(fixed.ids, growing.ids, file);
+    fixed.maxLogits.forEach((m, i) =>
+      assert.ok(Math.abs(m - maxLogits[i]) <= 1e-4 * Math.abs(maxLogits[i]) + 1e-5, `${file} ${i}`)
+    );
+    // Each step's logits are new (a loop reading stale buffers would repeat them).
+    assert.ok(new Set(fixed.maxLogits).size > fixed.maxLogits.length / 2, file);
+  }
+  await assert.rejects(
+    capturedGreedyDecode(ort, join(fused, "onnx/model.onnx"), config, {
+      ...opts,
+      capture: true,
+      device: "cpu",
+    }),
+    /webgpu/,
+  );
 });
 
 Deno.test({

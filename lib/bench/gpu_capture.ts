@@ -30,6 +30,11 @@ export interface CapturedDecodeOptions {
   maxNewTokens: number;
   /** Record and replay the decode step (ep.webgpuexecutionprovider.enableGraphCapture). */
   capture: boolean;
+  /**
+   * "webgpu" (default), or "cpu": the same loop with CPU buffers (no capture), which tests
+   * check against the growing-cache raw loop on machines without a GPU.
+   */
+  device?: "webgpu" | "cpu";
   /** Extra session options of the decode session. */
   sessionOptions?: Record<string, unknown>;
 }
@@ -129,22 +134,26 @@ export async function capturedGreedyDecode(
     `present.${i}.key`,
     `present.${i}.value`,
   ]).flat();
-  const gpu = (names: string[]) => Object.fromEntries(names.map((n) => [n, "gpu-buffer"]));
-  const webgpu = { executionProviders: ["webgpu"] };
-  const prefill = await ort.InferenceSession.create(modelPath, {
-    ...webgpu,
-    preferredOutputLocation: gpu(present),
-  });
+  const device = opts.device ?? "webgpu";
+  if (opts.capture && device !== "webgpu") throw new Error("graph capture needs webgpu");
+  const webgpu = { executionProviders: [device] };
+  /** Session options that leave these outputs on the GPU. */
+  const gpu = (names: string[]) =>
+    device === "webgpu"
+      ? { preferredOutputLocation: Object.fromEntries(names.map((n) => [n, "gpu-buffer"])) }
+      : {};
+  const capture = { extra: { ep: { webgpuexecutionprovider: { enableGraphCapture: "1" } } } };
+  const prefill = await ort.InferenceSession.create(modelPath, { ...webgpu, ...gpu(present) });
   const decode = await ort.InferenceSession.create(modelPath, {
     ...webgpu,
-    preferredOutputLocation: gpu(["logits", ...present]),
-    ...(opts.capture ? { extra: { ep: { webgpuexecutionprovider: { enableGraphCapture: "1" } } } } : {}),
+    ...gpu(["logits", ...present]),
+    ...(opts.capture ? capture : {}),
     ...opts.sessionOptions,
   });
   const names = new Set<string>(decode.inputNames);
-  const kvType = decode.inputMetadata?.find?.((m: { name: string }) =>
-    m.name === "past_key_values.0.key"
-  )?.type ?? "float32";
+  const kvType =
+    decode.inputMetadata?.find?.((m: { name: string }) => m.name === "past_key_values.0.key")
+      ?.type ?? "float32";
   const stepInputs = [
     { name: "input_ids", shape: [1, 1] },
     { name: "attention_mask", shape: [1, capacity] },
@@ -158,7 +167,7 @@ export async function capturedGreedyDecode(
     await Deno.writeFile(join(dir, "argmax.onnx"), argmaxModel(logitsType, shape.vocab_size));
     const upload = await ort.InferenceSession.create(join(dir, "upload.onnx"), {
       ...webgpu,
-      preferredOutputLocation: gpu(stepInputs.map((s) => `${s.name}_gpu`)),
+      ...gpu(stepInputs.map((s) => `${s.name}_gpu`)),
     });
     const argmax = await ort.InferenceSession.create(join(dir, "argmax.onnx"), webgpu);
     sessions.push(upload, argmax);
@@ -221,7 +230,7 @@ export async function capturedGreedyDecode(
         attention_mask: mask(seen + 1),
       };
       if (names.has("position_ids")) stepFeeds.position_ids = int64(ort, [seen], [1, 1]);
-      const up = bound
+      const up: Record<string, unknown> = bound
         ? await upload.run(stepFeeds, bound)
         : await upload.run(stepFeeds);
       bound ??= Object.fromEntries(stepInputs.map((x) => [`${x.name}_gpu`, up[`${x.name}_gpu`]]));

@@ -94,7 +94,8 @@ export const LEVERS: Lever[] = [
   },
   {
     name: "raw-static-kv-gpu",
-    description: "bare session, static KV cache, every decode input and output in a fixed GPU buffer",
+    description:
+      "bare session, static KV cache, every decode input and output in a fixed GPU buffer",
     path: "static",
   },
   {
