@@ -9,10 +9,12 @@ import re
 
 def topic_stems(text, stopwords):
     """lib/forge/topic.ts's topicStems: runs of letters/digits (lower case) with a letter and
-    three characters or more, minus the stopwords, cut to five characters."""
+    three characters or more, or two with a digit, minus the stopwords, cut to five
+    characters."""
     words = re.findall(r"[^\W_]+", text.lower())
     return {w[:5] for w in words
-            if len(w) >= 3 and re.search(r"[^\W\d_]", w) and w not in stopwords}
+            if (len(w) >= 3 or (len(w) == 2 and re.search(r"\d", w)))
+            and re.search(r"[^\W\d_]", w) and w not in stopwords}
 
 
 def on_topic(qid, question, answer, rule):

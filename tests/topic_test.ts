@@ -18,8 +18,12 @@ Deno.test("topic: stems drop function words, keep runs with digits, cut to five 
     "caché",
     "ocupa",
     "llama",
+    "7b",
   ]);
   assert.deepEqual([...topicStems("y de la el 7 16")], []);
+  // Two characters count only with a digit and a letter: quantization names, GPUs, sizes.
+  assert.deepEqual([...topicStems("¿q8 o q4 en la T4 para 7B?")], ["q8", "q4", "t4", "7b"]);
+  assert.deepEqual([...topicStems("Q4_K_M vs Q4_0")], ["q4"]);
 });
 
 Deno.test("topic: an answer about something else is off topic; a shared stem is enough", () => {

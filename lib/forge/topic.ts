@@ -37,8 +37,8 @@ const DECLINES = new RegExp(`(?<!\\p{L})(${DECLINE_PHRASES.join("|")})(?!\\p{L})
 
 /**
  * The topic words of a text: lower-case runs of letters and digits with at least one letter
- * and three characters (fp16, int8 and llama count), minus {@link NOT_TOPIC}, cut to five
- * characters.
+ * and three characters (fp16, int8 and llama count) or two with a digit (q4, t4, 7b), minus
+ * {@link NOT_TOPIC}, cut to five characters.
  *
  * @example
  * ```ts
@@ -48,7 +48,10 @@ const DECLINES = new RegExp(`(?<!\\p{L})(${DECLINE_PHRASES.join("|")})(?!\\p{L})
 export function topicStems(text: string): Set<string> {
   const runs = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   return new Set(
-    runs.filter((w) => w.length >= 3 && /\p{L}/u.test(w) && !NOT_TOPIC.has(w))
+    runs.filter((w) =>
+      (w.length >= 3 || (w.length === 2 && /\p{N}/u.test(w))) && /\p{L}/u.test(w) &&
+      !NOT_TOPIC.has(w)
+    )
       .map((w) => w.slice(0, 5)),
   );
 }
