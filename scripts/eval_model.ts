@@ -23,7 +23,6 @@ import {
   ensureModel,
   type ForgeDtype,
   ForgeError,
-  HUNSPELL_DICT,
   measureKitEsQuality,
   onTopicRatio,
   spanishWordRatio,
@@ -31,6 +30,7 @@ import {
   words,
 } from "../lib/forge/mod.ts";
 import { CACHE_DIR, OUT_DIR } from "../lib/core/mod.ts";
+import { ensureAptPackages, SetupError } from "./setup.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -44,32 +44,15 @@ const { values } = parseArgs({
   },
 });
 
-/** hunspell's Spanish dictionary, installed with apt-get when missing and running as root. */
+/** hunspell's Spanish dictionary, installed by `deno task setup` when missing (apt-get as root). */
 async function spanishChecker(): Promise<(w: string[]) => Promise<Set<string>>> {
   try {
-    await unknownSpanishWords(["casa"]);
-    return unknownSpanishWords;
-  } catch {
-    if (Deno.uid() === 0) {
-      console.log("Instalando el diccionario español de hunspell (hunspell, hunspell-es)…");
-      const env = { DEBIAN_FRONTEND: "noninteractive" };
-      const pkgs = ["install", "-y", "-q", "--no-install-recommends", "hunspell", "hunspell-es"];
-      const apt = (args: string[]) =>
-        new Deno.Command("apt-get", { args, env, stdout: "null" }).output();
-      if (!(await apt(pkgs)).success) {
-        await apt(["update", "-q"]);
-        await apt(pkgs);
-      }
-      try {
-        await unknownSpanishWords(["casa"]);
-        return unknownSpanishWords;
-      } catch { /* fall through to the message */ }
-    }
-    throw new ForgeError(
-      `Falta hunspell con su diccionario español (${HUNSPELL_DICT}). Instálalo con ` +
-        "`sudo apt-get install hunspell hunspell-es` y repite.",
-    );
+    await ensureAptPackages();
+  } catch (e) {
+    if (e instanceof SetupError) throw new ForgeError(e.message);
+    throw e;
   }
+  return unknownSpanishWords;
 }
 
 const pct = (x: number | null) => (x === null ? "—" : `${(100 * x).toFixed(1)} %`);

@@ -1,6 +1,6 @@
 /**
- * Brings in what the kit needs, once: Debian's Jupyter packages (apt-get, only as root),
- * a project-local Deno kernelspec and the npm packages. A second run does nothing it
+ * Brings in what the kit needs, once: Debian's Jupyter packages and Spanish dictionary
+ * (apt-get, only as root), a project-local Deno kernelspec and the npm packages. A second run does nothing it
  * already did. Run with `deno task setup`; `test`, `nb` and `demo` call it first.
  *
  * @module
@@ -11,18 +11,24 @@ import { CACHE_DIR, JUPYTER_DIR, ROOT, SYSTEM_PYTHON } from "../lib/core/mod.ts"
 
 /**
  * Debian packages the headless runner needs (jupyter_client + nbformat on /usr/bin/python3),
- * plus the Python kernel (ipykernel) the Colab notebooks are tested in (tests/colab_run_test.ts).
+ * the Python kernel (ipykernel) the Colab notebooks are tested in (tests/colab_run_test.ts),
+ * and hunspell's Spanish dictionary that `deno task eval-model` counts Spanish words with.
  */
-export const JUPYTER_APT_PACKAGES = [
+export const APT_PACKAGES = [
   "python3-jupyter-client",
   "python3-nbformat",
   "python3-ipykernel",
+  "hunspell",
+  "hunspell-es",
 ];
 
-/** The exact command a non-root user must run to get Jupyter. */
-export const JUPYTER_INSTALL_COMMAND = `sudo apt-get install -y --no-install-recommends ${
-  JUPYTER_APT_PACKAGES.join(" ")
+/** The exact command a non-root user must run to get {@link APT_PACKAGES}. */
+export const APT_INSTALL_COMMAND = `sudo apt-get install -y --no-install-recommends ${
+  APT_PACKAGES.join(" ")
 }`;
+
+/** hunspell's Spanish dictionary (Debian's hunspell-es). */
+export const SPANISH_DICTIONARY = "/usr/share/hunspell/es_ES.dic";
 
 /** Thrown when set-up cannot continue; the message says what to do (Spanish: a student reads it). */
 export class SetupError extends Error {
@@ -57,23 +63,30 @@ async function run(cmd: string, args: string[]): Promise<void> {
   if (!success) throw new SetupError(`Falló «${cmd} ${args.join(" ")}» (código ${code}).`);
 }
 
+/** True when hunspell and its Spanish dictionary are installed. */
+export async function hasSpanishDictionary(dictionary = SPANISH_DICTIONARY): Promise<boolean> {
+  return existsSync(dictionary) && await succeeds("hunspell", ["-v"]);
+}
+
 /**
- * Installs Debian's Jupyter packages when they are missing: with apt-get when running as
- * root, otherwise throws a SetupError carrying the exact command to run.
+ * Installs {@link APT_PACKAGES} when Jupyter or the Spanish dictionary is missing: with apt-get
+ * when running as root, otherwise throws a SetupError carrying the exact command to run.
  * Returns true when it installed something.
  */
-export async function ensureJupyter(
-  { isRoot = Deno.uid() === 0, python = SYSTEM_PYTHON } = {},
+export async function ensureAptPackages(
+  { isRoot = Deno.uid() === 0, python = SYSTEM_PYTHON, dictionary = SPANISH_DICTIONARY } = {},
 ): Promise<boolean> {
-  if (await hasJupyter(python)) return false;
+  const ready = async () => await hasJupyter(python) && await hasSpanishDictionary(dictionary);
+  if (await ready()) return false;
   if (!isRoot) {
     throw new SetupError(
-      "Faltan los paquetes de Jupyter de Debian que usa el kit para ejecutar cuadernos.\n" +
-        `Instálalos con:\n\n  ${JUPYTER_INSTALL_COMMAND}\n`,
+      "Faltan paquetes de Debian que usa el kit (Jupyter para ejecutar cuadernos, el " +
+        "diccionario español de hunspell para medir las respuestas).\n" +
+        `Instálalos con:\n\n  ${APT_INSTALL_COMMAND}\n`,
     );
   }
-  console.log(`Instalando Jupyter con apt-get: ${JUPYTER_APT_PACKAGES.join(" ")}`);
-  const install = ["install", "-y", "-q", "--no-install-recommends", ...JUPYTER_APT_PACKAGES];
+  console.log(`Instalando con apt-get: ${APT_PACKAGES.join(" ")}`);
+  const install = ["install", "-y", "-q", "--no-install-recommends", ...APT_PACKAGES];
   // Fresh containers often ship without package lists: update once, then retry.
   if (!await succeeds("apt-get", install)) {
     await run("apt-get", ["update", "-q"]);
@@ -81,6 +94,9 @@ export async function ensureJupyter(
   }
   if (!await hasJupyter(python)) {
     throw new SetupError(`apt-get terminó, pero ${python} sigue sin ver jupyter_client.`);
+  }
+  if (!await hasSpanishDictionary(dictionary)) {
+    throw new SetupError(`apt-get terminó, pero sigue faltando hunspell o ${dictionary}.`);
   }
   return true;
 }
@@ -150,7 +166,7 @@ export async function ensureNpmPackages(): Promise<boolean> {
 /** Runs every set-up step; prints what it did (or nothing with `quiet` when all was done). */
 export async function setup({ quiet = false } = {}): Promise<void> {
   const did: string[] = [];
-  if (await ensureJupyter()) did.push("paquetes de Jupyter instalados con apt-get");
+  if (await ensureAptPackages()) did.push("paquetes de Debian instalados con apt-get");
   if (ensureKernelSpec()) did.push(`kernel de Deno registrado en ${JUPYTER_DIR}`);
   if (await ensureNpmPackages()) did.push("paquetes npm instalados");
   if (did.length) console.log(`Preparación: ${did.join("; ")}.`);

@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  APT_INSTALL_COMMAND,
   denoKernelSpec,
-  ensureJupyter,
+  ensureAptPackages,
   ensureKernelSpec,
-  JUPYTER_INSTALL_COMMAND,
   SetupError,
 } from "../scripts/setup.ts";
 import { tempDir } from "./_notebooks.ts";
@@ -23,16 +23,24 @@ Deno.test("kernelspec: this Deno binary, no colours, written once", () => {
   assert.equal(spec.language, "typescript");
 });
 
-Deno.test("Jupyter missing and not root → the exact apt-get command, nothing installed", async () => {
-  await assert.rejects(
-    () => ensureJupyter({ isRoot: false, python: "/nonexistent/python3" }),
-    (e: unknown) => {
-      assert.ok(e instanceof SetupError);
-      assert.ok(e.message.includes(JUPYTER_INSTALL_COMMAND), e.message);
-      return true;
-    },
-  );
-  assert.match(JUPYTER_INSTALL_COMMAND, /^sudo apt-get install -y --no-install-recommends /);
+Deno.test("Jupyter or the Spanish dictionary missing and not root → the exact apt-get command, nothing installed", async () => {
+  for (
+    const missing of [
+      { python: "/nonexistent/python3" },
+      { dictionary: "/nonexistent/es_ES.dic" },
+    ]
+  ) {
+    await assert.rejects(
+      () => ensureAptPackages({ isRoot: false, ...missing }),
+      (e: unknown) => {
+        assert.ok(e instanceof SetupError);
+        assert.ok(e.message.includes(APT_INSTALL_COMMAND), e.message);
+        return true;
+      },
+    );
+  }
+  assert.match(APT_INSTALL_COMMAND, /^sudo apt-get install -y --no-install-recommends /);
+  assert.match(APT_INSTALL_COMMAND, / hunspell-es/);
 });
 
 Deno.test("a second `deno task setup` does no work", async () => {
