@@ -8,11 +8,17 @@
  *   validation off, more dispatches per command buffer, both;
  * - a raw onnxruntime session with the KV cache kept as GPU buffers (what transformers.js does
  *   for webgpu): the cost of the library above the runtime;
- * - the same raw loop with graph optimizations at "basic" instead of "all".
+ * - the same raw loop with graph optimizations at "basic" instead of "all";
+ * - a static KV cache with every decode input and output in a fixed GPU buffer
+ *   (lib/bench/gpu_capture.ts), without and with WebGPU graph capture.
  *
- * Graph capture (ep.webgpuexecutionprovider.enableGraphCapture=1) was tried on the H200
- * (2026-12-02, one run): 95.8 tok/s against 106.6 without: it needs fixed input shapes, and
- * the KV cache grows every step. Removed from the list. Validation off with 256 dispatches per
+ * Graph capture (ep.webgpuexecutionprovider.enableGraphCapture=1) on the growing-cache raw loop
+ * was tried on the H200 (2026-12-02, one run): 95.8 tok/s against 106.6 without. onnxruntime
+ * replays a captured graph without reading its feeds (its inputs must sit in the buffers bound
+ * when it was captured) and needs fixed shapes; the growing cache changes both every step.
+ * The static-KV levers give it what it needs; onnxruntime-node 1.30 has no run option to skip
+ * capture for the prompt (gpu_graph_id), hence a second session for the prompt. The fixed-buffer
+ * loop is checked on the CPU (tests/forge_fused_test.ts); its webgpu runs are not measured yet. Validation off with 256 dispatches per
  * command buffer: medians of three interleaved rounds (H200, 2026-12-02) 158.7 tok/s against
  * 157.2 with the defaults (rounds spread ±10 %), 350.7 against 335.2 on two layers — no gain
  * beyond the noise, so the kit keeps onnxruntime's defaults.
