@@ -14,6 +14,7 @@ env.allowRemoteModels = false;
 env.cacheDir = join(CACHE_DIR, "hf");
 
 Deno.test("external data: a model written with <file>.onnx_data loads and gives the same logits", async () => {
+  await Deno.mkdir(CACHE_DIR, { recursive: true }); // a fresh clone has none yet
   const tmp = await Deno.makeTempDir({ dir: CACHE_DIR, prefix: "forge-test-" });
   try {
     const dir = join(tmp, "tiny-random-ext");

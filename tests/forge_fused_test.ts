@@ -21,6 +21,7 @@ import { argmax, PROMPT_IDS, runSession, toNumbers } from "./_forge_session.ts";
 env.allowRemoteModels = false;
 
 // One weight source, two graphs: the same preset built twice (weights are seeded).
+await Deno.mkdir(CACHE_DIR, { recursive: true }); // a fresh clone has none yet
 const root = await Deno.makeTempDir({ dir: CACHE_DIR, prefix: "fused-test-" });
 const dirs: Record<string, string> = {};
 async function model(kind: "fused" | "classic" | "fused-acc0"): Promise<string> {

@@ -121,6 +121,7 @@ async function copyModelDir(to: string): Promise<void> {
 }
 
 Deno.test("kit-es: missing or corrupt weights stop the build with a Spanish error naming the file", async () => {
+  await Deno.mkdir(CACHE_DIR, { recursive: true }); // a fresh clone has none yet
   const tmp = await Deno.makeTempDir({ dir: CACHE_DIR, prefix: "kit-es-bad-" });
   try {
     const weights = join(tmp, "w");
