@@ -143,34 +143,40 @@ export async function capturedGreedyDecode(
       ? { preferredOutputLocation: Object.fromEntries(names.map((n) => [n, "gpu-buffer"])) }
       : {};
   const capture = { extra: { ep: { webgpuexecutionprovider: { enableGraphCapture: "1" } } } };
-  const prefill = await ort.InferenceSession.create(modelPath, { ...webgpu, ...gpu(present) });
-  const decode = await ort.InferenceSession.create(modelPath, {
-    ...webgpu,
-    ...gpu(["logits", ...present]),
-    ...(opts.capture ? capture : {}),
-    ...opts.sessionOptions,
-  });
-  const names = new Set<string>(decode.inputNames);
-  const kvType =
-    decode.inputMetadata?.find?.((m: { name: string }) => m.name === "past_key_values.0.key")
-      ?.type ?? "float32";
-  const stepInputs = [
-    { name: "input_ids", shape: [1, 1] },
-    { name: "attention_mask", shape: [1, capacity] },
-    ...(names.has("position_ids") ? [{ name: "position_ids", shape: [1, 1] }] : []),
-  ];
+  // deno-lint-ignore no-explicit-any
+  const sessions: any[] = [];
+  const open = async (path: string, options: Record<string, unknown>) => {
+    const session = await ort.InferenceSession.create(path, options);
+    sessions.push(session);
+    return session;
+  };
   const dir = await Deno.makeTempDir({ prefix: "kit-capture-" });
-  const sessions = [prefill, decode];
   try {
+    const prefill = await open(modelPath, { ...webgpu, ...gpu(present) });
+    const decode = await open(modelPath, {
+      ...webgpu,
+      ...gpu(["logits", ...present]),
+      ...(opts.capture ? capture : {}),
+      ...opts.sessionOptions,
+    });
+    const names = new Set<string>(decode.inputNames);
+    const kvType = decode.inputMetadata?.find?.((m: { name: string }) =>
+      m.name === "past_key_values.0.key"
+    )
+      ?.type ?? "float32";
+    const stepInputs = [
+      { name: "input_ids", shape: [1, 1] },
+      { name: "attention_mask", shape: [1, capacity] },
+      ...(names.has("position_ids") ? [{ name: "position_ids", shape: [1, 1] }] : []),
+    ];
     await Deno.writeFile(join(dir, "upload.onnx"), uploadModel(stepInputs));
     const logitsType = kvType === "float16" ? DataType.FLOAT16 : DataType.FLOAT;
     await Deno.writeFile(join(dir, "argmax.onnx"), argmaxModel(logitsType, shape.vocab_size));
-    const upload = await ort.InferenceSession.create(join(dir, "upload.onnx"), {
+    const upload = await open(join(dir, "upload.onnx"), {
       ...webgpu,
       ...gpu(stepInputs.map((s) => `${s.name}_gpu`)),
     });
-    const argmax = await ort.InferenceSession.create(join(dir, "argmax.onnx"), webgpu);
-    sessions.push(upload, argmax);
+    const argmax = await open(join(dir, "argmax.onnx"), webgpu);
 
     const mask = (seen: number) =>
       int64(ort, Array.from({ length: capacity }, (_, j) => (j < seen ? 1 : 0)), [1, capacity]);
