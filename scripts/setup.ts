@@ -1,7 +1,7 @@
 /**
  * Brings in what the kit needs, once: Debian's Jupyter packages and Spanish dictionary
- * (apt-get, only as root), a project-local Deno kernelspec and the npm packages. A second run does nothing it
- * already did. Run with `deno task setup`; `test`, `nb` and `demo` call it first.
+ * (apt-get, only as root), a project-local Deno kernelspec and the npm packages. A second run
+ * does nothing it already did. Run with `deno task setup`; `test`, `nb` and `demo` call it first.
  *
  * @module
  */
