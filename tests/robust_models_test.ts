@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KitError } from "../lib/core/mod.ts";
-import { defaultModelDir, ensureModel } from "../lib/forge/mod.ts";
+import { damagedFiles, defaultModelDir, ensureModel } from "../lib/forge/mod.ts";
 import { MODELS_DIR } from "../lib/methods/hf/catalogue.ts";
 import { checkBeforeLoading, createOptimizedBackend } from "../lib/methods/optimized/backend.ts";
 import { tempDir } from "./_notebooks.ts";
@@ -53,6 +53,29 @@ Deno.test("interrupted builds (.partial-<dead pid>-…) are removed on the next 
     assert.match(lines.join("\n"), /Borradas 1 fabricaciones interrumpidas/);
   } finally {
     Deno.removeSync(mine, { recursive: true });
+  }
+});
+
+Deno.test("damagedFiles: an ONNX file with external data is intact when graph + data have the recorded size", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    mkdirSync(join(dir, "onnx"));
+    const graph = join(dir, "onnx", "model.onnx");
+    writeFileSync(graph, new Uint8Array(10));
+    writeFileSync(`${graph}_data`, new Uint8Array(90));
+    writeFileSync(join(dir, "onnx", "model_q4.onnx"), new Uint8Array(40));
+    // The forge records an external-data file's total: 10 + 90 bytes.
+    const files = { "onnx/model.onnx": 100, "onnx/model_q4.onnx": 40 };
+    assert.deepEqual(damagedFiles(dir, files), []);
+    writeFileSync(`${graph}_data`, new Uint8Array(89)); // truncated data
+    assert.deepEqual(damagedFiles(dir, files), ["onnx/model.onnx"]);
+    Deno.removeSync(`${graph}_data`); // data gone
+    assert.deepEqual(damagedFiles(dir, files), ["onnx/model.onnx"]);
+    Deno.removeSync(graph);
+    writeFileSync(`${graph}_data`, new Uint8Array(100)); // graph gone, data alone of that size
+    assert.deepEqual(damagedFiles(dir, files), ["onnx/model.onnx"]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });
 

@@ -29,7 +29,9 @@ export interface EnsureOptions {
 
 /**
  * Files of a finished model folder whose size is not the one its stamp (forge.json) recorded:
- * missing, truncated or overwritten after the build.
+ * missing, truncated or overwritten after the build. An ONNX file written with external data
+ * was recorded with its `<name>_data` file's bytes included (as the build reports it), so the
+ * two are counted together.
  *
  * @example
  * ```ts
@@ -37,9 +39,10 @@ export interface EnsureOptions {
  * ```
  */
 export function damagedFiles(dir: string, files: Record<string, number> | undefined): string[] {
+  const bytes = (path: string) => existsSync(path) ? statSync(path).size : 0;
   return Object.entries(files ?? {}).filter(([name, size]) => {
     const path = join(dir, name);
-    return !existsSync(path) || statSync(path).size !== size;
+    return !existsSync(path) || bytes(path) + bytes(`${path}_data`) !== size;
   }).map(([name]) => name);
 }
 
