@@ -18,10 +18,12 @@
  * when it was captured) and needs fixed shapes; the growing cache changes both every step.
  * The static-KV levers give it what it needs; onnxruntime-node 1.30 has no run option to skip
  * capture for the prompt (gpu_graph_id), hence a second session for the prompt. The fixed-buffer
- * loop is checked on the CPU (tests/forge_fused_test.ts); its webgpu runs are not measured yet. Validation off with 256 dispatches per
- * command buffer: medians of three interleaved rounds (H200, 2026-12-02) 158.7 tok/s against
- * 157.2 with the defaults (rounds spread ±10 %), 350.7 against 335.2 on two layers — no gain
- * beyond the noise, so the kit keeps onnxruntime's defaults.
+ * loop is checked on the CPU (tests/forge_fused_test.ts); its webgpu runs are not measured yet.
+ *
+ * Validation off with 256 dispatches per command buffer: medians of three interleaved rounds
+ * (H200, 2026-12-02) 158.7 tok/s against 157.2 with the defaults (rounds spread ±10 %), 350.7
+ * against 335.2 on two layers — no gain beyond the noise, so the kit keeps onnxruntime's
+ * defaults.
  *
  * @module
  */
