@@ -59,6 +59,12 @@ export function notebookProblems(path: string): string[] {
     if (cell.cell_type !== "code") return;
     if ((cell.outputs ?? []).length) problems.push(`cell ${i + 1} has outputs`);
     if (cell.execution_count != null) problems.push(`cell ${i + 1} has an execution count`);
+    // A forge folder exists only once something built it: notebooks ask ensureModel() for it.
+    if ([cell.source].flat().join("").includes(".cache/models/")) {
+      problems.push(
+        `cell ${i + 1} reads a model folder by path (.cache/models/): use ensureModel()`,
+      );
+    }
   });
   for (const secret of findSecrets(text)) {
     problems.push(`secret-looking string ${secret.slice(0, 4)}…`);
