@@ -22,7 +22,15 @@
 import { join } from "node:path";
 import { DataType, type DataTypeId, encodeModel } from "../forge/onnx_proto.ts";
 import type { Ort } from "./bandwidth.ts";
-import { argmaxRange, type DecoderShape, decodeTokensPerSecond } from "./raw_decode.ts";
+import {
+  argmaxRange,
+  type DecoderShape,
+  decodeTokensPerSecond,
+  int64,
+  kvElementType,
+  staticMask,
+  zeroKv,
+} from "./raw_decode.ts";
 
 /** Options of {@link capturedGreedyDecode}. */
 export interface CapturedDecodeOptions {
@@ -48,9 +56,6 @@ export interface CapturedDecodeResult {
   startedAt: number;
   tokensPerSecond: number | null;
 }
-
-const int64 = (ort: Ort, values: number[], dims: number[]) =>
-  new ort.Tensor("int64", BigInt64Array.from(values.map(BigInt)), dims);
 
 /** The upload graph: one Identity per name, `name` → `name_gpu`. */
 function uploadModel(inputs: { name: string; shape: (number | string)[] }[]): Uint8Array {
@@ -160,10 +165,7 @@ export async function capturedGreedyDecode(
       ...opts.sessionOptions,
     });
     const names = new Set<string>(decode.inputNames);
-    const kvType = decode.inputMetadata?.find?.((m: { name: string }) =>
-      m.name === "past_key_values.0.key"
-    )
-      ?.type ?? "float32";
+    const kvType = kvElementType(decode);
     const stepInputs = [
       { name: "input_ids", shape: [1, 1] },
       { name: "attention_mask", shape: [1, capacity] },
@@ -178,8 +180,7 @@ export async function capturedGreedyDecode(
     });
     const argmax = await open(join(dir, "argmax.onnx"), webgpu);
 
-    const mask = (seen: number) =>
-      int64(ort, Array.from({ length: capacity }, (_, j) => (j < seen ? 1 : 0)), [1, capacity]);
+    const mask = (seen: number) => staticMask(ort, seen, capacity);
     const ids: number[] = [];
     const maxLogits: number[] = [];
     const tokenAt: number[] = [];
@@ -194,16 +195,9 @@ export async function capturedGreedyDecode(
     if (names.has("position_ids")) {
       feeds.position_ids = int64(ort, Array.from({ length: s }, (_, j) => j), [1, s]);
     }
-    const n = kvHeads * capacity * headDim;
     for (let i = 0; i < layers; i++) {
       for (const kv of ["key", "value"]) {
-        const data = kvType === "float16" ? new Uint16Array(n) : new Float32Array(n);
-        feeds[`past_key_values.${i}.${kv}`] = new ort.Tensor(kvType, data, [
-          1,
-          kvHeads,
-          capacity,
-          headDim,
-        ]);
+        feeds[`past_key_values.${i}.${kv}`] = zeroKv(ort, kvType, kvHeads, capacity, headDim);
       }
     }
     const first = await prefill.run(feeds);

@@ -34,7 +34,7 @@ import { generationSettings, makeTransformersBackend } from "../methods/hf/hf_ba
 import { DTYPE_FILES } from "../methods/hf/transformers.ts";
 import type { Dtype } from "../measure/memory.ts";
 import { capturedGreedyDecode } from "./gpu_capture.ts";
-import { rawGreedyDecode } from "./raw_decode.ts";
+import { type RawDecodeResult, rawGreedyDecode } from "./raw_decode.ts";
 
 /** One lever: how the session is made. */
 export interface Lever {
@@ -146,6 +146,18 @@ export interface LeverRunOptions {
   optimizedModelPath?: string;
 }
 
+/** A bare decode loop's figures (raw_decode.ts or gpu_capture.ts), as a lever reports them. */
+function loopFigures(r: RawDecodeResult, promptTokens: number) {
+  return {
+    ok: true,
+    prefillTokensPerSecond: (promptTokens * 1000) / (r.tokenAt[0] - r.startedAt),
+    newTokens: r.ids.length,
+    decodeTokensPerSecond: r.tokensPerSecond,
+    msPerToken: r.tokensPerSecond ? 1000 / r.tokensPerSecond : null,
+    ids: r.ids.slice(0, 32),
+  };
+}
+
 /** Runs one lever on webgpu: load, warm up, measure decode. */
 export async function runLever(lever: Lever, opts: LeverRunOptions): Promise<LeverResult> {
   const base = { lever: lever.name, model: basename(opts.dir) };
@@ -164,12 +176,7 @@ export async function runLever(lever: Lever, opts: LeverRunOptions): Promise<Lev
     const r = await run(opts.newTokens);
     return {
       ...base,
-      ok: true,
-      prefillTokensPerSecond: (opts.promptIds.length * 1000) / (r.tokenAt[0] - r.startedAt),
-      newTokens: r.ids.length,
-      decodeTokensPerSecond: r.tokensPerSecond,
-      msPerToken: r.tokensPerSecond ? 1000 / r.tokensPerSecond : null,
-      ids: r.ids.slice(0, 32),
+      ...loopFigures(r, opts.promptIds.length),
       maxLogits: r.maxLogits.slice(0, 32).map((x) => Math.round(x * 1000) / 1000),
     };
   }
@@ -200,13 +207,8 @@ export async function runLever(lever: Lever, opts: LeverRunOptions): Promise<Lev
     await session.release();
     return {
       ...base,
-      ok: true,
+      ...loopFigures(r, opts.promptIds.length),
       loadMs,
-      prefillTokensPerSecond: (opts.promptIds.length * 1000) / (r.tokenAt[0] - r.startedAt),
-      newTokens: r.ids.length,
-      decodeTokensPerSecond: r.tokensPerSecond,
-      msPerToken: r.tokensPerSecond ? 1000 / r.tokensPerSecond : null,
-      ids: r.ids.slice(0, 32),
       optimizedModelPath: opts.optimizedModelPath,
     };
   }

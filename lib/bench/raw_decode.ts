@@ -87,8 +87,26 @@ export function decodeTokensPerSecond(tokenAt: number[]): number | null {
   return ms > 0 ? ((tokenAt.length - 1) * 1000) / ms : null;
 }
 
-const int64 = (ort: Ort, values: number[], dims: number[]) =>
+/** An int64 tensor of `values` (input_ids, attention_mask, position_ids). */
+export const int64 = (ort: Ort, values: number[], dims: number[]) =>
   new ort.Tensor("int64", BigInt64Array.from(values.map(BigInt)), dims);
+
+/** A static cache's attention_mask: `capacity` long, ones for the `seen` tokens, then zeros. */
+export const staticMask = (ort: Ort, seen: number, capacity: number) =>
+  int64(ort, Array.from({ length: capacity }, (_, j) => (j < seen ? 1 : 0)), [1, capacity]);
+
+/** The element type of a session's KV cache: float32, or float16 for fp16 exports. */
+// deno-lint-ignore no-explicit-any
+export const kvElementType = (session: any): string =>
+  session.inputMetadata?.find?.((m: { name: string }) => m.name === "past_key_values.0.key")
+    ?.type ?? "float32";
+
+/** A zeroed KV tensor [1, kvHeads, length, headDim] of `type` (float16 as raw bits). */
+export function zeroKv(ort: Ort, type: string, kvHeads: number, length: number, headDim: number) {
+  const n = kvHeads * length * headDim;
+  const data = type === "float16" ? new Uint16Array(n) : new Float32Array(n);
+  return new ort.Tensor(type, data, [1, kvHeads, length, headDim]);
+}
 
 /**
  * Greedy decoding with a raw session: one run for the prompt, then one run per new token with
@@ -116,22 +134,14 @@ export async function rawGreedyDecode(
   const headDim = shape.head_dim ?? shape.hidden_size / shape.num_attention_heads;
   const inputNames = new Set<string>(session.inputNames);
   const eos = new Set([opts.eosTokenId ?? []].flat());
-  // The cache's element type is the graph's (float32, or float16 for fp16 exports).
-  const kvType =
-    session.inputMetadata?.find?.((m: { name: string }) => m.name === "past_key_values.0.key")
-      ?.type ?? "float32";
+  const kvType = kvElementType(session);
   // The cache's length: none yet (it grows), or room for the prompt and every new token.
   const capacity = opts.staticKv ? opts.promptIds.length + opts.maxNewTokens : 0;
-  const kvBuffer = () => {
-    const n = kvHeads * capacity * headDim;
-    const data = kvType === "float16" ? new Uint16Array(n) : new Float32Array(n);
-    return new ort.Tensor(kvType, data, [1, kvHeads, capacity, headDim]);
-  };
   let past: Record<string, unknown> = {};
   const fetches: Record<string, unknown> = { logits: null };
   for (let i = 0; i < layers; i++) {
     for (const kv of ["key", "value"]) {
-      const buffer = kvBuffer();
+      const buffer = zeroKv(ort, kvType, kvHeads, capacity, headDim);
       past[`past_key_values.${i}.${kv}`] = buffer;
       fetches[`present.${i}.${kv}`] = opts.staticKv ? buffer : null;
     }
@@ -147,10 +157,7 @@ export async function rawGreedyDecode(
     feeds.input_ids = int64(ort, step, [1, s]);
     if (inputNames.has("attention_mask")) {
       feeds.attention_mask = opts.staticKv
-        ? int64(ort, Array.from({ length: capacity }, (_, j) => (j < total + s ? 1 : 0)), [
-          1,
-          capacity,
-        ])
+        ? staticMask(ort, total + s, capacity)
         : int64(ort, new Array(total + s).fill(1), [1, total + s]);
     }
     if (inputNames.has("position_ids")) {
