@@ -3,8 +3,6 @@
  * of the answer checks (scripts/kit_es_topic.py) against the TypeScript ones.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { ROOT } from "../lib/core/mod.ts";
 import { loadKitEsCorpus, normalizeQuestion, splitKitEs } from "../lib/forge/mod.ts";
 import { questionVariants } from "../lib/forge/kit_es_augment.ts";
 import { AUGMENT_PER_QUESTION, augmentedGroups } from "../lib/forge/kit_es_data.ts";
@@ -17,6 +15,7 @@ import {
   topicStems,
 } from "../lib/forge/topic.ts";
 import { distinctTrigramRatio } from "../lib/forge/quality.ts";
+import { runScriptsPython } from "./_python.ts";
 
 const split = splitKitEs(await loadKitEsCorpus());
 
@@ -93,23 +92,12 @@ Deno.test("the training script's Python checks agree with topic.ts and quality.t
     declines: DECLINE_PHRASES,
     outOfScopePrefix: OUT_OF_SCOPE_PREFIX,
   };
-  const code = [
-    "import json, sys",
-    `sys.path.insert(0, ${JSON.stringify(join(ROOT, "scripts"))})`,
+  const texts = [...groups.map((g) => g.respuesta), "a b c a b c", "uno dos", "x 7b y 7b x z"];
+  const py = await runScriptsPython([
     "from kit_es_topic import on_topic, distinct_trigrams",
-    "d = json.load(sys.stdin)",
     "print(json.dumps({'topic': [on_topic(c['id'], c['question'], c['answer'], d['rule'])" +
     " for c in d['cases']], 'trigrams': [distinct_trigrams([t]) for t in d['texts']]}))",
-  ].join("\n");
-  const texts = [...groups.map((g) => g.respuesta), "a b c a b c", "uno dos", "x 7b y 7b x z"];
-  const child = new Deno.Command("python3", { args: ["-c", code], stdin: "piped", stdout: "piped" })
-    .spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify({ rule, cases, texts })));
-  await w.close();
-  const out = await child.output();
-  assert.ok(out.success, "python3 failed");
-  const py = JSON.parse(new TextDecoder().decode(out.stdout));
+  ], { rule, cases, texts }) as { topic: boolean[]; trigrams: number[] };
   const ts = cases.map(isOnTopic);
   assert.deepEqual(py.topic, ts);
   // Both outcomes occur: the comparison is not vacuous.

@@ -6,8 +6,7 @@
  * order and never loses every token, and the share dropped matches the probability asked.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
-import { ROOT } from "../lib/core/mod.ts";
+import { runScriptsPython } from "./_python.ts";
 
 const PREFIX = [1, 7, 8], SUFFIX = [9];
 const QUESTION = [20, 21, 22, 23, 24], ANSWER = [30, 31, 32, 2];
@@ -25,11 +24,9 @@ const EXAMPLES = [
 
 /** Runs the script's functions on EXAMPLES; returns what the Python side reports. */
 async function runPython(p: number, draws: number) {
-  const code = [
-    "import json, random, sys",
-    `sys.path.insert(0, ${JSON.stringify(join(ROOT, "scripts"))})`,
+  return await runScriptsPython([
+    "import random",
     "from kit_es_dropout import question_keep, question_span",
-    "d = json.load(sys.stdin)",
     "exs = d['examples']; span = question_span(exs); rng = random.Random(0)",
     "uniforms = lambda n: [rng.random() for _ in range(n)]",
     "def targets(ex):  # as train_kit_es.example_targets with qa_loss 'answer'",
@@ -45,19 +42,7 @@ async function runPython(p: number, draws: number) {
     "    out['draws'].append({'ids': a, 'mask': m})",
     "out['short'] = drop(exs[2], 0.99)[0]",
     "print(json.dumps(out))",
-  ].join("\n");
-  const child = new Deno.Command("python3", {
-    args: ["-c", code],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify({ examples: EXAMPLES, p, draws })));
-  await w.close();
-  const out = await child.output();
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as {
+  ], { examples: EXAMPLES, p, draws }) as {
     span: [number, number];
     draws: { ids: number[]; mask: number[] }[];
     short: number[];
