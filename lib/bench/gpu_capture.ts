@@ -13,7 +13,24 @@
  * The prompt runs on a second session of the same model without capture (a captured graph
  * has one shape), writing the static KV cache (one buffer per layer, prompt + new tokens
  * long, GroupQueryAttention's shared past/present buffer) that the decode session then reads
- * and writes in place. Only graphs built on GroupQueryAttention (the forge's fused graph) can
+ * and writes in place.
+ *
+ * Every fixed buffer comes from one "alloc" session (Cast of CPU zeros, outputs left on the
+ * GPU). The other sessions have no preferred output location and get their outputs
+ * pre-allocated: onnxruntime-node 1.30 binds outputs to fresh GPU memory on every run when a
+ * session has preferred output locations, ignoring the tensors passed as fetches (its
+ * `RunSync` says "TODO: support preallocated output tensor"); only its plain run writes into
+ * them. Seen on an H200: with preferred locations the decode read the first step's input
+ * forever and repeated one token.
+ *
+ * Measured on an NVIDIA H200 (2026-12-02, `deno task bench-gpu --levers …`, TinyLlama-1.1B
+ * shape, q4f16 fused graph, 512-token prompt, 128 new tokens, three interleaved rounds in one
+ * process): both static levers decode raw-kv-gpu's 32 first tokens exactly; per round,
+ * raw-kv-gpu 161.0 / 156.4 / 101.6 tok/s, static KV 106.3 / 105.5 / 78.7, static KV with
+ * capture 110.7 / 93.2 / 74.1. Three session runs per token (upload, decode, argmax) cost more
+ * than the replay saves, and the replay saves little because the step is spent inside the
+ * kernels (onnxruntime's profile: 237 kernels, 88 % of the step inside them, MatMulNBits and
+ * GroupQueryAttention the largest), not in launching them. Only graphs built on GroupQueryAttention (the forge's fused graph) can
  * run this way. A measurement lever of the GPU benchmark (lib/bench/gpu_levers.ts), not a
  * kit path: the decode session holds a second copy of the weights.
  *
@@ -29,7 +46,6 @@ import {
   int64,
   kvElementType,
   staticMask,
-  zeroKv,
 } from "./raw_decode.ts";
 
 /** Options of {@link capturedGreedyDecode}. */
@@ -80,8 +96,44 @@ function uploadModel(inputs: { name: string; shape: (number | string)[] }[]): Ui
   });
 }
 
+/** A fixed buffer the loop needs: its name, element type and shape. */
+interface Buffer {
+  name: string;
+  type: DataTypeId;
+  shape: number[];
+}
+
+/**
+ * The alloc graph: one float32 input per buffer, cast to the buffer's type. Its outputs, left
+ * on the device, are the loop's fixed buffers, zeroed. (Under Deno, onnxruntime-node 1.30
+ * cannot take float16 data from the CPU: it sees a Float16Array of 0 bytes, "not enough space:
+ * expected N, got 0"; so the fp16 cache cannot be fed from JS.)
+ */
+function allocModel(buffers: Buffer[]): Uint8Array {
+  return encodeModel({
+    graphName: "alloc",
+    nodes: buffers.map(({ name, type }) => ({
+      op: "Cast",
+      inputs: [`${name}_zero`],
+      outputs: [name],
+      name: `alloc_${name}`,
+      attrs: { to: { i: type } },
+    })),
+    initializers: [],
+    inputs: buffers.map(({ name, shape }) => ({
+      name: `${name}_zero`,
+      dataType: DataType.FLOAT,
+      shape,
+    })),
+    outputs: buffers.map(({ name, type, shape }) => ({ name, dataType: type, shape })),
+    opsets: { "": 17 },
+    irVersion: 8,
+    producer: "kit-bench",
+  });
+}
+
 /** The argmax graph: logits [1, 1, vocab] → next [1, 1] (int64), max [1, 1] (float32). */
-function argmaxModel(logitsType: DataTypeId, vocab: number): Uint8Array {
+function argmaxModel(kvOnnxType: DataTypeId, vocab: number): Uint8Array {
   return encodeModel({
     graphName: "argmax",
     nodes: [
@@ -102,7 +154,7 @@ function argmaxModel(logitsType: DataTypeId, vocab: number): Uint8Array {
       { op: "Cast", inputs: ["max_h"], outputs: ["max"], name: "cast", attrs: { to: { i: 1 } } },
     ],
     initializers: [],
-    inputs: [{ name: "logits", dataType: logitsType, shape: [1, 1, vocab] }],
+    inputs: [{ name: "logits", dataType: kvOnnxType, shape: [1, 1, vocab] }],
     outputs: [
       { name: "next", dataType: DataType.INT64, shape: [1, 1] },
       { name: "max", dataType: DataType.FLOAT, shape: [1, 1] },
@@ -141,12 +193,7 @@ export async function capturedGreedyDecode(
   ]).flat();
   const device = opts.device ?? "webgpu";
   if (opts.capture && device !== "webgpu") throw new Error("graph capture needs webgpu");
-  const webgpu = { executionProviders: [device] };
-  /** Session options that leave these outputs on the GPU. */
-  const gpu = (names: string[]) =>
-    device === "webgpu"
-      ? { preferredOutputLocation: Object.fromEntries(names.map((n) => [n, "gpu-buffer"])) }
-      : {};
+  const ep = { executionProviders: [device] };
   const capture = { extra: { ep: { webgpuexecutionprovider: { enableGraphCapture: "1" } } } };
   // deno-lint-ignore no-explicit-any
   const sessions: any[] = [];
@@ -157,28 +204,57 @@ export async function capturedGreedyDecode(
   };
   const dir = await Deno.makeTempDir({ prefix: "kit-capture-" });
   try {
-    const prefill = await open(modelPath, { ...webgpu, ...gpu(present) });
+    const prefill = await open(modelPath, ep);
     const decode = await open(modelPath, {
-      ...webgpu,
-      ...gpu(["logits", ...present]),
+      ...ep,
       ...(opts.capture ? capture : {}),
       ...opts.sessionOptions,
     });
     const names = new Set<string>(decode.inputNames);
-    const kvType = kvElementType(decode);
+    const kvType = kvElementType(decode) === "float16" ? DataType.FLOAT16 : DataType.FLOAT;
     const stepInputs = [
       { name: "input_ids", shape: [1, 1] },
       { name: "attention_mask", shape: [1, capacity] },
       ...(names.has("position_ids") ? [{ name: "position_ids", shape: [1, 1] }] : []),
     ];
+    const buffers: Buffer[] = [
+      ...present.map((name) => ({ name, type: kvType, shape: [1, kvHeads, capacity, headDim] })),
+      { name: "logits", type: kvType, shape: [1, 1, shape.vocab_size] },
+      ...stepInputs.map((x) => ({ name: `${x.name}_gpu`, type: DataType.INT64, shape: x.shape })),
+    ];
+    await Deno.writeFile(join(dir, "alloc.onnx"), allocModel(buffers));
     await Deno.writeFile(join(dir, "upload.onnx"), uploadModel(stepInputs));
-    const logitsType = kvType === "float16" ? DataType.FLOAT16 : DataType.FLOAT;
-    await Deno.writeFile(join(dir, "argmax.onnx"), argmaxModel(logitsType, shape.vocab_size));
-    const upload = await open(join(dir, "upload.onnx"), {
-      ...webgpu,
-      ...gpu(stepInputs.map((s) => `${s.name}_gpu`)),
+    await Deno.writeFile(join(dir, "argmax.onnx"), argmaxModel(kvType, shape.vocab_size));
+    const alloc = await open(join(dir, "alloc.onnx"), {
+      ...ep,
+      ...(device === "webgpu"
+        ? {
+          preferredOutputLocation: Object.fromEntries(
+            buffers.map((b) => [b.name, "gpu-buffer"]),
+          ),
+        }
+        : {}),
     });
-    const argmax = await open(join(dir, "argmax.onnx"), webgpu);
+    const upload = await open(join(dir, "upload.onnx"), ep);
+    const argmax = await open(join(dir, "argmax.onnx"), ep);
+    const zeros = Object.fromEntries(buffers.map((b) => [
+      `${b.name}_zero`,
+      new ort.Tensor("float32", new Float32Array(b.shape.reduce((a, x) => a * x, 1)), b.shape),
+    ]));
+    // deno-lint-ignore no-explicit-any
+    const fixed: Record<string, any> = await alloc.run(zeros);
+    /** The static cache: each layer's past and present are one buffer, written in place. */
+    const cache: Record<string, unknown> = {};
+    for (const name of present) {
+      cache[name] = fixed[name];
+      cache[name.replace("present", "past_key_values")] = fixed[name];
+    }
+    const split = (all: Record<string, unknown>) => {
+      const feeds: Record<string, unknown> = {};
+      const fetches: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(all)) (k.startsWith("present") ? fetches : feeds)[k] = v;
+      return { feeds, fetches };
+    };
 
     const mask = (seen: number) => staticMask(ort, seen, capacity);
     const ids: number[] = [];
@@ -186,35 +262,15 @@ export async function capturedGreedyDecode(
     const tokenAt: number[] = [];
     const startedAt = performance.now();
 
-    // The prompt: CPU zeros of the full length in, the static cache out on the GPU.
+    // The prompt: CPU ids in, the prompt's keys and values written into the static cache.
     const s = opts.promptIds.length;
-    const feeds: Record<string, unknown> = {
-      input_ids: int64(ort, opts.promptIds, [1, s]),
-      attention_mask: mask(s),
-    };
+    const prompt = split(cache);
+    prompt.feeds.input_ids = int64(ort, opts.promptIds, [1, s]);
+    prompt.feeds.attention_mask = mask(s);
     if (names.has("position_ids")) {
-      feeds.position_ids = int64(ort, Array.from({ length: s }, (_, j) => j), [1, s]);
+      prompt.feeds.position_ids = int64(ort, Array.from({ length: s }, (_, j) => j), [1, s]);
     }
-    for (let i = 0; i < layers; i++) {
-      for (const kv of ["key", "value"]) {
-        feeds[`past_key_values.${i}.${kv}`] = zeroKv(ort, kvType, kvHeads, capacity, headDim);
-      }
-    }
-    const first = await prefill.run(feeds);
-    const cache: Record<string, unknown> = {};
-    for (let i = 0; i < layers; i++) {
-      for (const kv of ["key", "value"]) {
-        const t = first[`present.${i}.${kv}`];
-        if (t.dims[2] !== capacity) {
-          throw new Error(
-            `present.${i}.${kv} has ${t.dims[2]} positions, not ${capacity}: the graph's ` +
-              "cache is not static (no GroupQueryAttention?)",
-          );
-        }
-        cache[`past_key_values.${i}.${kv}`] = t;
-        cache[`present.${i}.${kv}`] = t;
-      }
-    }
+    const first = await prefill.run(prompt.feeds, { ...prompt.fetches, logits: null });
     const vocab = first.logits.dims[2];
     let next = argmaxRange(first.logits.data, (s - 1) * vocab, vocab);
     ids.push(next);
@@ -222,27 +278,21 @@ export async function capturedGreedyDecode(
     tokenAt.push(performance.now());
 
     // Every decode step: upload into the fixed buffers, run (or replay), read the argmax.
-    let bound: Record<string, unknown> | null = null;
-    let logits: unknown = null;
+    const uploaded = Object.fromEntries(
+      stepInputs.map((x) => [`${x.name}_gpu`, fixed[`${x.name}_gpu`]]),
+    );
+    const step = split(cache);
+    for (const x of stepInputs) step.feeds[x.name] = fixed[`${x.name}_gpu`];
+    step.fetches.logits = fixed.logits;
     for (let seen = s; ids.length < opts.maxNewTokens; seen++) {
       const stepFeeds: Record<string, unknown> = {
         input_ids: int64(ort, [next], [1, 1]),
         attention_mask: mask(seen + 1),
       };
       if (names.has("position_ids")) stepFeeds.position_ids = int64(ort, [seen], [1, 1]);
-      const up: Record<string, unknown> = bound
-        ? await upload.run(stepFeeds, bound)
-        : await upload.run(stepFeeds);
-      bound ??= Object.fromEntries(stepInputs.map((x) => [`${x.name}_gpu`, up[`${x.name}_gpu`]]));
-      const decodeFeeds: Record<string, unknown> = {};
-      const fetches: Record<string, unknown> = { logits };
-      for (const x of stepInputs) decodeFeeds[x.name] = bound[`${x.name}_gpu`];
-      for (const [k, v] of Object.entries(cache)) {
-        (k.startsWith("present") ? fetches : decodeFeeds)[k] = v;
-      }
-      const out = await decode.run(decodeFeeds, fetches);
-      logits ??= out.logits;
-      const r = await argmax.run({ logits });
+      await upload.run(stepFeeds, uploaded);
+      await decode.run(step.feeds, step.fetches);
+      const r = await argmax.run({ logits: fixed.logits });
       next = Number(r.next.data[0]);
       ids.push(next);
       maxLogits.push(Number(r.max.data[0]));
