@@ -42,15 +42,22 @@ const rmsNorm = (x: Float32Array, g: Float32Array, eps: number) => {
   return x.map((v, i) => v * r * g[i]);
 };
 
-/** y = W·x for W row-major out × in. */
+/** y = W·x for W row-major out × in (four running sums per row: shorter dependency chains). */
 function matVec(w: Float32Array, x: Float32Array, out: number): Float32Array {
   const n = x.length;
+  const n4 = n - (n % 4);
   const y = new Float32Array(out);
   for (let o = 0; o < out; o++) {
-    let s = 0;
+    let [s0, s1, s2, s3] = [0, 0, 0, 0];
     const base = o * n;
-    for (let i = 0; i < n; i++) s += w[base + i] * x[i];
-    y[o] = s;
+    for (let i = 0; i < n4; i += 4) {
+      s0 += w[base + i] * x[i];
+      s1 += w[base + i + 1] * x[i + 1];
+      s2 += w[base + i + 2] * x[i + 2];
+      s3 += w[base + i + 3] * x[i + 3];
+    }
+    for (let i = n4; i < n; i++) s0 += w[base + i] * x[i];
+    y[o] = (s0 + s1) + (s2 + s3);
   }
   return y;
 }
@@ -72,8 +79,9 @@ function rope(v: Float32Array, heads: number, d: number, pos: number, theta: num
 /**
  * Runs kit-es on `sequences` validation sequences (at most `maxTokens` tokens each) and
  * returns, for every linear layer, its inputs and weight, plus the perplexity of that forward
- * on the text (kit-es's measured validation perplexity is about 62: a much larger number would
- * mean the forward is wrong).
+ * on the text (a test checks it against a float64 reference forward of the same weights; on
+ * the default four sequences the committed weights give about 400, and `deno task eval-model`
+ * about 860 on the whole validation split).
  *
  * @example
  * ```ts
