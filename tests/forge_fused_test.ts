@@ -266,6 +266,15 @@ Deno.test("the GPU benchmark's fixed-buffer decode loop (upload, static KV, argm
     }),
     /webgpu/,
   );
+  // The classic graph grows its cache by Concat: the loop names the reason, not a shape error.
+  await assert.rejects(
+    capturedGreedyDecode(ort, join(await model("classic"), "onnx/model.onnx"), config, {
+      ...opts,
+      capture: false,
+      device: "cpu",
+    }),
+    /GroupQueryAttention/,
+  );
 });
 
 Deno.test({

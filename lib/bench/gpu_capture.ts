@@ -30,8 +30,10 @@
  * capture 110.7 / 93.2 / 74.1. Three session runs per token (upload, decode, argmax) cost more
  * than the replay saves, and the replay saves little because the step is spent inside the
  * kernels (onnxruntime's profile: 237 kernels, 88 % of the step inside them, MatMulNBits and
- * GroupQueryAttention the largest), not in launching them. Only graphs built on GroupQueryAttention (the forge's fused graph) can
- * run this way. A measurement lever of the GPU benchmark (lib/bench/gpu_levers.ts), not a
+ * GroupQueryAttention the largest), not in launching them.
+ *
+ * Only graphs built on GroupQueryAttention (the forge's fused graph) can run this way. A
+ * measurement lever of the GPU benchmark (lib/bench/gpu_levers.ts), not a
  * kit path: the decode session holds a second copy of the weights.
  *
  * @module
@@ -270,7 +272,16 @@ export async function capturedGreedyDecode(
     if (names.has("position_ids")) {
       prompt.feeds.position_ids = int64(ort, Array.from({ length: s }, (_, j) => j), [1, s]);
     }
-    const first = await prefill.run(prompt.feeds, { ...prompt.fetches, logits: null });
+    const first = await prefill.run(prompt.feeds, { ...prompt.fetches, logits: null }).catch(
+      (e: Error) => {
+        // A Concat-based cache (the classic graph) cannot be written into fixed buffers.
+        if (!/pre-allocated/.test(String(e?.message))) throw e;
+        throw new Error(
+          `${modelPath}: the cache is not static: only a graph built on GroupQueryAttention ` +
+            "(the forge's fused graph) writes its keys and values into fixed buffers",
+        );
+      },
+    );
     const vocab = first.logits.dims[2];
     let next = argmaxRange(first.logits.data, (s - 1) * vocab, vocab);
     ids.push(next);
