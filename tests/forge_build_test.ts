@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AutoModelForCausalLM, env } from "@huggingface/transformers";
 import { CACHE_DIR } from "../lib/core/paths.ts";
+import { tempDir } from "./_notebooks.ts";
 import { buildModel, ensureModel, ForgeError, llamaTensors, PRESETS } from "../lib/forge/mod.ts";
 import { maxAbsDiff, PROMPT_IDS, runSession, useDir } from "./_forge_session.ts";
 
@@ -14,8 +15,7 @@ env.allowRemoteModels = false;
 env.cacheDir = join(CACHE_DIR, "hf");
 
 Deno.test("external data: a model written with <file>.onnx_data loads and gives the same logits", async () => {
-  await Deno.mkdir(CACHE_DIR, { recursive: true }); // a fresh clone has none yet
-  const tmp = await Deno.makeTempDir({ dir: CACHE_DIR, prefix: "forge-test-" });
+  const tmp = tempDir("forge-test-");
   try {
     const dir = join(tmp, "tiny-random-ext");
     await buildModel("tiny-random", dir, {
@@ -46,7 +46,7 @@ Deno.test("external data: a model written with <file>.onnx_data loads and gives 
 });
 
 Deno.test("bad input gives clear errors and never leaves a complete-looking folder", async () => {
-  const tmp = await Deno.makeTempDir({ dir: CACHE_DIR, prefix: "forge-test-" });
+  const tmp = tempDir("forge-test-");
   const quiet = { log: () => {} };
   try {
     await assert.rejects(

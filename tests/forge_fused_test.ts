@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { AutoModelForCausalLM, env, Tensor } from "@huggingface/transformers";
-import { CACHE_DIR } from "../lib/core/paths.ts";
+import { tempDir } from "./_notebooks.ts";
 import * as ort from "onnxruntime-node";
 import { buildModel, type ForgeDtype } from "../lib/forge/mod.ts";
 import { rawGreedyDecode } from "../lib/bench/raw_decode.ts";
@@ -21,8 +21,7 @@ import { argmax, PROMPT_IDS, runSession, toNumbers } from "./_forge_session.ts";
 env.allowRemoteModels = false;
 
 // One weight source, two graphs: the same preset built twice (weights are seeded).
-await Deno.mkdir(CACHE_DIR, { recursive: true }); // a fresh clone has none yet
-const root = await Deno.makeTempDir({ dir: CACHE_DIR, prefix: "fused-test-" });
+const root = tempDir("fused-test-");
 const dirs: Record<string, string> = {};
 async function model(kind: "fused" | "classic" | "fused-acc0"): Promise<string> {
   if (dirs[kind]) return dirs[kind];

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { AutoModelForCausalLM, AutoTokenizer, env, Tensor } from "@huggingface/transformers";
 import { CACHE_DIR, ROOT } from "../lib/core/mod.ts";
+import { tempDir } from "./_notebooks.ts";
 import {
   buildModel,
   ensureModel,
@@ -121,8 +122,7 @@ async function copyModelDir(to: string): Promise<void> {
 }
 
 Deno.test("kit-es: missing or corrupt weights stop the build with a Spanish error naming the file", async () => {
-  await Deno.mkdir(CACHE_DIR, { recursive: true }); // a fresh clone has none yet
-  const tmp = await Deno.makeTempDir({ dir: CACHE_DIR, prefix: "kit-es-bad-" });
+  const tmp = tempDir("kit-es-bad-");
   try {
     const weights = join(tmp, "w");
     const out = join(tmp, "built");

@@ -99,7 +99,7 @@ function uploadModel(inputs: { name: string; shape: (number | string)[] }[]): Ui
 }
 
 /** A fixed buffer the loop needs: its name, element type and shape. */
-interface Buffer {
+interface FixedBuffer {
   name: string;
   type: DataTypeId;
   shape: number[];
@@ -111,7 +111,7 @@ interface Buffer {
  * cannot take float16 data from the CPU: it sees a Float16Array of 0 bytes, "not enough space:
  * expected N, got 0"; so the fp16 cache cannot be fed from JS.)
  */
-function allocModel(buffers: Buffer[]): Uint8Array {
+function allocModel(buffers: FixedBuffer[]): Uint8Array {
   return encodeModel({
     graphName: "alloc",
     nodes: buffers.map(({ name, type }) => ({
@@ -219,7 +219,7 @@ export async function capturedGreedyDecode(
       { name: "attention_mask", shape: [1, capacity] },
       ...(names.has("position_ids") ? [{ name: "position_ids", shape: [1, 1] }] : []),
     ];
-    const buffers: Buffer[] = [
+    const buffers: FixedBuffer[] = [
       ...present.map((name) => ({ name, type: kvType, shape: [1, kvHeads, capacity, headDim] })),
       { name: "logits", type: kvType, shape: [1, 1, shape.vocab_size] },
       ...stepInputs.map((x) => ({ name: `${x.name}_gpu`, type: DataType.INT64, shape: x.shape })),
